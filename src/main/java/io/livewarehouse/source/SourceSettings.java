@@ -1,0 +1,39 @@
+package io.livewarehouse.source;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Where the source PostgreSQL is. Validated when the application starts: in the prod profile a missing
+ * {@code pipeline.source.host} stops the start with an error that names the setting (dev and test supply an
+ * embedded source instead, see {@link EmbeddedSourceConfigFactory}).
+ */
+@ConfigMapping(prefix = "pipeline.source")
+public interface SourceSettings {
+
+    /** Host name of the source PostgreSQL. Required in production. */
+    String host();
+
+    @WithDefault("5432")
+    int port();
+
+    @WithDefault("dvdrental")
+    String database();
+
+    /** A role with REPLICATION and SELECT on the captured tables. */
+    @WithDefault("postgres")
+    String user();
+
+    /** From the environment (PIPELINE_SOURCE_PASSWORD) only; never logged. */
+    Optional<String> password();
+
+    /** Tables to capture, schema-qualified. */
+    List<String> tables();
+
+    default String jdbcUrl() {
+        return "jdbc:postgresql://" + host() + ":" + port() + "/" + database();
+    }
+}

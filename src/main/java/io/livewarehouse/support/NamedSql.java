@@ -1,0 +1,73 @@
+package io.livewarehouse.support;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * SQL statements kept in a {@code .sql} resource, each introduced by a {@code -- name: some-name} line, so
+ * that SQL stays in SQL files and Java refers to statements by name. Values are always bound with {@code ?}.
+ */
+public final class NamedSql {
+
+    private static final Pattern NAME = Pattern.compile("^--\\s*name:\\s*(\\S+)\\s*$", Pattern.MULTILINE);
+
+    private final String resource;
+    private final Map<String, String> statements;
+
+    private NamedSql(String resource, Map<String, String> statements) {
+        this.resource = resource;
+        this.statements = statements;
+    }
+
+    public static NamedSql load(String resource) {
+        try (InputStream in = NamedSql.class.getClassLoader().getResourceAsStream(resource)) {
+            if (in == null) {
+                throw new IllegalArgumentException("missing class path resource " + resource);
+            }
+            return new NamedSql(resource, parse(new String(in.readAllBytes(), StandardCharsets.UTF_8)));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + resource, e);
+        }
+    }
+
+    static Map<String, String> parse(String text) {
+        Map<String, String> statements = new LinkedHashMap<>();
+        Matcher matcher = NAME.matcher(text);
+        String name = null;
+        int start = 0;
+        while (matcher.find()) {
+            if (name != null) {
+                statements.put(name, trim(text.substring(start, matcher.start())));
+            }
+            name = matcher.group(1);
+            start = matcher.end();
+        }
+        if (name != null) {
+            statements.put(name, trim(text.substring(start)));
+        }
+        return statements;
+    }
+
+    /** Drops whole-line comments (they describe the next statement) and the closing semicolon. */
+    private static String trim(String statement) {
+        String trimmed = statement.lines()
+                .filter(line -> !line.stripLeading().startsWith("--"))
+                .collect(java.util.stream.Collectors.joining("\n"))
+                .strip();
+        return trimmed.endsWith(";") ? trimmed.substring(0, trimmed.length() - 1) : trimmed;
+    }
+
+    public String get(String name) {
+        String statement = statements.get(name);
+        if (statement == null) {
+            throw new IllegalArgumentException("no statement named " + name + " in " + resource);
+        }
+        return statement;
+    }
+}

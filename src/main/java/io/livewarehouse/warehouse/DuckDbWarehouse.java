@@ -1,0 +1,56 @@
+package io.livewarehouse.warehouse;
+
+import org.duckdb.DuckDBConnection;
+import org.duckdb.DuckDBDriver;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.util.Properties;
+import java.sql.SQLException;
+
+/**
+ * The embedded DuckDB warehouse: one database instance per process, opened on first use and shared.
+ *
+ * <p>A DuckDB file is locked by the process that opens it, and every extra {@code DriverManager} connection
+ * would open the instance again; so the pipeline keeps one root connection and hands out
+ * {@link DuckDBConnection#duplicate() duplicates}, which share the instance and its caches.
+ */
+final class DuckDbWarehouse implements Warehouse {
+
+    private final Path file;
+    private DuckDBConnection root;
+
+    DuckDbWarehouse(Path file) {
+        this.file = file.toAbsolutePath();
+    }
+
+    @Override
+    public String describe() {
+        return "DuckDB " + file;
+    }
+
+    @Override
+    public synchronized Connection connect() throws SQLException {
+        if (root == null || root.isClosed()) {
+            try {
+                Files.createDirectories(file.getParent());
+            } catch (IOException e) {
+                throw new UncheckedIOException("Cannot create the folder of the DuckDB warehouse " + file, e);
+            }
+            // The driver itself, not DriverManager: see PostgresJdbc for why.
+            root = (DuckDBConnection) new DuckDBDriver().connect("jdbc:duckdb:" + file, new Properties());
+        }
+        return root.duplicate();
+    }
+
+    @Override
+    public synchronized void close() throws SQLException {
+        if (root != null) {
+            root.close();
+            root = null;
+        }
+    }
+}

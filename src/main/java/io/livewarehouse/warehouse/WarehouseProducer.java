@@ -1,0 +1,29 @@
+package io.livewarehouse.warehouse;
+
+import io.quarkus.arc.DefaultBean;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Disposes;
+import jakarta.enterprise.inject.Produces;
+
+import java.nio.file.Path;
+import java.sql.SQLException;
+
+/** Chooses the warehouse from {@code pipeline.warehouse.kind}. */
+@ApplicationScoped
+public class WarehouseProducer {
+
+    @Produces
+    @ApplicationScoped
+    @DefaultBean
+    Warehouse warehouse(WarehouseSettings settings) {
+        return switch (settings.kind()) {
+            case duckdb -> new DuckDbWarehouse(Path.of(settings.duckdb().path()));
+            case snowflake -> throw new IllegalStateException(
+                    "pipeline.warehouse.kind=snowflake is not available yet in this version; use duckdb");
+        };
+    }
+
+    void close(@Disposes Warehouse warehouse) throws SQLException {
+        warehouse.close();
+    }
+}
