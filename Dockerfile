@@ -1,0 +1,36 @@
+# syntax=docker/dockerfile:1
+# live-warehouse container: built with the Maven wrapper, run as the Quarkus fast-jar on a slim JRE.
+#   docker build -t live-warehouse .
+#   docker run -e PIPELINE_SOURCE_HOST=... -e PIPELINE_SOURCE_PASSWORD=... \
+#              -v lw-state:/var/lib/live-warehouse -p 8080:8080 live-warehouse
+
+FROM eclipse-temurin:17-jdk AS build
+WORKDIR /build
+# Dependencies first, so that a code change does not download them again.
+COPY .mvn/ .mvn/
+COPY mvnw pom.xml ./
+RUN ./mvnw --batch-mode --quiet dependency:go-offline
+COPY application.properties ./
+COPY routes/ routes/
+COPY src/ src/
+RUN ./mvnw --batch-mode package -DskipTests
+
+FROM eclipse-temurin:17-jre
+# curl for the health check only.
+RUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/* \
+    && groupadd --system --gid 10001 pipeline \
+    && useradd --system --uid 10001 --gid pipeline --home-dir /app --shell /usr/sbin/nologin pipeline \
+    && mkdir -p /var/lib/live-warehouse && chown pipeline:pipeline /var/lib/live-warehouse
+WORKDIR /app
+COPY --from=build --chown=pipeline:pipeline /build/target/quarkus-app/ /app/
+# State (offsets, the DuckDB warehouse) on a volume; nothing written to the image or to $HOME.
+ENV PIPELINE_STATE_DIR=/var/lib/live-warehouse \
+    PIPELINE_WAREHOUSE_DUCKDB_PATH=/var/lib/live-warehouse/warehouse.duckdb \
+    SNOWFLAKE_DISABLE_PLATFORM_DETECTION=true \
+    JAVA_OPTS="-XX:MaxRAMPercentage=75 -Djava.io.tmpdir=/var/lib/live-warehouse/tmp"
+VOLUME /var/lib/live-warehouse
+USER 10001:10001
+EXPOSE 8080
+HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 \
+    CMD curl -fsS http://localhost:8080/q/health/ready || exit 1
+ENTRYPOINT ["sh", "-c", "mkdir -p /var/lib/live-warehouse/tmp && exec java $JAVA_OPTS -jar /app/quarkus-run.jar"]
