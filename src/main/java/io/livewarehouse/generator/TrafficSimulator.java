@@ -114,9 +114,9 @@ public class TrafficSimulator {
             case RENTAL -> rent(connection, max);
             case RETURN -> returnRental(connection, max);
             case CUSTOMER_EMAIL -> update(connection, sql.get("change-customer-email"),
-                    "." + random.nextInt(1000), 1 + random.nextInt(max.customer()));
+                    "." + random.nextInt(1000), anyCustomer(connection, max));
             case CUSTOMER_MOVE -> update(connection, sql.get("move-customer"),
-                    streetAddress(), 1 + random.nextInt(max.city()), 1 + random.nextInt(max.customer()));
+                    streetAddress(), 1 + random.nextInt(max.city()), anyCustomer(connection, max));
             case FILM_REPRICE -> update(connection, sql.get("reprice-film"),
                     new BigDecimal(RATES[random.nextInt(RATES.length)]), 1 + random.nextInt(max.film()));
             case NEW_CUSTOMER -> newCustomer(connection, max);
@@ -145,6 +145,12 @@ public class TrafficSimulator {
             return false;
         }
         return update(connection, sql.get("rent"), copy, customer, store);
+    }
+
+    /** An existing customer (ids can have gaps), or 0 when there is none. */
+    private int anyCustomer(Connection connection, MaxIds max) throws SQLException {
+        Integer customer = firstInt(connection, sql.get("pick-active-customer"), 1 + random.nextInt(max.customer()));
+        return customer == null ? 0 : customer;
     }
 
     private boolean returnRental(Connection connection, MaxIds max) throws SQLException {

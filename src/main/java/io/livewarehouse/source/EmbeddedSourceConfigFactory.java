@@ -55,7 +55,9 @@ public class EmbeddedSourceConfigFactory implements ConfigSourceFactory {
                 "pipeline.source.host", "localhost",
                 "pipeline.source.port", Integer.toString(port),
                 "pipeline.source.database", EmbeddedSource.DATABASE,
-                "pipeline.source.user", EmbeddedSource.USER),
+                "pipeline.source.user", EmbeddedSource.USER,
+                // The embedded cluster trusts local connections; Debezium insists on some password.
+                "pipeline.source.password", "embedded"),
                 "embedded DVD Rental source", ORDINAL));
     }
 

@@ -33,6 +33,9 @@ public interface SourceSettings {
     /** Tables to capture, schema-qualified. */
     List<String> tables();
 
+    /** Source columns never captured (schema.table.column, comma-separated); staff.password by default. */
+    Optional<String> columnExcludeList();
+
     default String jdbcUrl() {
         return "jdbc:postgresql://" + host() + ":" + port() + "/" + database();
     }

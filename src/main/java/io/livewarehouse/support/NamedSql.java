@@ -63,6 +63,18 @@ public final class NamedSql {
         return trimmed.endsWith(";") ? trimmed.substring(0, trimmed.length() - 1) : trimmed;
     }
 
+    /** The statement with each {@code ${token}} replaced; tokens take identifiers already quoted, never values. */
+    public String get(String name, Map<String, String> identifiers) {
+        String statement = get(name);
+        for (Map.Entry<String, String> token : identifiers.entrySet()) {
+            statement = statement.replace("${" + token.getKey() + "}", token.getValue());
+        }
+        if (statement.contains("${")) {
+            throw new IllegalArgumentException("unreplaced token in statement " + name + " of " + resource);
+        }
+        return statement;
+    }
+
     public String get(String name) {
         String statement = statements.get(name);
         if (statement == null) {

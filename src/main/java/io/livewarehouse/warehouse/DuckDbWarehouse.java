@@ -21,6 +21,7 @@ import java.sql.SQLException;
 final class DuckDbWarehouse implements Warehouse {
 
     private final Path file;
+    private final WarehouseDialect dialect = new DuckDbDialect();
     private DuckDBConnection root;
 
     DuckDbWarehouse(Path file) {
@@ -30,6 +31,11 @@ final class DuckDbWarehouse implements Warehouse {
     @Override
     public String describe() {
         return "DuckDB " + file;
+    }
+
+    @Override
+    public WarehouseDialect dialect() {
+        return dialect;
     }
 
     @Override

@@ -12,6 +12,9 @@ public interface Warehouse extends AutoCloseable {
     /** A human-readable description for logs and health: never includes credentials. */
     String describe();
 
+    /** How to speak to this warehouse. */
+    WarehouseDialect dialect();
+
     /** A new connection; the caller closes it. */
     Connection connect() throws SQLException;
 

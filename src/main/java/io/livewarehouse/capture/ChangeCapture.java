@@ -1,0 +1,214 @@
+package io.livewarehouse.capture;
+
+import io.livewarehouse.staging.DeadLetter;
+import io.livewarehouse.staging.StagedChange;
+import io.livewarehouse.staging.StagingBuffer;
+import io.livewarehouse.staging.StagingWriter;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Named;
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
+import org.apache.camel.component.debezium.DebeziumConstants;
+import org.apache.kafka.connect.data.Struct;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The processor the CDC route calls for every Debezium record, on the engine's single polling thread and in
+ * source order. It only converts and buffers: the write happens when the engine commits offsets (see
+ * {@link WarehouseOffsetStore}). It never throws: Camel's Debezium consumer would log the exception and
+ * commit the record's offset anyway, losing the event. A record that cannot be converted becomes a dead
+ * letter, or, with dead letters switched off, stops all further offset commits.
+ */
+@ApplicationScoped
+@Named("changeCapture")
+public class ChangeCapture {
+
+    private static final Logger LOG = Logger.getLogger(ChangeCapture.class);
+
+    private final StagingBuffer buffer;
+    private final StagingWriter writer;
+    private final ChangeEventConverter converter;
+    private final boolean deadLetters;
+    private final int maxBufferedRows;
+
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
+    // Engine-thread state: the transaction being read and the position of the next event in it.
+    private Long currentTransaction;
+    private int nextSequence;
+
+    private final AtomicLong events = new AtomicLong();
+    private final AtomicLong deadLettered = new AtomicLong();
+
+    public ChangeCapture(StagingBuffer buffer, StagingWriter writer,
+                         @ConfigProperty(name = "pipeline.cdc.unavailable-value-placeholder") String placeholder,
+                         @ConfigProperty(name = "pipeline.staging.dead-letter-enabled") boolean deadLetters,
+                         @ConfigProperty(name = "pipeline.staging.max-buffered-rows") int maxBufferedRows) {
+        this.buffer = buffer;
+        this.writer = writer;
+        this.converter = new ChangeEventConverter(placeholder);
+        this.deadLetters = deadLetters;
+        this.maxBufferedRows = maxBufferedRows;
+    }
+
+    /** The engine (re)starts from stored offsets, which always sit at a transaction boundary. */
+    void streamStarting() {
+        currentTransaction = null;
+        nextSequence = 0;
+    }
+
+    /** Called by the route {@code cdc-to-staging} for every record. */
+    public void accept(Exchange exchange) {
+        Message message = exchange.getMessage();
+        String identifier = message.getHeader(DebeziumConstants.HEADER_IDENTIFIER, String.class);
+        try {
+            if (identifier != null && identifier.startsWith("__debezium-heartbeat")) {
+                // A heartbeat carries no data; the engine commits (and so writes the batch) after it.
+                return;
+            }
+            if (identifier != null && identifier.endsWith(".transaction")) {
+                // BEGIN/END markers carry no data; an END makes the engine's next offsets a COMMIT position.
+                return;
+            }
+            stage(message);
+        } catch (Exception | LinkageError e) {
+            deadLetter(message, identifier, e);
+        }
+        applyBackpressure();
+    }
+
+    /**
+     * What offsets the writer may store with the current buffer: the engine's offsets when they sit at a
+     * transaction end (a COMMIT, reached through the END marker that transaction metadata provides) or in the
+     * snapshot; else none: the rows are still written, and a restart replays the open transaction from its
+     * start, which staging recognises. An offset inside a transaction is unsafe to store: events that share
+     * one LSN (COPY, multi-row inserts) after it would be skipped on restart.
+     */
+    Map<String, String> offsetsToStore(Map<String, String> engineOffsets) {
+        for (String offset : engineOffsets.values()) {
+            if (!isTransactionBoundary(offset)) {
+                LOG.tracef("Keeping stored offsets: engine offset %s is inside a transaction", offset);
+                return null;
+            }
+        }
+        return engineOffsets;
+    }
+
+    static boolean isTransactionBoundary(String offsetJson) {
+        try {
+            Map<?, ?> offset = JSON.readValue(offsetJson, Map.class);
+            Object messageType = offset.get("messageType");
+            // Snapshot offsets carry no message type; a restart redoes an unfinished snapshot as a whole.
+            return messageType == null || "COMMIT".equals(messageType);
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+
+    public long events() {
+        return events.get();
+    }
+
+    public long deadLettered() {
+        return deadLettered.get();
+    }
+
+    @SuppressWarnings("unchecked")
+    private void stage(Message message) {
+        String operation = message.getHeader(DebeziumConstants.HEADER_OPERATION, String.class);
+        Map<String, Object> source = message.getHeader(DebeziumConstants.HEADER_SOURCE_METADATA, Map.class);
+        if (operation == null || source == null) {
+            throw new IllegalArgumentException("record without operation or source metadata");
+        }
+        Struct key = message.getHeader(DebeziumConstants.HEADER_KEY, Struct.class);
+        Struct row = "d".equals(operation)
+                ? message.getHeader(DebeziumConstants.HEADER_BEFORE, Struct.class)
+                : message.getBody(Struct.class);
+        int sequence;
+        if ("r".equals(operation)) {
+            // Snapshot rows all share the snapshot's LSN; the key tells them apart.
+            sequence = 0;
+        } else {
+            Long transaction = source.get("txId") instanceof Number number ? number.longValue() : null;
+            if (!Objects.equals(transaction, currentTransaction)) {
+                currentTransaction = transaction;
+                nextSequence = 0;
+            }
+            sequence = nextSequence++;
+        }
+        StagedChange change = converter.convert(operation, row, key, source, sequence);
+        buffer.add(change);
+        events.incrementAndGet();
+    }
+
+    private void deadLetter(Message message, String identifier, Throwable error) {
+        String reason = error.getClass().getSimpleName() + ": " + error.getMessage();
+        if (!deadLetters) {
+            LOG.errorf(error, "Cannot stage %s; fail-fast mode: no further offsets are committed until restart", identifier);
+            buffer.poison(reason);
+            return;
+        }
+        deadLettered.incrementAndGet();
+        Map<?, ?> source = message.getHeader(DebeziumConstants.HEADER_SOURCE_METADATA, Map.class);
+        Object key = message.getHeader(DebeziumConstants.HEADER_KEY);
+        Object body = message.getBody();
+        Object before = message.getHeader(DebeziumConstants.HEADER_BEFORE);
+        Long lsn = source != null && source.get("lsn") instanceof Number number ? number.longValue() : null;
+        String table = source != null && source.get("table") != null ? source.get("table").toString() : identifier;
+        LOG.warnf("Dead letter: %s event of %s at LSN %s: %s", message.getHeader(DebeziumConstants.HEADER_OPERATION),
+                table, lsn, reason);
+        buffer.add(new DeadLetter(table, describe(key), lsn,
+                "{\"after\":" + describe(body) + ",\"before\":" + describe(before) + "}",
+                reason, OffsetDateTime.now(ZoneOffset.UTC)));
+    }
+
+    /** A struct as JSON for a dead letter, as far as it can be rendered. */
+    private static String describe(Object value) {
+        if (value == null) {
+            return "null";
+        }
+        try {
+            if (value instanceof Struct struct) {
+                Map<String, Object> map = new java.util.LinkedHashMap<>();
+                struct.schema().fields().forEach(field -> map.put(field.name(), String.valueOf(struct.get(field))));
+                return ChangeEventConverter.toJson(map);
+            }
+            return ChangeEventConverter.toJson(String.valueOf(value));
+        } catch (RuntimeException e) {
+            return "\"(unrenderable)\"";
+        }
+    }
+
+    /**
+     * While the warehouse cannot take writes the buffer would grow without bound. Past the limit, block the
+     * engine thread (so Debezium stops reading and the slot keeps the WAL) and retry writing the rows without
+     * offsets; staging recognises them if they are replayed later.
+     */
+    private void applyBackpressure() {
+        long wait = 100;
+        while (buffer.size() >= maxBufferedRows) {
+            try {
+                writer.write(null);
+                return;
+            } catch (Exception e) {
+                LOG.warnf("Staging buffer full (%d rows) and the warehouse refuses writes; retrying in %d ms: %s",
+                        buffer.size(), wait, e.getMessage());
+                try {
+                    Thread.sleep(wait);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+                wait = Math.min(Duration.ofSeconds(10).toMillis(), wait * 2);
+            }
+        }
+    }
+}

@@ -1,0 +1,112 @@
+package io.livewarehouse.capture;
+
+import io.livewarehouse.staging.StagingWriter;
+import io.quarkus.arc.Arc;
+import org.apache.kafka.connect.runtime.WorkerConfig;
+import org.apache.kafka.connect.storage.OffsetBackingStore;
+import org.apache.kafka.connect.util.Callback;
+import org.jboss.logging.Logger;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Future;
+
+/**
+ * Debezium's offset store, kept in the warehouse and written in the same transaction as the staging rows.
+ *
+ * <p>Why: the Camel Debezium consumer marks a record processed as soon as the route returns, and the engine
+ * commits processed offsets both on its commit policy and whenever it stops (graceful stop, route reload,
+ * failure). Every one of those commits goes through {@link #set}, so writing the buffered rows here, and
+ * failing the returned future when that write fails, guarantees offsets never get ahead of staging: the
+ * engine then keeps its offsets and the replication slot does not advance.
+ *
+ * <p>Instantiated by Debezium by class name (endpoint option {@code offsetStorage}); reaches the CDI beans
+ * through Arc.
+ */
+public class WarehouseOffsetStore implements OffsetBackingStore {
+
+    private static final Logger LOG = Logger.getLogger(WarehouseOffsetStore.class);
+
+    private StagingWriter writer;
+    private ChangeCapture capture;
+
+    @Override
+    public void configure(WorkerConfig config) {
+        // Everything comes from the application's configuration.
+    }
+
+    @Override
+    public void start() {
+        writer = Arc.container().instance(StagingWriter.class).get();
+        capture = Arc.container().instance(ChangeCapture.class).get();
+        try {
+            writer.streamStarting();
+            capture.streamStarting();
+        } catch (Exception e) {
+            throw new IllegalStateException("The warehouse is not reachable to read the pipeline's offsets: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void stop() {
+        // Nothing held: the warehouse connection belongs to the application.
+    }
+
+    @Override
+    public Future<Map<ByteBuffer, ByteBuffer>> get(Collection<ByteBuffer> keys) {
+        try {
+            Map<String, String> stored = writer.readOffsets();
+            Map<ByteBuffer, ByteBuffer> result = new HashMap<>();
+            for (ByteBuffer key : keys) {
+                String value = stored.get(text(key));
+                if (value != null) {
+                    result.put(key, ByteBuffer.wrap(value.getBytes(StandardCharsets.UTF_8)));
+                }
+            }
+            return CompletableFuture.completedFuture(result);
+        } catch (Exception e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    @Override
+    public Future<Void> set(Map<ByteBuffer, ByteBuffer> values, Callback<Void> callback) {
+        Map<String, String> offsets = new LinkedHashMap<>();
+        values.forEach((key, value) -> {
+            if (key != null && value != null) {
+                offsets.put(text(key), text(value));
+            }
+        });
+        try {
+            writer.write(capture.offsetsToStore(offsets));
+            if (callback != null) {
+                callback.onCompletion(null, null);
+            }
+            return CompletableFuture.completedFuture(null);
+        } catch (Exception e) {
+            LOG.warnf("Staging write failed; offsets not committed, the events stay buffered and are retried: %s", e.getMessage());
+            if (callback != null) {
+                callback.onCompletion(e, null);
+            }
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    @Override
+    public Set<Map<String, Object>> connectorPartitions(String connectorName) {
+        return Set.of();
+    }
+
+    private static String text(ByteBuffer buffer) {
+        ByteBuffer copy = buffer.duplicate();
+        byte[] bytes = new byte[copy.remaining()];
+        copy.get(bytes);
+        return new String(bytes, StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,431 @@
+package io.livewarehouse.staging;
+
+import io.livewarehouse.warehouse.Warehouse;
+import io.livewarehouse.warehouse.WarehouseDialect;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.jboss.logging.Logger;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
+
+/**
+ * Writes buffered change events to STAGING, one warehouse transaction per batch, together with the Debezium
+ * offsets that cover them: either both are stored or neither is, so a crash at any moment replays exactly
+ * what is missing. Replayed events are recognised by table key + LSN + order in the transaction and are not
+ * stored twice.
+ *
+ * <p>Staging tables are created from the first event of each table and gain columns when the source gains
+ * them; columns dropped at the source stay, NULL from then on.
+ */
+@ApplicationScoped
+public class StagingWriter {
+
+    private static final Logger LOG = Logger.getLogger(StagingWriter.class);
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
+    private final Warehouse warehouse;
+    private final StagingBuffer buffer;
+
+    /** Columns of each staging table with their types, in table order; loaded on first touch. */
+    private final Map<String, Map<String, ColumnType>> knownColumns = new HashMap<>();
+    /**
+     * Per staging table, the highest LSN stored when the change stream (re)started. Only events at or below it
+     * can be replays, so batches entirely above it skip the duplicate check.
+     */
+    private final Map<String, Long> replayHorizon = new HashMap<>();
+    private boolean schemasReady;
+
+    private final AtomicLong rowsWritten = new AtomicLong();
+    private final AtomicLong batchesWritten = new AtomicLong();
+    private volatile OffsetDateTime lastBatchAt;
+
+    public StagingWriter(Warehouse warehouse, StagingBuffer buffer) {
+        this.warehouse = warehouse;
+        this.buffer = buffer;
+    }
+
+    /** The change stream (re)starts: what is in staging now may be replayed, so re-read the horizons. */
+    public synchronized void streamStarting() throws SQLException {
+        ensureSchemas();
+        replayHorizon.clear();
+        knownColumns.clear();
+    }
+
+    /**
+     * Writes everything buffered and, when {@code offsets} is not null, those offsets, in one transaction.
+     * On failure nothing is stored, the batch goes back into the buffer and the exception is rethrown.
+     */
+    public synchronized void write(Map<String, String> offsets) throws SQLException {
+        String poison = buffer.poison();
+        if (poison != null) {
+            throw new SQLException("staging refuses to commit after an event it could not stage: " + poison);
+        }
+        ensureSchemas();
+        StagingBuffer.Batch batch = buffer.drain();
+        if (batch.isEmpty() && offsets == null) {
+            return;
+        }
+        long started = System.nanoTime();
+        try (Connection connection = warehouse.connect()) {
+            connection.setAutoCommit(false);
+            try {
+                OffsetDateTime loadedAt = OffsetDateTime.now(ZoneOffset.UTC);
+                List<DeadLetter> deadLetters = new ArrayList<>(batch.deadLetters());
+                for (Map.Entry<String, List<StagedChange>> table : byTable(batch.changes()).entrySet()) {
+                    writeTable(connection, table.getKey(), table.getValue(), loadedAt, deadLetters);
+                }
+                writeDeadLetters(connection, deadLetters);
+                if (offsets != null) {
+                    writeOffsets(connection, offsets, loadedAt);
+                }
+                connection.commit();
+            } catch (SQLException | RuntimeException e) {
+                rollbackQuietly(connection);
+                // The DDL cache may now be ahead of the warehouse: read it again next time.
+                knownColumns.clear();
+                throw e;
+            }
+        } catch (SQLException | RuntimeException e) {
+            buffer.restore(batch);
+            throw e;
+        }
+        rowsWritten.addAndGet(batch.changes().size());
+        batchesWritten.incrementAndGet();
+        lastBatchAt = OffsetDateTime.now(ZoneOffset.UTC);
+        LOG.debugf("Staged %d changes and %d dead letters in %d ms (offsets %s)", batch.changes().size(),
+                batch.deadLetters().size(), (System.nanoTime() - started) / 1_000_000, offsets == null ? "kept" : "stored");
+    }
+
+    /** The offsets stored with the last committed batch. */
+    public synchronized Map<String, String> readOffsets() throws SQLException {
+        ensureSchemas();
+        WarehouseDialect dialect = warehouse.dialect();
+        Map<String, String> offsets = new LinkedHashMap<>();
+        try (Connection connection = warehouse.connect();
+             Statement statement = connection.createStatement();
+             ResultSet rows = statement.executeQuery(dialect.statement("read-offsets"))) {
+            while (rows.next()) {
+                offsets.put(rows.getString(1), rows.getString(2));
+            }
+        }
+        return offsets;
+    }
+
+    public long rowsWritten() {
+        return rowsWritten.get();
+    }
+
+    public long batchesWritten() {
+        return batchesWritten.get();
+    }
+
+    public OffsetDateTime lastBatchAt() {
+        return lastBatchAt;
+    }
+
+    private void ensureSchemas() throws SQLException {
+        if (schemasReady) {
+            return;
+        }
+        WarehouseDialect dialect = warehouse.dialect();
+        try (Connection connection = warehouse.connect(); Statement statement = connection.createStatement()) {
+            for (String name : List.of("create-schemas", "create-offsets", "create-dead-letters")) {
+                for (String part : dialect.statement(name).split(";")) {
+                    if (!part.isBlank()) {
+                        statement.execute(part);
+                    }
+                }
+            }
+        }
+        schemasReady = true;
+    }
+
+    private static Map<String, List<StagedChange>> byTable(List<StagedChange> changes) {
+        return changes.stream().collect(Collectors.groupingBy(StagedChange::table, LinkedHashMap::new, Collectors.toList()));
+    }
+
+    private void writeTable(Connection connection, String table, List<StagedChange> changes, OffsetDateTime loadedAt,
+                            List<DeadLetter> deadLetters) throws SQLException {
+        WarehouseDialect dialect = warehouse.dialect();
+        String qualified = dialect.quote(dialect.stagingSchema()) + "." + dialect.quote(table);
+        // Columns of this batch, in order of first appearance: a schema change mid-batch adds columns. Every
+        // (column, type) pair is checked, so a type change mid-batch is seen too.
+        LinkedHashMap<String, StagingColumn> sourceColumns = new LinkedHashMap<>();
+        List<StagingColumn> distinctTyped = new ArrayList<>();
+        for (StagedChange change : changes) {
+            for (StagingColumn column : change.columns()) {
+                sourceColumns.putIfAbsent(column.name(), column);
+                if (!distinctTyped.contains(column)) {
+                    distinctTyped.add(column);
+                }
+            }
+        }
+        ensureTable(connection, table, qualified, distinctTyped);
+        Map<String, ColumnType> tableTypes = knownColumns.get(table);
+        List<StagedChange> writable = new ArrayList<>(changes.size());
+        for (StagedChange change : changes) {
+            String problem = typeProblem(change, tableTypes);
+            if (problem == null) {
+                writable.add(change);
+            } else {
+                deadLetters.add(new DeadLetter(table, keyJson(change), change.lsn(), payloadJson(change), problem, loadedAt));
+            }
+        }
+        if (writable.isEmpty()) {
+            return;
+        }
+        changes = writable;
+
+        List<StagingColumn> columns = new ArrayList<>(sourceColumns.values());
+        columns.addAll(CdcColumns.ALL);
+        Map<String, Integer> position = new HashMap<>();
+        for (int i = 0; i < columns.size(); i++) {
+            position.put(columns.get(i).name(), i);
+        }
+        List<Object[]> rows = new ArrayList<>(changes.size());
+        long firstLsn = Long.MAX_VALUE;
+        for (StagedChange change : changes) {
+            Object[] row = new Object[columns.size()];
+            for (int i = 0; i < change.columns().size(); i++) {
+                row[position.get(change.columns().get(i).name())] = change.values()[i];
+            }
+            int cdc = sourceColumns.size();
+            row[cdc] = change.operation();
+            row[cdc + 1] = change.lsn();
+            row[cdc + 2] = change.sequence();
+            row[cdc + 3] = change.transactionId();
+            row[cdc + 4] = change.sourceTimestamp();
+            row[cdc + 5] = loadedAt;
+            row[cdc + 6] = change.deleted();
+            row[cdc + 7] = change.unavailableColumns().isEmpty() ? null : jsonList(change.unavailableColumns());
+            rows.add(row);
+            firstLsn = Math.min(firstLsn, change.lsn());
+        }
+        // Appending by column position needs the table's own column order.
+        List<StagingColumn> tableOrder = tableColumnOrder(table, columns);
+        List<Object[]> ordered = reorder(rows, columns, tableOrder);
+        dialect.append(connection, dialect.stagingSchema(), table, tableOrder, ordered);
+
+        // ensureTable recorded the horizon before this batch was appended. Events above it are new; a snapshot
+        // into a table that already had rows may be a redone, interrupted snapshot.
+        long horizon = replayHorizon.get(table);
+        boolean snapshotRows = changes.stream().anyMatch(change -> "r".equals(change.operation()));
+        if (firstLsn <= horizon || (snapshotRows && horizon != Long.MIN_VALUE)) {
+            String keyColumns = changes.get(0).keyColumns().stream()
+                    .map(column -> ", " + dialect.quote(column)).collect(Collectors.joining());
+            String sql = dialect.statement("delete-replayed", Map.of("table", qualified, "key_columns", keyColumns));
+            try (PreparedStatement delete = connection.prepareStatement(sql)) {
+                delete.setLong(1, firstLsn);
+                int removed = delete.executeUpdate();
+                if (removed > 0) {
+                    LOG.infof("Staging %s: %d replayed events were already stored and were not added again", table, removed);
+                }
+            }
+        }
+    }
+
+    private void ensureTable(Connection connection, String table, String qualified, List<StagingColumn> sourceColumns)
+            throws SQLException {
+        WarehouseDialect dialect = warehouse.dialect();
+        Map<String, ColumnType> existing = knownColumns.get(table);
+        if (existing == null) {
+            existing = readColumns(connection, table);
+            if (existing.isEmpty()) {
+                LinkedHashMap<String, StagingColumn> first = new LinkedHashMap<>();
+                sourceColumns.forEach(column -> first.putIfAbsent(column.name(), column));
+                List<StagingColumn> all = new ArrayList<>(first.values());
+                all.addAll(CdcColumns.ALL);
+                String definition = all.stream()
+                        .map(column -> dialect.quote(column.name()) + " " + dialect.typeOf(column.type()))
+                        .collect(Collectors.joining(",\n    "));
+                try (Statement statement = connection.createStatement()) {
+                    statement.execute("create table if not exists " + qualified + " (\n    " + definition + "\n)");
+                }
+                LOG.infof("Staging: created table %s with %d source columns", qualified, first.size());
+                existing = readColumns(connection, table);
+                replayHorizon.put(table, Long.MIN_VALUE);
+            } else if (!replayHorizon.containsKey(table)) {
+                try (PreparedStatement statement = connection.prepareStatement(
+                        dialect.statement("staging-high-water", Map.of("table", qualified)));
+                     ResultSet row = statement.executeQuery()) {
+                    row.next();
+                    long max = row.getLong(1);
+                    replayHorizon.put(table, row.wasNull() ? Long.MIN_VALUE : max);
+                }
+            }
+            knownColumns.put(table, existing);
+        }
+        for (StagingColumn column : sourceColumns) {
+            ColumnType current = existing.get(column.name());
+            if (current == null) {
+                // ADD COLUMN at the source: older rows read NULL.
+                try (Statement statement = connection.createStatement()) {
+                    statement.execute("alter table " + qualified + " add column " + dialect.quote(column.name()) + " "
+                            + dialect.typeOf(column.type()));
+                }
+                existing.put(column.name(), column.type());
+                LOG.infof("Staging: added column %s %s to %s", column.name(), dialect.typeOf(column.type()), qualified);
+            } else if (!TypeWidening.canHold(current, column.type()) && TypeWidening.canHold(column.type(), current)) {
+                // A widening type change at the source (integer to bigint, numeric(5,2) to numeric(7,2)).
+                try (Statement statement = connection.createStatement()) {
+                    statement.execute("alter table " + qualified + " alter column " + dialect.quote(column.name())
+                            + " set data type " + dialect.typeOf(column.type()));
+                }
+                existing.put(column.name(), column.type());
+                LOG.infof("Staging: widened column %s of %s from %s to %s", column.name(), qualified,
+                        dialect.typeOf(current), dialect.typeOf(column.type()));
+            }
+            // Any other type change leaves the column as it is; the events carrying it are dead-lettered.
+        }
+    }
+
+    /** Why a change cannot go into the staging table as it is, or null when it can. */
+    private String typeProblem(StagedChange change, Map<String, ColumnType> tableTypes) {
+        WarehouseDialect dialect = warehouse.dialect();
+        for (StagingColumn column : change.columns()) {
+            ColumnType staged = tableTypes.get(column.name());
+            if (staged != null && !TypeWidening.canHold(staged, column.type())) {
+                return "type change of source column " + change.table() + "." + column.name() + ": staging has "
+                        + dialect.typeOf(staged) + ", the event carries " + dialect.typeOf(column.type())
+                        + ", which cannot be widened safely; fix the staging column or the source, then replay";
+            }
+        }
+        return null;
+    }
+
+    private static String keyJson(StagedChange change) {
+        Map<String, Object> key = new LinkedHashMap<>();
+        for (int i = 0; i < change.columns().size(); i++) {
+            if (change.keyColumns().contains(change.columns().get(i).name())) {
+                key.put(change.columns().get(i).name(), String.valueOf(change.values()[i]));
+            }
+        }
+        return toJson(key);
+    }
+
+    private static String payloadJson(StagedChange change) {
+        Map<String, Object> payload = new LinkedHashMap<>();
+        payload.put("op", change.operation());
+        payload.put("lsn", change.lsn());
+        payload.put("seq", change.sequence());
+        Map<String, Object> row = new LinkedHashMap<>();
+        for (int i = 0; i < change.columns().size(); i++) {
+            row.put(change.columns().get(i).name(), change.values()[i] == null ? null : String.valueOf(change.values()[i]));
+        }
+        payload.put("row", row);
+        return toJson(payload);
+    }
+
+    private static String toJson(Object value) {
+        try {
+            return JSON.writeValueAsString(value);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            return "{}";
+        }
+    }
+
+    private Map<String, ColumnType> readColumns(Connection connection, String table) throws SQLException {
+        Map<String, ColumnType> columns = new LinkedHashMap<>();
+        try (PreparedStatement statement = connection.prepareStatement(
+                "select column_name, data_type from information_schema.columns "
+                        + "where table_schema = ? and table_name = ? order by ordinal_position")) {
+            statement.setString(1, warehouse.dialect().stagingSchema());
+            statement.setString(2, table);
+            try (ResultSet rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    columns.put(rows.getString(1), warehouse.dialect().parseType(rows.getString(2)));
+                }
+            }
+        }
+        return columns;
+    }
+
+    private List<StagingColumn> tableColumnOrder(String table, List<StagingColumn> batchColumns) {
+        Map<String, StagingColumn> byName = new HashMap<>();
+        batchColumns.forEach(column -> byName.put(column.name(), column));
+        List<StagingColumn> order = new ArrayList<>();
+        for (String name : knownColumns.get(table).keySet()) {
+            // A column the batch does not carry (dropped at the source) is appended as NULL.
+            order.add(byName.getOrDefault(name, new StagingColumn(name, null)));
+        }
+        return order;
+    }
+
+    private static List<Object[]> reorder(List<Object[]> rows, List<StagingColumn> from, List<StagingColumn> to) {
+        Map<String, Integer> source = new HashMap<>();
+        for (int i = 0; i < from.size(); i++) {
+            source.put(from.get(i).name(), i);
+        }
+        int[] mapping = new int[to.size()];
+        for (int i = 0; i < to.size(); i++) {
+            mapping[i] = source.getOrDefault(to.get(i).name(), -1);
+        }
+        List<Object[]> reordered = new ArrayList<>(rows.size());
+        for (Object[] row : rows) {
+            Object[] target = new Object[mapping.length];
+            for (int i = 0; i < mapping.length; i++) {
+                target[i] = mapping[i] < 0 ? null : row[mapping[i]];
+            }
+            reordered.add(target);
+        }
+        return reordered;
+    }
+
+    private void writeDeadLetters(Connection connection, List<DeadLetter> deadLetters) throws SQLException {
+        if (deadLetters.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement insert = connection.prepareStatement(warehouse.dialect().statement("insert-dead-letter"))) {
+            for (DeadLetter letter : deadLetters) {
+                insert.setString(1, letter.table());
+                insert.setString(2, letter.keyJson());
+                insert.setObject(3, letter.lsn());
+                insert.setString(4, letter.payloadJson());
+                insert.setString(5, letter.error());
+                insert.setObject(6, letter.failedAt());
+                insert.addBatch();
+            }
+            insert.executeBatch();
+        }
+    }
+
+    private void writeOffsets(Connection connection, Map<String, String> offsets, OffsetDateTime at) throws SQLException {
+        WarehouseDialect dialect = warehouse.dialect();
+        try (PreparedStatement delete = connection.prepareStatement(dialect.statement("delete-offset"));
+             PreparedStatement insert = connection.prepareStatement(dialect.statement("insert-offset"))) {
+            for (Map.Entry<String, String> offset : offsets.entrySet()) {
+                delete.setString(1, offset.getKey());
+                delete.executeUpdate();
+                insert.setString(1, offset.getKey());
+                insert.setString(2, offset.getValue());
+                insert.setObject(3, at);
+                insert.executeUpdate();
+            }
+        }
+    }
+
+    private static String jsonList(List<String> names) {
+        return names.stream().map(name -> '"' + name.replace("\\", "\\\\").replace("\"", "\\\"") + '"')
+                .collect(Collectors.joining(",", "[", "]"));
+    }
+
+    private static void rollbackQuietly(Connection connection) {
+        try {
+            connection.rollback();
+        } catch (SQLException e) {
+            LOG.debug("Rollback failed after a failed staging write", e);
+        }
+    }
+}

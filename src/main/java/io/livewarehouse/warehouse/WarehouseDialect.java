@@ -1,0 +1,37 @@
+package io.livewarehouse.warehouse;
+
+import io.livewarehouse.staging.ColumnType;
+import io.livewarehouse.staging.StagingColumn;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.List;
+
+/** What differs between warehouses in SQL and loading: types, quoting, bulk appends, named statements. */
+public interface WarehouseDialect {
+
+    /** Quotes an identifier taken from a schema (never from user input). */
+    String quote(String identifier);
+
+    String typeOf(ColumnType type);
+
+    /** The column type a warehouse type name (as its information schema reports it) stands for. */
+    ColumnType parseType(String warehouseType);
+
+    String stagingSchema();
+
+    String pipelineSchema();
+
+    /** A statement from this dialect's {@code .sql} files. */
+    String statement(String name);
+
+    /** A statement with its {@code ${token}}s replaced by identifiers already quoted. */
+    String statement(String name, java.util.Map<String, String> identifiers);
+
+    /**
+     * Appends rows to a table inside the connection's current transaction, by the warehouse's fast path
+     * (DuckDB's Appender; batched binds elsewhere). {@code rows[i][j]} holds the value of {@code columns[j]}.
+     */
+    void append(Connection connection, String schema, String table, List<StagingColumn> columns, List<Object[]> rows)
+            throws SQLException;
+}
