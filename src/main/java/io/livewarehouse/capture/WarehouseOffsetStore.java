@@ -48,8 +48,13 @@ public class WarehouseOffsetStore implements OffsetBackingStore {
         try {
             writer.streamStarting();
             capture.streamStarting();
+            var config = org.eclipse.microprofile.config.ConfigProvider.getConfig();
+            UnfinishedSnapshotGuard.apply(writer.readOffsets(),
+                    config.getValue("pipeline.cdc.snapshot-mode", String.class),
+                    config.getValue("pipeline.cdc.slot-name", String.class),
+                    Arc.container().instance(io.livewarehouse.source.SourceConnections.class).get());
         } catch (Exception e) {
-            throw new IllegalStateException("The warehouse is not reachable to read the pipeline's offsets: " + e.getMessage(), e);
+            throw new IllegalStateException("Cannot prepare the change stream (warehouse offsets, source slot): " + e.getMessage(), e);
         }
     }
 

@@ -50,6 +50,8 @@ public class StagingWriter {
     private final AtomicLong rowsWritten = new AtomicLong();
     private final AtomicLong batchesWritten = new AtomicLong();
     private volatile OffsetDateTime lastBatchAt;
+    private volatile long lastStagedLsn;
+    private volatile long lastStagedTransactionId;
 
     public StagingWriter(Warehouse warehouse, StagingBuffer buffer) {
         this.warehouse = warehouse;
@@ -104,6 +106,12 @@ public class StagingWriter {
         rowsWritten.addAndGet(batch.changes().size());
         batchesWritten.incrementAndGet();
         lastBatchAt = OffsetDateTime.now(ZoneOffset.UTC);
+        for (StagedChange change : batch.changes()) {
+            lastStagedLsn = Math.max(lastStagedLsn, change.lsn());
+            if (change.transactionId() != null) {
+                lastStagedTransactionId = Math.max(lastStagedTransactionId, change.transactionId());
+            }
+        }
         LOG.debugf("Staged %d changes and %d dead letters in %d ms (offsets %s)", batch.changes().size(),
                 batch.deadLetters().size(), (System.nanoTime() - started) / 1_000_000, offsets == null ? "kept" : "stored");
     }
@@ -133,6 +141,16 @@ public class StagingWriter {
 
     public OffsetDateTime lastBatchAt() {
         return lastBatchAt;
+    }
+
+    /** Highest source LSN written to staging by this process. */
+    public long lastStagedLsn() {
+        return lastStagedLsn;
+    }
+
+    /** Highest source transaction id written to staging by this process. */
+    public long lastStagedTransactionId() {
+        return lastStagedTransactionId;
     }
 
     private void ensureSchemas() throws SQLException {

@@ -1,0 +1,55 @@
+package io.livewarehouse.health;
+
+import io.livewarehouse.capture.ChangeCapture;
+import io.livewarehouse.staging.StagingBuffer;
+import io.livewarehouse.staging.StagingWriter;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.apache.camel.CamelContext;
+import org.apache.camel.ServiceStatus;
+import org.eclipse.microprofile.health.HealthCheck;
+import org.eclipse.microprofile.health.HealthCheckResponse;
+import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
+import org.eclipse.microprofile.health.Readiness;
+
+/**
+ * Ready while the change-data-capture route runs and staging accepts its batches; reports how far staging
+ * has got, so a person (or a test) can tell whether the pipeline has caught up with a given source change.
+ */
+@Readiness
+@ApplicationScoped
+public class CaptureReadinessCheck implements HealthCheck {
+
+    static final String ROUTE = "cdc-to-staging";
+
+    private final CamelContext camel;
+    private final ChangeCapture capture;
+    private final StagingWriter writer;
+    private final StagingBuffer buffer;
+
+    public CaptureReadinessCheck(CamelContext camel, ChangeCapture capture, StagingWriter writer, StagingBuffer buffer) {
+        this.camel = camel;
+        this.capture = capture;
+        this.writer = writer;
+        this.buffer = buffer;
+    }
+
+    @Override
+    public HealthCheckResponse call() {
+        ServiceStatus status = camel.getRouteController().getRouteStatus(ROUTE);
+        HealthCheckResponseBuilder response = HealthCheckResponse.named("capture")
+                .withData("route", String.valueOf(status))
+                .withData("eventsCaptured", capture.events())
+                .withData("eventsBuffered", buffer.size())
+                .withData("rowsStaged", writer.rowsWritten())
+                .withData("batchesStaged", writer.batchesWritten())
+                .withData("lastBatchAt", String.valueOf(writer.lastBatchAt()))
+                .withData("stagedLsn", writer.lastStagedLsn())
+                .withData("stagedTransactionId", writer.lastStagedTransactionId())
+                .withData("deadLetters", capture.deadLettered());
+        String poison = buffer.poison();
+        if (poison != null) {
+            return response.withData("error", "stopped committing (fail-fast): " + poison).down().build();
+        }
+        return status == ServiceStatus.Started ? response.up().build() : response.down().build();
+    }
+}

@@ -1,0 +1,126 @@
+package io.livewarehouse.support;
+
+import org.awaitility.Awaitility;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The packaged pipeline ({@code target/quarkus-app/quarkus-run.jar}) run as its own process, the way
+ * production runs it, so that tests can kill it for real. Each start appends to one output file.
+ */
+public final class PipelineProcess {
+
+    public static final Path JAR = Path.of("target/quarkus-app/quarkus-run.jar").toAbsolutePath();
+
+    private final Path workDirectory;
+    private final Map<String, String> environment;
+    private final Path output;
+    private final HttpClient http = HttpClient.newHttpClient();
+    private Process process;
+    private int httpPort;
+    private long outputOffset;
+
+    public PipelineProcess(Path workDirectory, Map<String, String> environment) {
+        this.workDirectory = workDirectory;
+        this.environment = environment;
+        this.output = workDirectory.resolve("pipeline.log");
+    }
+
+    public void start() throws IOException {
+        httpPort = freePort();
+        outputOffset = Files.exists(output) ? Files.size(output) : 0;
+        ProcessBuilder builder = new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g", "-jar", JAR.toString())
+                .directory(workDirectory.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(output.toFile()));
+        builder.environment().keySet().removeIf(name -> name.startsWith("PIPELINE_") || name.startsWith("QUARKUS_"));
+        builder.environment().putAll(environment);
+        builder.environment().put("QUARKUS_HTTP_PORT", Integer.toString(httpPort));
+        builder.environment().put("SNOWFLAKE_DISABLE_PLATFORM_DETECTION", "true");
+        process = builder.start();
+    }
+
+    /** The output of the current run. */
+    public String output() throws IOException {
+        byte[] all = Files.readAllBytes(output);
+        return new String(all, (int) Math.min(outputOffset, all.length), (int) Math.max(0, all.length - outputOffset),
+                StandardCharsets.UTF_8);
+    }
+
+    public void awaitOutput(String text, Duration timeout) {
+        Awaitility.await().atMost(timeout).pollInterval(Duration.ofMillis(200))
+                .until(() -> output().contains(text) || !process.isAlive());
+        if (!process.isAlive()) {
+            throw new AssertionError("the pipeline exited while waiting for \"" + text + "\"");
+        }
+    }
+
+    /** A number from the readiness data ("stagedTransactionId": 1234), or -1 while not answering. */
+    public long readinessNumber(String name) {
+        try {
+            String body = http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + httpPort + "/q/health/ready"))
+                    .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()).body();
+            Matcher matcher = Pattern.compile("\"" + Pattern.quote(name) + "\"\\s*:\\s*(-?\\d+)").matcher(body);
+            return matcher.find() ? Long.parseLong(matcher.group(1)) : -1;
+        } catch (IOException e) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
+    }
+
+    /** SIGKILL: no shutdown hook, no flush, no offset commit. */
+    public void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(30, TimeUnit.SECONDS);
+        note("--- killed with SIGKILL ---");
+    }
+
+    /** SIGTERM, then wait for the process to end; returns its exit code. */
+    public int terminate() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(60, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            throw new AssertionError("the pipeline did not stop within 60 s of SIGTERM");
+        }
+        return process.exitValue();
+    }
+
+    public boolean isAlive() {
+        return process != null && process.isAlive();
+    }
+
+    public Path outputFile() {
+        return output;
+    }
+
+    private void note(String line) {
+        try {
+            Files.writeString(output, "\n" + line + "\n", StandardOpenOption.APPEND);
+        } catch (IOException ignored) {
+            // Only a marker for people reading the log.
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+}
