@@ -6,6 +6,8 @@ import io.livewarehouse.staging.StagingBuffer;
 import io.livewarehouse.staging.StagingWriter;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Named;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.apache.camel.component.debezium.DebeziumConstants;
@@ -16,6 +18,7 @@ import org.jboss.logging.Logger;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
@@ -47,13 +50,18 @@ public class ChangeCapture {
 
     private final AtomicLong events = new AtomicLong();
     private final AtomicLong deadLettered = new AtomicLong();
+    private final SnapshotProgress snapshotProgress;
+    private final MeterRegistry registry;
+    private final Map<String, Counter> eventCounters = new HashMap<>();
 
-    public ChangeCapture(StagingBuffer buffer, StagingWriter writer,
+    public ChangeCapture(StagingBuffer buffer, StagingWriter writer, SnapshotProgress snapshotProgress, MeterRegistry registry,
                          @ConfigProperty(name = "pipeline.cdc.unavailable-value-placeholder") String placeholder,
                          @ConfigProperty(name = "pipeline.staging.dead-letter-enabled") boolean deadLetters,
                          @ConfigProperty(name = "pipeline.staging.max-buffered-rows") int maxBufferedRows) {
         this.buffer = buffer;
         this.writer = writer;
+        this.snapshotProgress = snapshotProgress;
+        this.registry = registry;
         this.converter = new ChangeEventConverter(placeholder);
         this.deadLetters = deadLetters;
         this.maxBufferedRows = maxBufferedRows;
@@ -72,6 +80,10 @@ public class ChangeCapture {
         try {
             if (identifier != null && identifier.startsWith("__debezium-heartbeat")) {
                 // A heartbeat carries no data; the engine commits (and so writes the batch) after it.
+                return;
+            }
+            if (identifier != null && identifier.endsWith(".message")) {
+                // Logical decoding messages (the heartbeat action query emits one) carry no table data.
                 return;
             }
             if (identifier != null && identifier.endsWith(".transaction")) {
@@ -106,8 +118,9 @@ public class ChangeCapture {
         try {
             Map<?, ?> offset = JSON.readValue(offsetJson, Map.class);
             Object messageType = offset.get("messageType");
-            // Snapshot offsets carry no message type; a restart redoes an unfinished snapshot as a whole.
-            return messageType == null || "COMMIT".equals(messageType);
+            // Snapshot offsets carry no message type; a restart redoes an unfinished snapshot as a whole. A
+            // non-transactional logical message (the heartbeat's) is decoded between transactions.
+            return messageType == null || "COMMIT".equals(messageType) || "MESSAGE".equals(messageType);
         } catch (java.io.IOException e) {
             return false;
         }
@@ -147,6 +160,12 @@ public class ChangeCapture {
         StagedChange change = converter.convert(operation, row, key, source, sequence);
         buffer.add(change);
         events.incrementAndGet();
+        eventCounters.computeIfAbsent(change.table() + "/" + operation, ignored -> Counter.builder("pipeline.capture.events")
+                .description("Change events captured, by source table and operation (r, c, u, d)")
+                .tag("table", change.table()).tag("operation", operation).register(registry)).increment();
+        if ("r".equals(operation)) {
+            snapshotProgress.rowRead(String.valueOf(source.get("schema")), change.table());
+        }
     }
 
     private void deadLetter(Message message, String identifier, Throwable error) {
@@ -163,6 +182,7 @@ public class ChangeCapture {
         Object before = message.getHeader(DebeziumConstants.HEADER_BEFORE);
         Long lsn = source != null && source.get("lsn") instanceof Number number ? number.longValue() : null;
         String table = source != null && source.get("table") != null ? source.get("table").toString() : identifier;
+        registry.counter("pipeline.dead.letters", "table", String.valueOf(table), "stage", "capture").increment();
         LOG.warnf("Dead letter: %s event of %s at LSN %s: %s", message.getHeader(DebeziumConstants.HEADER_OPERATION),
                 table, lsn, reason);
         buffer.add(new DeadLetter(table, describe(key), lsn,

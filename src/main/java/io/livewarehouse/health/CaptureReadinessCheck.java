@@ -50,6 +50,11 @@ public class CaptureReadinessCheck implements HealthCheck {
         if (poison != null) {
             return response.withData("error", "stopped committing (fail-fast): " + poison).down().build();
         }
+        String writeError = writer.lastWriteError();
+        if (writeError != null) {
+            // Nothing is lost (the batch stays buffered and the offsets uncommitted), but staging is not moving.
+            return response.withData("error", "staging writes failing: " + writeError).down().build();
+        }
         return status == ServiceStatus.Started ? response.up().build() : response.down().build();
     }
 }

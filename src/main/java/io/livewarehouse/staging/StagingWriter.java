@@ -1,6 +1,10 @@
 package io.livewarehouse.staging;
 
 import io.livewarehouse.warehouse.Warehouse;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import io.livewarehouse.warehouse.WarehouseDialect;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
@@ -53,9 +57,23 @@ public class StagingWriter {
     private volatile long lastStagedLsn;
     private volatile long lastStagedTransactionId;
 
-    public StagingWriter(Warehouse warehouse, StagingBuffer buffer) {
+    private final boolean deadLetterEnabled;
+    private final MeterRegistry registry;
+    private final Timer writeTimer;
+    private final DistributionSummary batchRows;
+    private volatile String lastWriteError;
+
+    public StagingWriter(Warehouse warehouse, StagingBuffer buffer, MeterRegistry registry,
+                         @ConfigProperty(name = "pipeline.staging.dead-letter-enabled") boolean deadLetterEnabled) {
         this.warehouse = warehouse;
         this.buffer = buffer;
+        this.registry = registry;
+        this.deadLetterEnabled = deadLetterEnabled;
+        this.writeTimer = Timer.builder("pipeline.staging.write")
+                .description("Time to write one staging batch with its offsets, in one warehouse transaction")
+                .publishPercentileHistogram().register(registry);
+        this.batchRows = DistributionSummary.builder("pipeline.staging.batch.rows")
+                .description("Change events per staging batch").register(registry);
     }
 
     /** The change stream (re)starts: what is in staging now may be replayed, so re-read the horizons. */
@@ -93,6 +111,10 @@ public class StagingWriter {
                     writeOffsets(connection, offsets, loadedAt);
                 }
                 connection.commit();
+                for (DeadLetter letter : deadLetters.subList(batch.deadLetters().size(), deadLetters.size())) {
+                    LOG.warnf("Dead letter: event of %s at LSN %s: %s", letter.table(), letter.lsn(), letter.error());
+                    registry.counter("pipeline.dead.letters", "table", letter.table(), "stage", "staging").increment();
+                }
             } catch (SQLException | RuntimeException e) {
                 rollbackQuietly(connection);
                 // The DDL cache may now be ahead of the warehouse: read it again next time.
@@ -101,8 +123,12 @@ public class StagingWriter {
             }
         } catch (SQLException | RuntimeException e) {
             buffer.restore(batch);
+            lastWriteError = e.getMessage();
             throw e;
         }
+        lastWriteError = null;
+        writeTimer.record(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS);
+        batchRows.record(batch.changes().size());
         rowsWritten.addAndGet(batch.changes().size());
         batchesWritten.incrementAndGet();
         lastBatchAt = OffsetDateTime.now(ZoneOffset.UTC);
@@ -141,6 +167,11 @@ public class StagingWriter {
 
     public OffsetDateTime lastBatchAt() {
         return lastBatchAt;
+    }
+
+    /** Why the last write failed, or null when it succeeded. */
+    public String lastWriteError() {
+        return lastWriteError;
     }
 
     /** Highest source LSN written to staging by this process. */
@@ -198,6 +229,10 @@ public class StagingWriter {
             if (problem == null) {
                 writable.add(change);
             } else {
+                if (!deadLetterEnabled) {
+                    // Fail fast: nothing of this batch is stored and its offsets are not committed.
+                    throw new SQLException(problem + " (pipeline.staging.dead-letter-enabled=false)");
+                }
                 deadLetters.add(new DeadLetter(table, keyJson(change), change.lsn(), payloadJson(change), problem, loadedAt));
             }
         }
