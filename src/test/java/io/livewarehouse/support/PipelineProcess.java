@@ -70,19 +70,49 @@ public final class PipelineProcess {
         }
     }
 
-    /** A number from the readiness data ("stagedTransactionId": 1234), or -1 while not answering. */
-    public long readinessNumber(String name) {
+    /** Waits for the process to end by itself; returns its exit code. */
+    public int awaitExit(Duration timeout) throws InterruptedException {
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            process.destroyForcibly();
+            throw new AssertionError("the pipeline did not stop by itself within " + timeout);
+        }
+        return process.exitValue();
+    }
+
+    /** The readiness document, or null while the application does not answer. */
+    public String readiness() {
         try {
-            String body = http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + httpPort + "/q/health/ready"))
+            return http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + httpPort + "/q/health/ready"))
                     .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()).body();
-            Matcher matcher = Pattern.compile("\"" + Pattern.quote(name) + "\"\\s*:\\s*(-?\\d+)").matcher(body);
-            return matcher.find() ? Long.parseLong(matcher.group(1)) : -1;
+        } catch (IOException e) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
+    /** The HTTP status of readiness, or -1 while the application does not answer. */
+    public int readinessStatus() {
+        try {
+            return http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + httpPort + "/q/health/ready"))
+                    .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
         } catch (IOException e) {
             return -1;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return -1;
         }
+    }
+
+    /** A number from the readiness data ("stagedTransactionId": 1234), or -1 while not answering. */
+    public long readinessNumber(String name) {
+        String body = readiness();
+        if (body == null) {
+            return -1;
+        }
+        Matcher matcher = Pattern.compile("\"" + Pattern.quote(name) + "\"\\s*:\\s*(-?\\d+)").matcher(body);
+        return matcher.find() ? Long.parseLong(matcher.group(1)) : -1;
     }
 
     /** SIGKILL: no shutdown hook, no flush, no offset commit. */
