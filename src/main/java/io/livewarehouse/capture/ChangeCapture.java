@@ -48,6 +48,8 @@ public class ChangeCapture {
     private Long currentTransaction;
     private int nextSequence;
 
+    /** starting, snapshot or streaming: what the capture is doing, for operators and tests. */
+    private volatile String phase = "starting";
     private final AtomicLong events = new AtomicLong();
     private final AtomicLong deadLettered = new AtomicLong();
     private final SnapshotProgress snapshotProgress;
@@ -126,6 +128,10 @@ public class ChangeCapture {
         }
     }
 
+    public String phase() {
+        return phase;
+    }
+
     public long events() {
         return events.get();
     }
@@ -165,6 +171,9 @@ public class ChangeCapture {
                 .tag("table", change.table()).tag("operation", operation).register(registry)).increment();
         if ("r".equals(operation)) {
             snapshotProgress.rowRead(String.valueOf(source.get("schema")), change.table());
+            phase = "last".equals(String.valueOf(source.get("snapshot"))) ? "streaming" : "snapshot";
+        } else {
+            phase = "streaming";
         }
     }
 

@@ -38,6 +38,7 @@ public class CaptureReadinessCheck implements HealthCheck {
         ServiceStatus status = camel.getRouteController().getRouteStatus(ROUTE);
         HealthCheckResponseBuilder response = HealthCheckResponse.named("capture")
                 .withData("route", String.valueOf(status))
+                .withData("phase", capture.phase())
                 .withData("eventsCaptured", capture.events())
                 .withData("eventsBuffered", buffer.size())
                 .withData("rowsStaged", writer.rowsWritten())

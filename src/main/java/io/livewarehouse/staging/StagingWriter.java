@@ -50,6 +50,12 @@ public class StagingWriter {
      */
     private final Map<String, Long> replayHorizon = new HashMap<>();
     private boolean schemasReady;
+    /**
+     * The load time of the last batch. Each batch's {@code _cdc_loaded_at} is later than the one before, even
+     * if the clock steps back, because mart models read staging incrementally by load time: arrival order,
+     * which is source commit order (LSNs of interleaved transactions are not).
+     */
+    private OffsetDateTime lastLoadedAt;
 
     private final AtomicLong rowsWritten = new AtomicLong();
     private final AtomicLong batchesWritten = new AtomicLong();
@@ -81,6 +87,7 @@ public class StagingWriter {
         ensureSchemas();
         replayHorizon.clear();
         knownColumns.clear();
+        lastLoadedAt = latestLoadedAt();
     }
 
     /**
@@ -98,10 +105,11 @@ public class StagingWriter {
             return;
         }
         long started = System.nanoTime();
+        OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC).truncatedTo(java.time.temporal.ChronoUnit.MICROS);
+        OffsetDateTime loadedAt = lastLoadedAt != null && !now.isAfter(lastLoadedAt) ? lastLoadedAt.plusNanos(1000) : now;
         try (Connection connection = warehouse.connect()) {
             connection.setAutoCommit(false);
             try {
-                OffsetDateTime loadedAt = OffsetDateTime.now(ZoneOffset.UTC);
                 List<DeadLetter> deadLetters = new ArrayList<>(batch.deadLetters());
                 for (Map.Entry<String, List<StagedChange>> table : byTable(batch.changes()).entrySet()) {
                     writeTable(connection, table.getKey(), table.getValue(), loadedAt, deadLetters);
@@ -127,6 +135,9 @@ public class StagingWriter {
             throw e;
         }
         lastWriteError = null;
+        if (!batch.changes().isEmpty()) {
+            lastLoadedAt = loadedAt;
+        }
         writeTimer.record(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS);
         batchRows.record(batch.changes().size());
         rowsWritten.addAndGet(batch.changes().size());
@@ -134,7 +145,8 @@ public class StagingWriter {
         lastBatchAt = OffsetDateTime.now(ZoneOffset.UTC);
         for (StagedChange change : batch.changes()) {
             lastStagedLsn = Math.max(lastStagedLsn, change.lsn());
-            if (change.transactionId() != null) {
+            // Snapshot rows carry the snapshot's own transaction id, which says nothing about what was streamed.
+            if (change.transactionId() != null && !"r".equals(change.operation())) {
                 lastStagedTransactionId = Math.max(lastStagedTransactionId, change.transactionId());
             }
         }
@@ -179,7 +191,7 @@ public class StagingWriter {
         return lastStagedLsn;
     }
 
-    /** Highest source transaction id written to staging by this process. */
+    /** Highest id of a streamed (not snapshot) source transaction written to staging by this process. */
     public long lastStagedTransactionId() {
         return lastStagedTransactionId;
     }
@@ -199,6 +211,37 @@ public class StagingWriter {
             }
         }
         schemasReady = true;
+    }
+
+    /** The newest load time in staging, from any table. */
+    private OffsetDateTime latestLoadedAt() throws SQLException {
+        WarehouseDialect dialect = warehouse.dialect();
+        OffsetDateTime latest = null;
+        try (Connection connection = warehouse.connect()) {
+            List<String> tables = new ArrayList<>();
+            try (PreparedStatement statement = connection.prepareStatement(
+                    "select table_name from information_schema.tables where table_schema = ?")) {
+                statement.setString(1, dialect.stagingSchema());
+                try (ResultSet rows = statement.executeQuery()) {
+                    while (rows.next()) {
+                        tables.add(rows.getString(1));
+                    }
+                }
+            }
+            for (String table : tables) {
+                try (Statement statement = connection.createStatement();
+                     ResultSet row = statement.executeQuery("select max(" + dialect.quote(CdcColumns.LOADED_AT) + ") from "
+                             + dialect.quote(dialect.stagingSchema()) + "." + dialect.quote(table))) {
+                    if (row.next()) {
+                        OffsetDateTime value = row.getObject(1, OffsetDateTime.class);
+                        if (value != null && (latest == null || value.isAfter(latest))) {
+                            latest = value;
+                        }
+                    }
+                }
+            }
+        }
+        return latest;
     }
 
     private static Map<String, List<StagedChange>> byTable(List<StagedChange> changes) {

@@ -105,6 +105,16 @@ public final class PipelineProcess {
         }
     }
 
+    /** A text value from the readiness data ("phase": "streaming"), or null. */
+    public String readinessText(String name) {
+        String body = readiness();
+        if (body == null) {
+            return null;
+        }
+        Matcher matcher = Pattern.compile("\"" + Pattern.quote(name) + "\"\\s*:\\s*\"([^\"]*)\"").matcher(body);
+        return matcher.find() ? matcher.group(1) : null;
+    }
+
     /** A number from the readiness data ("stagedTransactionId": 1234), or -1 while not answering. */
     public long readinessNumber(String name) {
         String body = readiness();
