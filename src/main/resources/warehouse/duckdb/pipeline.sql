@@ -25,6 +25,22 @@ create table if not exists _pipeline.dead_letters (
     failed_at timestamptz not null
 );
 
+-- The primary key of each staging table's source table, as its change events carry it.
+-- name: create-staging-tables
+create table if not exists _pipeline.staging_tables (
+    table_name varchar primary key,
+    key_columns varchar not null
+);
+
+-- name: delete-staging-table
+delete from _pipeline.staging_tables where table_name = ?;
+
+-- name: insert-staging-table
+insert into _pipeline.staging_tables (table_name, key_columns) values (?, ?);
+
+-- name: read-staging-keys
+select table_name, key_columns from _pipeline.staging_tables;
+
 -- name: read-offsets
 select offset_key, offset_value from _pipeline.offsets;
 
@@ -61,3 +77,60 @@ where rowid in (
     ) copies
     where copy_number > 1
 );
+
+-- Where each mart model has read staging up to (by load time), moved in the same transaction as its MERGE.
+-- name: create-model-watermarks
+create table if not exists _pipeline.model_watermarks (
+    model varchar primary key,
+    loaded_through timestamptz not null,
+    updated_at timestamptz not null
+);
+
+-- One row per model run: the run log.
+-- name: create-model-runs
+create table if not exists _pipeline.model_runs (
+    model varchar not null,
+    started_at timestamptz not null,
+    finished_at timestamptz not null,
+    loaded_from timestamptz,
+    loaded_through timestamptz,
+    rows_changed bigint,
+    status varchar not null,
+    error varchar
+);
+
+-- name: read-watermark
+select loaded_through from _pipeline.model_watermarks where model = ?;
+
+-- name: delete-watermark
+delete from _pipeline.model_watermarks where model = ?;
+
+-- name: insert-watermark
+insert into _pipeline.model_watermarks (model, loaded_through, updated_at) values (?, ?, ?);
+
+-- name: insert-model-run
+insert into _pipeline.model_runs (model, started_at, finished_at, loaded_from, loaded_through, rows_changed, status, error)
+values (?, ?, ?, ?, ?, ?, ?, ?);
+
+-- The current state of one source table, kept from its staging change log: per key the latest change by
+-- source order; a delete removes the key; a column the change did not carry (unchanged TOAST) keeps its
+-- value. ${latest} aggregates each column's latest available value, ${available} says whether the window
+-- carried one at all.
+-- name: merge-current-state
+merge into ${target} as t
+using (
+    select ${key_columns},
+           ${latest},
+           ${available},
+           arg_max_null(_cdc_deleted, _cdc_lsn::hugeint * 1000000 + _cdc_seq) as _deleted,
+           max(_cdc_lsn) as _cdc_lsn,
+           max(_cdc_source_ts) as _cdc_source_ts,
+           max(_cdc_loaded_at) as _cdc_loaded_at
+    from ${source}
+    where _cdc_loaded_at > ? and _cdc_loaded_at <= ?
+    group by ${key_columns}
+) as s
+on ${key_match}
+when matched and s._deleted then delete
+when matched then update set ${update_assignments}
+when not matched and not s._deleted then insert (${insert_columns}) values (${insert_values});

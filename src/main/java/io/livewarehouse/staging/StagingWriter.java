@@ -49,6 +49,8 @@ public class StagingWriter {
      * can be replays, so batches entirely above it skip the duplicate check.
      */
     private final Map<String, Long> replayHorizon = new HashMap<>();
+    /** Key columns already recorded in _pipeline.staging_tables by this process. */
+    private final Map<String, String> recordedKeys = new HashMap<>();
     private boolean schemasReady;
     /**
      * The load time of the last batch. Each batch's {@code _cdc_loaded_at} is later than the one before, even
@@ -127,6 +129,7 @@ public class StagingWriter {
                 rollbackQuietly(connection);
                 // The DDL cache may now be ahead of the warehouse: read it again next time.
                 knownColumns.clear();
+                recordedKeys.clear();
                 throw e;
             }
         } catch (SQLException | RuntimeException e) {
@@ -202,7 +205,7 @@ public class StagingWriter {
         }
         WarehouseDialect dialect = warehouse.dialect();
         try (Connection connection = warehouse.connect(); Statement statement = connection.createStatement()) {
-            for (String name : List.of("create-schemas", "create-offsets", "create-dead-letters")) {
+            for (String name : List.of("create-schemas", "create-offsets", "create-dead-letters", "create-staging-tables")) {
                 for (String part : dialect.statement(name).split(";")) {
                     if (!part.isBlank()) {
                         statement.execute(part);
@@ -265,6 +268,7 @@ public class StagingWriter {
             }
         }
         ensureTable(connection, table, qualified, distinctTyped);
+        recordKey(connection, table, changes.get(0).keyColumns());
         Map<String, ColumnType> tableTypes = knownColumns.get(table);
         List<StagedChange> writable = new ArrayList<>(changes.size());
         for (StagedChange change : changes) {
@@ -385,6 +389,24 @@ public class StagingWriter {
             }
             // Any other type change leaves the column as it is; the events carrying it are dead-lettered.
         }
+    }
+
+    /** Records the table's key once per process, for the models that keep its current state. */
+    private void recordKey(Connection connection, String table, List<String> keyColumns) throws SQLException {
+        String joined = String.join(",", keyColumns);
+        if (joined.equals(recordedKeys.get(table))) {
+            return;
+        }
+        WarehouseDialect dialect = warehouse.dialect();
+        try (PreparedStatement delete = connection.prepareStatement(dialect.statement("delete-staging-table"));
+             PreparedStatement insert = connection.prepareStatement(dialect.statement("insert-staging-table"))) {
+            delete.setString(1, table);
+            delete.executeUpdate();
+            insert.setString(1, table);
+            insert.setString(2, joined);
+            insert.executeUpdate();
+        }
+        recordedKeys.put(table, joined);
     }
 
     /** Why a change cannot go into the staging table as it is, or null when it can. */

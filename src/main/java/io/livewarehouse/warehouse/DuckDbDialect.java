@@ -21,6 +21,11 @@ final class DuckDbDialect implements WarehouseDialect {
     private final NamedSql statements = NamedSql.load("warehouse/duckdb/pipeline.sql");
 
     @Override
+    public String name() {
+        return "duckdb";
+    }
+
+    @Override
     public String quote(String identifier) {
         return '"' + identifier.replace("\"", "\"\"") + '"';
     }

@@ -10,6 +10,9 @@ import java.util.List;
 /** What differs between warehouses in SQL and loading: types, quoting, bulk appends, named statements. */
 public interface WarehouseDialect {
 
+    /** The dialect's name, which is also the folder of its SQL files (duckdb, snowflake). */
+    String name();
+
     /** Quotes an identifier taken from a schema (never from user input). */
     String quote(String identifier);
 

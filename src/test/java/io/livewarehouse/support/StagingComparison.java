@@ -121,6 +121,17 @@ public final class StagingComparison {
         return read(staging, sql, described);
     }
 
+    /** Rows of a current-state table ({@code marts.int_<table>}), rendered as {@link #sourceRows} renders the source. */
+    public static Map<String, Map<String, String>> currentStateRows(Connection source, Connection warehouse, String table,
+                                                                    List<String> columns) throws SQLException {
+        List<Column> described = describe(source, table, columns);
+        List<String> key = primaryKey(source, table);
+        String select = described.stream().map(column -> column.stagingExpression() + " as " + quote(column.name()))
+                .collect(Collectors.joining(", "));
+        String keyExpression = key.stream().map(k -> quote(k) + "::varchar").collect(Collectors.joining(" || '/' || "));
+        return read(warehouse, "select " + keyExpression + ", " + select + " from marts." + quote("int_" + table), described);
+    }
+
     /** The source's columns of a table, in order. */
     public static List<String> sourceColumns(Connection source, String table) throws SQLException {
         return SourceDatabases.rows(source, """

@@ -1,0 +1,147 @@
+package io.livewarehouse.marts;
+
+import io.livewarehouse.staging.CdcColumns;
+import io.livewarehouse.warehouse.WarehouseDialect;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * The current state of each source table ({@code marts.int_<table>}), kept incrementally from its staging
+ * change log by one generic MERGE ({@code merge-current-state} in the dialect's SQL): the layer every
+ * dimension and fact reads attributes from. Columns come from the staging table, so a column added at the
+ * source appears here too.
+ */
+final class CurrentState {
+
+    static final String PREFIX = "int_";
+
+    private final WarehouseDialect dialect;
+
+    CurrentState(WarehouseDialect dialect) {
+        this.dialect = dialect;
+    }
+
+    /** Staging tables, each of which gets a current-state model. */
+    List<String> stagingTables(Connection connection) throws SQLException {
+        List<String> tables = new ArrayList<>();
+        try (PreparedStatement statement = connection.prepareStatement(
+                "select table_name from information_schema.tables where table_schema = ? order by table_name")) {
+            statement.setString(1, dialect.stagingSchema());
+            try (ResultSet rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    tables.add(rows.getString(1));
+                }
+            }
+        }
+        return tables;
+    }
+
+    /** Applies the staging rows loaded in (from, through] to {@code int_<table>}; returns the rows changed. */
+    long apply(Connection connection, String table, List<String> keyColumns, OffsetDateTime from, OffsetDateTime through)
+            throws SQLException {
+        Map<String, String> sourceColumns = columns(connection, dialect.stagingSchema(), table);
+        sourceColumns.keySet().removeIf(column -> column.startsWith("_cdc_"));
+        String target = dialect.quote("marts") + "." + dialect.quote(PREFIX + table);
+        ensureTarget(connection, table, target, sourceColumns);
+
+        List<String> valueColumns = sourceColumns.keySet().stream().filter(c -> !keyColumns.contains(c)).toList();
+        String order = "_cdc_lsn::hugeint * 1000000 + _cdc_seq";
+        String latest = valueColumns.stream().map(column -> "arg_max_null(" + dialect.quote(column) + ", " + order
+                + ") filter (where " + available(column) + ") as " + dialect.quote(column))
+                .collect(Collectors.joining(",\n           "));
+        String availableFlags = valueColumns.stream().map(column -> "bool_or(" + available(column) + ") as "
+                + dialect.quote("_available_" + column)).collect(Collectors.joining(",\n           "));
+        String updates = valueColumns.stream().map(column -> dialect.quote(column) + " = case when s."
+                        + dialect.quote("_available_" + column) + " then s." + dialect.quote(column) + " else t."
+                        + dialect.quote(column) + " end")
+                .collect(Collectors.joining(", "));
+        updates += ", _cdc_lsn = s._cdc_lsn, _cdc_source_ts = s._cdc_source_ts, _cdc_loaded_at = s._cdc_loaded_at";
+        List<String> insertColumns = new ArrayList<>(sourceColumns.keySet());
+        insertColumns.addAll(List.of("_cdc_lsn", "_cdc_source_ts", "_cdc_loaded_at"));
+        String sql = dialect.statement("merge-current-state", Map.of(
+                "target", target,
+                "source", dialect.quote(dialect.stagingSchema()) + "." + dialect.quote(table),
+                "key_columns", keyColumns.stream().map(dialect::quote).collect(Collectors.joining(", ")),
+                "latest", latest.isEmpty() ? "1 as _no_values" : latest,
+                "available", availableFlags.isEmpty() ? "true as _no_flags" : availableFlags,
+                "key_match", keyColumns.stream().map(k -> "t." + dialect.quote(k) + " = s." + dialect.quote(k))
+                        .collect(Collectors.joining(" and ")),
+                "update_assignments", updates,
+                "insert_columns", insertColumns.stream().map(dialect::quote).collect(Collectors.joining(", ")),
+                "insert_values", insertColumns.stream().map(c -> "s." + dialect.quote(c)).collect(Collectors.joining(", "))));
+        try (PreparedStatement merge = connection.prepareStatement(sql)) {
+            merge.setObject(1, from);
+            merge.setObject(2, through);
+            return merge.executeUpdate();
+        }
+    }
+
+    /** Key columns of each staging table (the source's primary key, as the change events carry it). */
+    Map<String, List<String>> keyColumns(Connection connection) throws SQLException {
+        Map<String, List<String>> keys = new LinkedHashMap<>();
+        try (Statement statement = connection.createStatement();
+             ResultSet rows = statement.executeQuery(dialect.statement("read-staging-keys"))) {
+            while (rows.next()) {
+                String columns = rows.getString(2);
+                keys.put(rows.getString(1), columns.isEmpty() ? List.of() : List.of(columns.split(",")));
+            }
+        }
+        return keys;
+    }
+
+    private String available(String column) {
+        return CdcColumns.UNAVAILABLE + " is null or not json_contains(" + CdcColumns.UNAVAILABLE + ", '\""
+                + column.replace("'", "''").replace("\"", "\\\"") + "\"')";
+    }
+
+    private void ensureTarget(Connection connection, String table, String target, Map<String, String> sourceColumns)
+            throws SQLException {
+        Map<String, String> existing = columns(connection, "marts", PREFIX + table);
+        try (Statement statement = connection.createStatement()) {
+            if (existing.isEmpty()) {
+                String definition = sourceColumns.entrySet().stream()
+                        .map(column -> dialect.quote(column.getKey()) + " " + column.getValue())
+                        .collect(Collectors.joining(", "));
+                statement.execute("create table if not exists " + target + " (" + definition
+                        + ", _cdc_lsn BIGINT, _cdc_source_ts TIMESTAMPTZ, _cdc_loaded_at TIMESTAMPTZ)");
+                return;
+            }
+            for (Map.Entry<String, String> column : sourceColumns.entrySet()) {
+                String type = existing.get(column.getKey());
+                if (type == null) {
+                    statement.execute("alter table " + target + " add column " + dialect.quote(column.getKey()) + " "
+                            + column.getValue());
+                } else if (!type.equals(column.getValue())) {
+                    statement.execute("alter table " + target + " alter column " + dialect.quote(column.getKey())
+                            + " set data type " + column.getValue());
+                }
+            }
+        }
+    }
+
+    private static Map<String, String> columns(Connection connection, String schema, String table) throws SQLException {
+        Map<String, String> columns = new LinkedHashMap<>();
+        try (PreparedStatement statement = connection.prepareStatement(
+                "select column_name, data_type from information_schema.columns "
+                        + "where table_schema = ? and table_name = ? order by ordinal_position")) {
+            statement.setString(1, schema);
+            statement.setString(2, table);
+            try (ResultSet rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    columns.put(rows.getString(1), rows.getString(2));
+                }
+            }
+        }
+        return columns;
+    }
+}

@@ -1,0 +1,235 @@
+package io.livewarehouse.marts;
+
+import io.livewarehouse.warehouse.Warehouse;
+import io.livewarehouse.warehouse.WarehouseDialect;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Named;
+import org.jboss.logging.Logger;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * One refresh cycle of the marts, called by the {@code marts-refresh} timer route: first the current state
+ * of every staging table ({@code marts.int_<table>}), then the declared models in dependency order.
+ *
+ * <p>Each model reads only the staging rows loaded since its watermark, up to the newest load time seen when
+ * the cycle began, and moves its watermark in the same transaction as its changes: a crash at any point
+ * leaves either both or neither, so no change is skipped or applied twice. A failing model is rolled back and
+ * logged, and the models that read it wait for the next cycle; the others go on.
+ */
+@ApplicationScoped
+@Named("martRunner")
+public class MartRunner {
+
+    private static final Logger LOG = Logger.getLogger(MartRunner.class);
+    private static final OffsetDateTime BEGINNING = OffsetDateTime.of(1970, 1, 1, 0, 0, 0, 0, ZoneOffset.UTC);
+    private static final Pattern WINDOW = Pattern.compile(":loaded_(from|through)\\b");
+
+    /** Applies one model's changes inside the transaction the runner opened. */
+    @FunctionalInterface
+    interface ModelWork {
+        long apply(Connection connection, OffsetDateTime from, OffsetDateTime through) throws SQLException;
+    }
+
+    private final Warehouse warehouse;
+    private final MeterRegistry registry;
+    private final CurrentState currentState;
+    private final List<MartModel> models;
+    private boolean tablesReady;
+    /** Test hook: the model after whose changes (and before whose watermark) a simulated crash happens. */
+    private volatile String crashAfterChangesOf;
+
+    public MartRunner(Warehouse warehouse, MeterRegistry registry) {
+        this.warehouse = warehouse;
+        this.registry = registry;
+        this.currentState = new CurrentState(warehouse.dialect());
+        this.models = ModelCatalog.load(warehouse.dialect());
+    }
+
+    /** The declared models in the order a cycle runs them. */
+    public List<String> modelNames() {
+        return models.stream().map(MartModel::name).toList();
+    }
+
+    public synchronized void refresh() throws SQLException {
+        WarehouseDialect dialect = warehouse.dialect();
+        try (Connection connection = warehouse.connect()) {
+            ensureTables(connection);
+            List<String> stagingTables = currentState.stagingTables(connection);
+            if (stagingTables.isEmpty()) {
+                return;
+            }
+            OffsetDateTime through = newestLoad(connection, stagingTables);
+            Map<String, List<String>> keys = currentState.keyColumns(connection);
+            Set<String> notReady = new HashSet<>();
+            for (String table : stagingTables) {
+                List<String> key = keys.get(table);
+                if (key == null || key.isEmpty()) {
+                    continue;
+                }
+                run(connection, CurrentState.PREFIX + table, through, notReady,
+                        (c, from, to) -> currentState.apply(c, table, key, from, to));
+            }
+            for (MartModel model : models) {
+                List<String> waiting = model.inputs().stream().filter(notReady::contains).toList();
+                if (!waiting.isEmpty()) {
+                    notReady.add(model.name());
+                    record(connection, model.name(), OffsetDateTime.now(ZoneOffset.UTC), null, null, 0, "skipped",
+                            "inputs not refreshed this cycle: " + waiting);
+                    continue;
+                }
+                run(connection, model.name(), through, notReady, (c, from, to) -> execute(c, model, from, to));
+            }
+        }
+    }
+
+    /** Simulates a crash in the given model between its changes and its watermark (tests only). */
+    void crashAfterChangesOf(String model) {
+        crashAfterChangesOf = model;
+    }
+
+    private void run(Connection connection, String model, OffsetDateTime through, Set<String> notReady, ModelWork work)
+            throws SQLException {
+        WarehouseDialect dialect = warehouse.dialect();
+        OffsetDateTime started = OffsetDateTime.now(ZoneOffset.UTC);
+        long startNanos = System.nanoTime();
+        OffsetDateTime from = watermark(connection, model);
+        if (!through.isAfter(from)) {
+            return;
+        }
+        connection.setAutoCommit(false);
+        try {
+            long rows = work.apply(connection, from, through);
+            if (model.equals(crashAfterChangesOf)) {
+                crashAfterChangesOf = null;
+                throw new SQLException("simulated crash between the changes and the watermark of " + model);
+            }
+            try (PreparedStatement delete = connection.prepareStatement(dialect.statement("delete-watermark"));
+                 PreparedStatement insert = connection.prepareStatement(dialect.statement("insert-watermark"))) {
+                delete.setString(1, model);
+                delete.executeUpdate();
+                insert.setString(1, model);
+                insert.setObject(2, through);
+                insert.setObject(3, OffsetDateTime.now(ZoneOffset.UTC));
+                insert.executeUpdate();
+            }
+            connection.commit();
+            connection.setAutoCommit(true);
+            Timer.builder("pipeline.mart.refresh").tag("model", model)
+                    .description("Duration of a model's incremental refresh").register(registry)
+                    .record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
+            registry.counter("pipeline.mart.rows", "model", model).increment(rows);
+            record(connection, model, started, from, through, rows, "ok", null);
+        } catch (SQLException | RuntimeException e) {
+            connection.rollback();
+            connection.setAutoCommit(true);
+            notReady.add(model);
+            registry.counter("pipeline.mart.failures", "model", model).increment();
+            LOG.warnf("Mart model %s failed and was rolled back; models that read it wait for the next cycle: %s",
+                    model, e.getMessage());
+            record(connection, model, started, from, through, 0, "failed", e.getMessage());
+        }
+    }
+
+    private long execute(Connection connection, MartModel model, OffsetDateTime from, OffsetDateTime through)
+            throws SQLException {
+        long rows = 0;
+        for (String statement : model.statements()) {
+            List<OffsetDateTime> binds = new ArrayList<>();
+            Matcher window = WINDOW.matcher(statement);
+            StringBuilder sql = new StringBuilder();
+            while (window.find()) {
+                binds.add("from".equals(window.group(1)) ? from : through);
+                window.appendReplacement(sql, "?");
+            }
+            window.appendTail(sql);
+            try (PreparedStatement prepared = connection.prepareStatement(sql.toString())) {
+                for (int i = 0; i < binds.size(); i++) {
+                    prepared.setObject(i + 1, binds.get(i));
+                }
+                prepared.execute();
+                rows += Math.max(0, prepared.getUpdateCount());
+            }
+        }
+        return rows;
+    }
+
+    private OffsetDateTime watermark(Connection connection, String model) throws SQLException {
+        try (PreparedStatement read = connection.prepareStatement(warehouse.dialect().statement("read-watermark"))) {
+            read.setString(1, model);
+            try (ResultSet row = read.executeQuery()) {
+                return row.next() ? row.getObject(1, OffsetDateTime.class) : BEGINNING;
+            }
+        }
+    }
+
+    /** The newest load time in staging now: this cycle reads up to it and no further. */
+    private OffsetDateTime newestLoad(Connection connection, List<String> tables) throws SQLException {
+        WarehouseDialect dialect = warehouse.dialect();
+        OffsetDateTime newest = BEGINNING;
+        try (Statement statement = connection.createStatement()) {
+            for (String table : tables) {
+                try (ResultSet row = statement.executeQuery("select max(_cdc_loaded_at) from "
+                        + dialect.quote(dialect.stagingSchema()) + "." + dialect.quote(table))) {
+                    if (row.next()) {
+                        OffsetDateTime value = row.getObject(1, OffsetDateTime.class);
+                        if (value != null && value.isAfter(newest)) {
+                            newest = value;
+                        }
+                    }
+                }
+            }
+        }
+        return newest;
+    }
+
+    private void record(Connection connection, String model, OffsetDateTime started, OffsetDateTime from,
+                        OffsetDateTime through, long rows, String status, String error) {
+        try (PreparedStatement insert = connection.prepareStatement(warehouse.dialect().statement("insert-model-run"))) {
+            insert.setString(1, model);
+            insert.setObject(2, started);
+            insert.setObject(3, OffsetDateTime.now(ZoneOffset.UTC));
+            insert.setObject(4, from);
+            insert.setObject(5, through);
+            insert.setLong(6, rows);
+            insert.setString(7, status);
+            insert.setString(8, error);
+            insert.executeUpdate();
+        } catch (SQLException e) {
+            LOG.warnf("Could not record the run of %s in _pipeline.model_runs: %s", model, e.getMessage());
+        }
+    }
+
+    private void ensureTables(Connection connection) throws SQLException {
+        if (tablesReady) {
+            return;
+        }
+        WarehouseDialect dialect = warehouse.dialect();
+        try (Statement statement = connection.createStatement()) {
+            for (String name : List.of("create-schemas", "create-model-watermarks", "create-model-runs")) {
+                for (String part : dialect.statement(name).split(";")) {
+                    if (!part.isBlank()) {
+                        statement.execute(part);
+                    }
+                }
+            }
+        }
+        tablesReady = true;
+    }
+}
