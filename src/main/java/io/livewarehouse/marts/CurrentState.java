@@ -31,21 +31,6 @@ final class CurrentState {
         this.dialect = dialect;
     }
 
-    /** Staging tables, each of which gets a current-state model. */
-    List<String> stagingTables(Connection connection) throws SQLException {
-        List<String> tables = new ArrayList<>();
-        try (PreparedStatement statement = connection.prepareStatement(
-                "select table_name from information_schema.tables where table_schema = ? order by table_name")) {
-            statement.setString(1, dialect.stagingSchema());
-            try (ResultSet rows = statement.executeQuery()) {
-                while (rows.next()) {
-                    tables.add(rows.getString(1));
-                }
-            }
-        }
-        return tables;
-    }
-
     /** Applies the staging rows loaded in (from, through] to {@code int_<table>}; returns the rows changed. */
     long apply(Connection connection, String table, List<String> keyColumns, OffsetDateTime from, OffsetDateTime through)
             throws SQLException {

@@ -1,5 +1,6 @@
 package io.livewarehouse.marts;
 
+import io.livewarehouse.staging.StagingCatalog;
 import io.livewarehouse.warehouse.Warehouse;
 import io.livewarehouse.warehouse.WarehouseDialect;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -12,7 +13,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -71,11 +71,12 @@ public class MartRunner {
         WarehouseDialect dialect = warehouse.dialect();
         try (Connection connection = warehouse.connect()) {
             ensureTables(connection);
-            List<String> stagingTables = currentState.stagingTables(connection);
-            if (stagingTables.isEmpty()) {
+            // This cycle reads staging up to the newest load time there now, and no further.
+            OffsetDateTime through = StagingCatalog.newestLoad(connection, dialect);
+            if (through == null) {
                 return;
             }
-            OffsetDateTime through = newestLoad(connection, stagingTables);
+            List<String> stagingTables = StagingCatalog.tables(connection, dialect);
             Map<String, List<String>> keys = currentState.keyColumns(connection);
             Set<String> notReady = new HashSet<>();
             for (String table : stagingTables) {
@@ -179,26 +180,6 @@ public class MartRunner {
         }
     }
 
-    /** The newest load time in staging now: this cycle reads up to it and no further. */
-    private OffsetDateTime newestLoad(Connection connection, List<String> tables) throws SQLException {
-        WarehouseDialect dialect = warehouse.dialect();
-        OffsetDateTime newest = BEGINNING;
-        try (Statement statement = connection.createStatement()) {
-            for (String table : tables) {
-                try (ResultSet row = statement.executeQuery("select max(_cdc_loaded_at) from "
-                        + dialect.quote(dialect.stagingSchema()) + "." + dialect.quote(table))) {
-                    if (row.next()) {
-                        OffsetDateTime value = row.getObject(1, OffsetDateTime.class);
-                        if (value != null && value.isAfter(newest)) {
-                            newest = value;
-                        }
-                    }
-                }
-            }
-        }
-        return newest;
-    }
-
     private void record(Connection connection, String model, OffsetDateTime started, OffsetDateTime from,
                         OffsetDateTime through, long rows, String status, String error) {
         try (PreparedStatement insert = connection.prepareStatement(warehouse.dialect().statement("insert-model-run"))) {
@@ -220,16 +201,7 @@ public class MartRunner {
         if (tablesReady) {
             return;
         }
-        WarehouseDialect dialect = warehouse.dialect();
-        try (Statement statement = connection.createStatement()) {
-            for (String name : List.of("create-schemas", "create-model-watermarks", "create-model-runs")) {
-                for (String part : dialect.statement(name).split(";")) {
-                    if (!part.isBlank()) {
-                        statement.execute(part);
-                    }
-                }
-            }
-        }
+        warehouse.dialect().execute(connection, "create-schemas", "create-model-watermarks", "create-model-runs");
         tablesReady = true;
     }
 }

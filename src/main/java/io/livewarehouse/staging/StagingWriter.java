@@ -89,7 +89,9 @@ public class StagingWriter {
         ensureSchemas();
         replayHorizon.clear();
         knownColumns.clear();
-        lastLoadedAt = latestLoadedAt();
+        try (Connection connection = warehouse.connect()) {
+            lastLoadedAt = StagingCatalog.newestLoad(connection, warehouse.dialect());
+        }
     }
 
     /**
@@ -203,48 +205,11 @@ public class StagingWriter {
         if (schemasReady) {
             return;
         }
-        WarehouseDialect dialect = warehouse.dialect();
-        try (Connection connection = warehouse.connect(); Statement statement = connection.createStatement()) {
-            for (String name : List.of("create-schemas", "create-offsets", "create-dead-letters", "create-staging-tables")) {
-                for (String part : dialect.statement(name).split(";")) {
-                    if (!part.isBlank()) {
-                        statement.execute(part);
-                    }
-                }
-            }
+        try (Connection connection = warehouse.connect()) {
+            warehouse.dialect().execute(connection, "create-schemas", "create-offsets", "create-dead-letters",
+                    "create-staging-tables");
         }
         schemasReady = true;
-    }
-
-    /** The newest load time in staging, from any table. */
-    private OffsetDateTime latestLoadedAt() throws SQLException {
-        WarehouseDialect dialect = warehouse.dialect();
-        OffsetDateTime latest = null;
-        try (Connection connection = warehouse.connect()) {
-            List<String> tables = new ArrayList<>();
-            try (PreparedStatement statement = connection.prepareStatement(
-                    "select table_name from information_schema.tables where table_schema = ?")) {
-                statement.setString(1, dialect.stagingSchema());
-                try (ResultSet rows = statement.executeQuery()) {
-                    while (rows.next()) {
-                        tables.add(rows.getString(1));
-                    }
-                }
-            }
-            for (String table : tables) {
-                try (Statement statement = connection.createStatement();
-                     ResultSet row = statement.executeQuery("select max(" + dialect.quote(CdcColumns.LOADED_AT) + ") from "
-                             + dialect.quote(dialect.stagingSchema()) + "." + dialect.quote(table))) {
-                    if (row.next()) {
-                        OffsetDateTime value = row.getObject(1, OffsetDateTime.class);
-                        if (value != null && (latest == null || value.isAfter(latest))) {
-                            latest = value;
-                        }
-                    }
-                }
-            }
-        }
-        return latest;
     }
 
     private static Map<String, List<StagedChange>> byTable(List<StagedChange> changes) {

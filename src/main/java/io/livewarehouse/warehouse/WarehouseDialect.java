@@ -28,6 +28,19 @@ public interface WarehouseDialect {
     /** A statement from this dialect's {@code .sql} files. */
     String statement(String name);
 
+    /** Runs named statements (each may hold several, separated by semicolons), as for creating tables. */
+    default void execute(Connection connection, String... names) throws SQLException {
+        try (java.sql.Statement statement = connection.createStatement()) {
+            for (String name : names) {
+                for (String part : statement(name).split(";")) {
+                    if (!part.isBlank()) {
+                        statement.execute(part);
+                    }
+                }
+            }
+        }
+    }
+
     /** A statement with its {@code ${token}}s replaced by identifiers already quoted. */
     String statement(String name, java.util.Map<String, String> identifiers);
 

@@ -1,0 +1,53 @@
+package io.livewarehouse.staging;
+
+import io.livewarehouse.warehouse.WarehouseDialect;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
+
+/** What the warehouse's STAGING schema holds: its tables and how far loading has got. */
+public final class StagingCatalog {
+
+    private StagingCatalog() {
+    }
+
+    /** The staging tables, by name. */
+    public static List<String> tables(Connection connection, WarehouseDialect dialect) throws SQLException {
+        List<String> tables = new ArrayList<>();
+        try (PreparedStatement statement = connection.prepareStatement(
+                "select table_name from information_schema.tables where table_schema = ? order by table_name")) {
+            statement.setString(1, dialect.stagingSchema());
+            try (ResultSet rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    tables.add(rows.getString(1));
+                }
+            }
+        }
+        return tables;
+    }
+
+    /** The newest {@code _cdc_loaded_at} of any staging table, or null when staging is empty. */
+    public static OffsetDateTime newestLoad(Connection connection, WarehouseDialect dialect) throws SQLException {
+        OffsetDateTime newest = null;
+        try (Statement statement = connection.createStatement()) {
+            for (String table : tables(connection, dialect)) {
+                try (ResultSet row = statement.executeQuery("select max(" + dialect.quote(CdcColumns.LOADED_AT) + ") from "
+                        + dialect.quote(dialect.stagingSchema()) + "." + dialect.quote(table))) {
+                    if (row.next()) {
+                        OffsetDateTime value = row.getObject(1, OffsetDateTime.class);
+                        if (value != null && (newest == null || value.isAfter(newest))) {
+                            newest = value;
+                        }
+                    }
+                }
+            }
+        }
+        return newest;
+    }
+}
