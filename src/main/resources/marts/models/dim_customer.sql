@@ -27,7 +27,10 @@ create table if not exists marts.dim_customer (
     valid_to timestamptz not null,
     is_current boolean not null,
     is_deleted boolean not null,
-    row_hash varchar not null
+    row_hash varchar not null,
+    -- The staging load time up to which the run that wrote this version had read: lets later models find
+    -- the versions written since their own watermark.
+    loaded_at timestamptz not null
 );
 
 create or replace temporary table dim_customer_changes as
@@ -124,7 +127,8 @@ where (current_version.customer_id is null and not hashed.is_deleted)
 merge into marts.dim_customer as d
 using dim_customer_changes as ch
 on d.customer_id = ch.customer_id and d.is_current
-when matched then update set valid_to = ch.changed_at, is_current = false, is_deleted = ch.is_deleted;
+when matched then update set valid_to = ch.changed_at, is_current = false, is_deleted = ch.is_deleted,
+    loaded_at = :loaded_through;
 
 -- Open the new versions.
 insert into marts.dim_customer
@@ -136,6 +140,7 @@ select (select coalesce(max(customer_key), 0) from marts.dim_customer) + row_num
        timestamptz '9999-12-31 00:00:00+00',
        true,
        false,
-       ch.row_hash
+       ch.row_hash,
+       :loaded_through
 from dim_customer_changes as ch
 where not ch.is_deleted;

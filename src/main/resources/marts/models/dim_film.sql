@@ -25,7 +25,10 @@ create table if not exists marts.dim_film (
     valid_to timestamptz not null,
     is_current boolean not null,
     is_deleted boolean not null,
-    row_hash varchar not null
+    row_hash varchar not null,
+    -- The staging load time up to which the run that wrote this version had read: lets later models find
+    -- the versions written since their own watermark.
+    loaded_at timestamptz not null
 );
 
 create or replace temporary table dim_film_changes as
@@ -120,13 +123,14 @@ where not (current_version.film_id is null and hashed.is_deleted);
 merge into marts.dim_film as d
 using (select * from dim_film_changes where is_same_version) as ch
 on d.film_id = ch.film_id and d.is_current
-when matched then update set description = ch.description;
+when matched then update set description = ch.description, loaded_at = :loaded_through;
 
 -- Close the current version of every film that changed or was deleted.
 merge into marts.dim_film as d
 using (select * from dim_film_changes where not is_same_version) as ch
 on d.film_id = ch.film_id and d.is_current
-when matched then update set valid_to = ch.changed_at, is_current = false, is_deleted = ch.is_deleted;
+when matched then update set valid_to = ch.changed_at, is_current = false, is_deleted = ch.is_deleted,
+    loaded_at = :loaded_through;
 
 -- Open the new versions.
 insert into marts.dim_film
@@ -138,6 +142,7 @@ select (select coalesce(max(film_key), 0) from marts.dim_film) + row_number() ov
        timestamptz '9999-12-31 00:00:00+00',
        true,
        false,
-       ch.row_hash
+       ch.row_hash,
+       :loaded_through
 from dim_film_changes as ch
 where not ch.is_deleted and not ch.is_same_version;

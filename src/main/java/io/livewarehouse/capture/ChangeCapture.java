@@ -56,7 +56,10 @@ public class ChangeCapture {
     private final MeterRegistry registry;
     private final Map<String, Counter> eventCounters = new HashMap<>();
 
+    private final ReplicaIdentity replicaIdentity;
+
     public ChangeCapture(StagingBuffer buffer, StagingWriter writer, SnapshotProgress snapshotProgress, MeterRegistry registry,
+                         ReplicaIdentity replicaIdentity,
                          @ConfigProperty(name = "pipeline.cdc.unavailable-value-placeholder") String placeholder,
                          @ConfigProperty(name = "pipeline.staging.dead-letter-enabled") boolean deadLetters,
                          @ConfigProperty(name = "pipeline.staging.max-buffered-rows") int maxBufferedRows) {
@@ -64,6 +67,7 @@ public class ChangeCapture {
         this.writer = writer;
         this.snapshotProgress = snapshotProgress;
         this.registry = registry;
+        this.replicaIdentity = replicaIdentity;
         this.converter = new ChangeEventConverter(placeholder);
         this.deadLetters = deadLetters;
         this.maxBufferedRows = maxBufferedRows;
@@ -71,6 +75,7 @@ public class ChangeCapture {
 
     /** The engine (re)starts from stored offsets, which always sit at a transaction boundary. */
     void streamStarting() {
+        replicaIdentity.forget();
         currentTransaction = null;
         nextSequence = 0;
     }
@@ -163,7 +168,10 @@ public class ChangeCapture {
             }
             sequence = nextSequence++;
         }
-        StagedChange change = converter.convert(operation, row, key, source, sequence);
+        StagedChange converted = converter.convert(operation, row, key, source, sequence);
+        StagedChange change = "d".equals(operation)
+                && !replicaIdentity.isFull(String.valueOf(source.get("schema")), converted.table())
+                ? ChangeEventConverter.keyOnly(converted) : converted;
         buffer.add(change);
         events.incrementAndGet();
         eventCounters.computeIfAbsent(change.table() + "/" + operation, ignored -> Counter.builder("pipeline.capture.events")

@@ -82,6 +82,27 @@ public final class ChangeEventConverter {
                 unavailable);
     }
 
+    /**
+     * A delete under REPLICA IDENTITY DEFAULT carries only the key: Debezium fills the other NOT NULL columns
+     * of its before-image with type defaults (0, ''), which are not data. Those columns become NULL and are
+     * marked unavailable, like unchanged TOAST values.
+     */
+    static StagedChange keyOnly(StagedChange change) {
+        Object[] values = change.values().clone();
+        List<String> unavailable = new ArrayList<>(change.unavailableColumns());
+        for (int i = 0; i < change.columns().size(); i++) {
+            String column = change.columns().get(i).name();
+            if (!change.keyColumns().contains(column)) {
+                values[i] = null;
+                if (!unavailable.contains(column)) {
+                    unavailable.add(column);
+                }
+            }
+        }
+        return new StagedChange(change.table(), change.columns(), values, change.keyColumns(), change.operation(),
+                change.lsn(), change.sequence(), change.transactionId(), change.sourceTimestamp(), unavailable);
+    }
+
     static ColumnType columnType(Schema schema) {
         String logical = schema.name();
         if (logical != null) {

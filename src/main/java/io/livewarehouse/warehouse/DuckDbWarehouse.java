@@ -48,6 +48,11 @@ final class DuckDbWarehouse implements Warehouse {
             }
             // The driver itself, not DriverManager: see PostgresJdbc for why.
             root = (DuckDBConnection) new DuckDBDriver().connect("jdbc:duckdb:" + file, new Properties());
+            // Source timestamps without a time zone are compared with TIMESTAMPTZ validity ranges in the
+            // marts; UTC makes that comparison the same on every machine.
+            try (java.sql.Statement statement = root.createStatement()) {
+                statement.execute("set global TimeZone = 'UTC'");
+            }
         }
         return root.duplicate();
     }

@@ -43,6 +43,11 @@ class CdcToStagingTest {
                     where film_id = 1""");
             statement.execute("update public.staff set picture = '\\x00ff10'::bytea, active = false where staff_id = 2");
             statement.execute("delete from public.payment where payment_id in (1, 2, 3)");
+            // With REPLICA IDENTITY FULL the whole row is logged, and the delete row carries it.
+            statement.execute("alter table public.inventory replica identity full");
+            statement.execute("insert into public.inventory (inventory_id, film_id, store_id) values (90001, 1, 1)");
+            connection.commit();
+            statement.execute("delete from public.inventory where inventory_id = 90001");
             statement.execute("update public.customer set activebool = false, email = null where customer_id = 7");
             connection.commit();
             // Several changes to one row in one transaction: the latest wins by order, not by time.
@@ -56,10 +61,15 @@ class CdcToStagingTest {
         try (Connection staging = warehouse.connect()) {
             assertThat(SourceDatabases.single(staging,
                     "select count(*) from staging.payment where _cdc_deleted and payment_id in (1, 2, 3)")).isEqualTo(3L);
-            // A delete carries the before-image, not just the key.
-            assertThat(SourceDatabases.single(staging,
-                    "select count(*) from staging.payment where _cdc_op = 'd' and amount is not null and customer_id is not null"))
+            // Under REPLICA IDENTITY DEFAULT a delete carries only the key: the other columns are NULL and marked
+            // unavailable, never the zeros Debezium fills a key-only before-image with.
+            assertThat(SourceDatabases.single(staging, """
+                    select count(*) from staging.payment where _cdc_op = 'd' and payment_id in (1, 2, 3)
+                      and amount is null and rental_id is null and json_contains(_cdc_unavailable, '"amount"')"""))
                     .isEqualTo(3L);
+            assertThat(SourceDatabases.single(staging, """
+                    select count(*) from staging.inventory where _cdc_op = 'd' and inventory_id = 90001
+                      and film_id = 1 and store_id = 1 and _cdc_unavailable is null""")).isEqualTo(1L);
             // The three updates of one transaction keep their order within it.
             assertThat(SourceDatabases.rows(staging, """
                     select address2, _cdc_seq from staging.address where address_id = 10 and _cdc_op = 'u'
