@@ -134,3 +134,39 @@ on ${key_match}
 when matched and s._deleted then delete
 when matched then update set ${update_assignments}
 when not matched and not s._deleted then insert (${insert_columns}) values (${insert_values});
+
+-- Every data test run's results.
+-- name: create-data-test-results
+create table if not exists _pipeline.data_test_results (
+    run_at timestamptz not null,
+    model varchar not null,
+    test varchar not null,
+    status varchar not null,
+    failing_rows bigint,
+    detail varchar
+);
+
+-- name: insert-data-test-result
+insert into _pipeline.data_test_results (run_at, model, test, status, failing_rows, detail) values (?, ?, ?, ?, ?, ?);
+
+-- Generic data tests: each counts the rows that break the rule.
+-- name: test-unique
+select count(*) from (
+    select ${column} from ${model} where ${column} is not null group by ${column} having count(*) > 1
+) as duplicates;
+
+-- name: test-not-null
+select count(*) from ${model} where ${column} is null;
+
+-- name: test-accepted-values
+select count(*) from ${model} where ${column} is not null and cast(${column} as varchar) not in (${values});
+
+-- name: test-relationships
+select count(*) from ${model} as child
+where child.${column} is not null
+  and not exists (select 1 from ${parent} as parent where parent.${field} = child.${column});
+
+-- name: test-unique-current
+select count(*) from (
+    select ${column} from ${model} where is_current group by ${column} having count(*) > 1
+) as duplicates;

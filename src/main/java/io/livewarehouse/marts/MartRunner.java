@@ -52,6 +52,9 @@ public class MartRunner {
     private final CurrentState currentState;
     private final List<MartModel> models;
     private boolean tablesReady;
+    private volatile OffsetDateTime lastCycleAt;
+    private volatile OffsetDateTime appliedSourceCommit;
+    private volatile List<String> lastFailures = List.of();
     /** Test hook: the model after whose changes (and before whose watermark) a simulated crash happens. */
     private volatile String crashAfterChangesOf;
 
@@ -60,6 +63,29 @@ public class MartRunner {
         this.registry = registry;
         this.currentState = new CurrentState(warehouse.dialect());
         this.models = ModelCatalog.load(warehouse.dialect());
+        io.micrometer.core.instrument.Gauge.builder("pipeline.marts.freshness", this, MartRunner::freshnessSeconds)
+                .description("Seconds between now and the newest source commit every mart has applied")
+                .baseUnit("seconds").register(registry);
+    }
+
+    /** Seconds since the newest source commit that every model has applied (NaN before the first cycle). */
+    public double freshnessSeconds() {
+        OffsetDateTime applied = appliedSourceCommit;
+        return applied == null ? Double.NaN
+                : java.time.Duration.between(applied, OffsetDateTime.now(ZoneOffset.UTC)).toMillis() / 1000.0;
+    }
+
+    public OffsetDateTime appliedSourceCommit() {
+        return appliedSourceCommit;
+    }
+
+    public OffsetDateTime lastCycleAt() {
+        return lastCycleAt;
+    }
+
+    /** Models that failed or were skipped in the last cycle. */
+    public List<String> lastFailures() {
+        return lastFailures;
     }
 
     /** The declared models in the order a cycle runs them. */
@@ -96,6 +122,12 @@ public class MartRunner {
                     continue;
                 }
                 run(connection, model.name(), through, notReady, (c, from, to) -> execute(c, model, from, to));
+            }
+            lastCycleAt = OffsetDateTime.now(ZoneOffset.UTC);
+            lastFailures = List.copyOf(notReady);
+            if (notReady.isEmpty()) {
+                // Every model has now applied everything staged up to `through`.
+                appliedSourceCommit = StagingCatalog.newestSourceCommit(connection, dialect, through);
             }
         }
     }

@@ -32,6 +32,28 @@ public final class StagingCatalog {
         return tables;
     }
 
+    /** The newest source commit time among the rows loaded up to {@code through}, or null. */
+    public static OffsetDateTime newestSourceCommit(Connection connection, WarehouseDialect dialect, OffsetDateTime through)
+            throws SQLException {
+        OffsetDateTime newest = null;
+        for (String table : tables(connection, dialect)) {
+            try (PreparedStatement statement = connection.prepareStatement("select max(" + dialect.quote(CdcColumns.SOURCE_TS)
+                    + ") from " + dialect.quote(dialect.stagingSchema()) + "." + dialect.quote(table)
+                    + " where " + dialect.quote(CdcColumns.LOADED_AT) + " <= ?")) {
+                statement.setObject(1, through);
+                try (ResultSet row = statement.executeQuery()) {
+                    if (row.next()) {
+                        OffsetDateTime value = row.getObject(1, OffsetDateTime.class);
+                        if (value != null && (newest == null || value.isAfter(newest))) {
+                            newest = value;
+                        }
+                    }
+                }
+            }
+        }
+        return newest;
+    }
+
     /** The newest {@code _cdc_loaded_at} of any staging table, or null when staging is empty. */
     public static OffsetDateTime newestLoad(Connection connection, WarehouseDialect dialect) throws SQLException {
         OffsetDateTime newest = null;

@@ -68,6 +68,12 @@ class MartRunnerTest {
             assertThat(SourceDatabases.single(marts, "select count(*) from marts.dim_date where date_key = 20310704"))
                     .isEqualTo(1L);
         }
+        // Freshness: the newest source commit every model has applied, as a metric and in readiness.
+        assertThat(runner.lastFailures()).isEmpty();
+        assertThat(runner.appliedSourceCommit()).isNotNull();
+        assertThat(runner.freshnessSeconds()).isBetween(0.0, 600.0);
+        assertThat(io.restassured.RestAssured.given().when().get("/q/metrics").then().extract().asString())
+                .contains("pipeline_marts_freshness_seconds");
     }
 
     private void assertCurrentStateEqualsSource() throws Exception {
