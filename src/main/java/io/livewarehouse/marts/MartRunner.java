@@ -104,28 +104,37 @@ public class MartRunner {
             }
             List<String> stagingTables = StagingCatalog.tables(connection, dialect);
             Map<String, List<String>> keys = currentState.keyColumns(connection);
-            Set<String> notReady = new HashSet<>();
+            Set<String> failed = new HashSet<>();
+            Set<String> waiting = new HashSet<>();
             for (String table : stagingTables) {
                 List<String> key = keys.get(table);
                 if (key == null || key.isEmpty()) {
                     continue;
                 }
-                run(connection, CurrentState.PREFIX + table, through, notReady,
+                run(connection, CurrentState.PREFIX + table, through, failed,
                         (c, from, to) -> currentState.apply(c, table, key, from, to));
             }
             for (MartModel model : models) {
-                List<String> waiting = model.inputs().stream().filter(notReady::contains).toList();
-                if (!waiting.isEmpty()) {
-                    notReady.add(model.name());
+                List<String> failedInputs = model.inputs().stream().filter(failed::contains).toList();
+                if (!failedInputs.isEmpty()) {
+                    failed.add(model.name());
                     record(connection, model.name(), OffsetDateTime.now(ZoneOffset.UTC), null, null, 0, "skipped",
-                            "inputs not refreshed this cycle: " + waiting);
+                            "inputs not refreshed this cycle: " + failedInputs);
                     continue;
                 }
-                run(connection, model.name(), through, notReady, (c, from, to) -> execute(c, model, from, to));
+                // During the first snapshot some source tables have no staging table yet: wait for them quietly.
+                boolean inputsMissing = model.inputs().stream().anyMatch(input -> waiting.contains(input)
+                        || (input.startsWith(CurrentState.PREFIX)
+                            && !stagingTables.contains(input.substring(CurrentState.PREFIX.length()))));
+                if (inputsMissing) {
+                    waiting.add(model.name());
+                    continue;
+                }
+                run(connection, model.name(), through, failed, (c, from, to) -> execute(c, model, from, to));
             }
             lastCycleAt = OffsetDateTime.now(ZoneOffset.UTC);
-            lastFailures = List.copyOf(notReady);
-            if (notReady.isEmpty()) {
+            lastFailures = List.copyOf(failed);
+            if (failed.isEmpty() && waiting.isEmpty()) {
                 // Every model has now applied everything staged up to `through`.
                 appliedSourceCommit = StagingCatalog.newestSourceCommit(connection, dialect, through);
             }
@@ -137,7 +146,7 @@ public class MartRunner {
         crashAfterChangesOf = model;
     }
 
-    private void run(Connection connection, String model, OffsetDateTime through, Set<String> notReady, ModelWork work)
+    private void run(Connection connection, String model, OffsetDateTime through, Set<String> failed, ModelWork work)
             throws SQLException {
         WarehouseDialect dialect = warehouse.dialect();
         OffsetDateTime started = OffsetDateTime.now(ZoneOffset.UTC);
@@ -172,7 +181,7 @@ public class MartRunner {
         } catch (SQLException | RuntimeException e) {
             connection.rollback();
             connection.setAutoCommit(true);
-            notReady.add(model);
+            failed.add(model);
             registry.counter("pipeline.mart.failures", "model", model).increment();
             LOG.warnf("Mart model %s failed and was rolled back; models that read it wait for the next cycle: %s",
                     model, e.getMessage());

@@ -274,7 +274,7 @@ public class StagingWriter {
             row[cdc + 4] = change.sourceTimestamp();
             row[cdc + 5] = loadedAt;
             row[cdc + 6] = change.deleted();
-            row[cdc + 7] = change.unavailableColumns().isEmpty() ? null : jsonList(change.unavailableColumns());
+            row[cdc + 7] = change.unavailableColumns().isEmpty() ? null : toJson(change.unavailableColumns());
             rows.add(row);
             firstLsn = Math.min(firstLsn, change.lsn());
         }
@@ -497,11 +497,6 @@ public class StagingWriter {
                 insert.executeUpdate();
             }
         }
-    }
-
-    private static String jsonList(List<String> names) {
-        return names.stream().map(name -> '"' + name.replace("\\", "\\\\").replace("\"", "\\\"") + '"')
-                .collect(Collectors.joining(",", "[", "]"));
     }
 
     private static void rollbackQuietly(Connection connection) {
