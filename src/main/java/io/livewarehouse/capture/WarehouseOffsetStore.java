@@ -45,6 +45,27 @@ public class WarehouseOffsetStore implements OffsetBackingStore {
     public void start() {
         writer = Arc.container().instance(StagingWriter.class).get();
         capture = Arc.container().instance(ChangeCapture.class).get();
+        // A warehouse that is briefly busy or unreachable must not end the change stream: try a few times.
+        for (int attempt = 1; ; attempt++) {
+            try {
+                prepare();
+                return;
+            } catch (IllegalStateException e) {
+                if (attempt == 5) {
+                    throw e;
+                }
+                LOG.warnf("Preparing the change stream failed (attempt %d of 5), retrying: %s", attempt, e.getMessage());
+                try {
+                    Thread.sleep(1000L * attempt);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private void prepare() {
         try {
             writer.streamStarting();
             capture.streamStarting();

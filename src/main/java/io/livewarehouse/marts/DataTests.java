@@ -3,6 +3,7 @@ package io.livewarehouse.marts;
 import io.livewarehouse.source.SourceConnections;
 import io.livewarehouse.warehouse.Warehouse;
 import io.livewarehouse.warehouse.WarehouseDialect;
+import io.livewarehouse.warehouse.WarehouseSetup;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -60,10 +61,12 @@ public class DataTests {
     private final Map<String, String> lastMismatch = new HashMap<>();
     private volatile List<Result> lastResults = List.of();
     private volatile OffsetDateTime lastRunAt;
-    private boolean tableReady;
 
-    public DataTests(Warehouse warehouse, SourceConnections source, MeterRegistry registry) {
+    private final WarehouseSetup setup;
+
+    public DataTests(Warehouse warehouse, WarehouseSetup setup, SourceConnections source, MeterRegistry registry) {
         this.warehouse = warehouse;
+        this.setup = setup;
         this.source = source;
         declare(warehouse.dialect());
         Gauge.builder("pipeline.data.tests.failing", this, dataTests -> dataTests.failing().size())
@@ -75,11 +78,8 @@ public class DataTests {
         OffsetDateTime runAt = OffsetDateTime.now(ZoneOffset.UTC);
         List<Result> results = new ArrayList<>();
         WarehouseDialect dialect = warehouse.dialect();
+        setup.ensure();
         try (Connection marts = warehouse.connect()) {
-            if (!tableReady) {
-                dialect.execute(marts, "create-data-test-results");
-                tableReady = true;
-            }
             for (Test test : tests) {
                 results.add(runTest(marts, test));
             }

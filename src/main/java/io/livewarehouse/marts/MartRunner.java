@@ -3,6 +3,7 @@ package io.livewarehouse.marts;
 import io.livewarehouse.staging.StagingCatalog;
 import io.livewarehouse.warehouse.Warehouse;
 import io.livewarehouse.warehouse.WarehouseDialect;
+import io.livewarehouse.warehouse.WarehouseSetup;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -51,15 +52,17 @@ public class MartRunner {
     private final MeterRegistry registry;
     private final CurrentState currentState;
     private final List<MartModel> models;
-    private boolean tablesReady;
     private volatile OffsetDateTime lastCycleAt;
     private volatile OffsetDateTime appliedSourceCommit;
     private volatile List<String> lastFailures = List.of();
     /** Test hook: the model after whose changes (and before whose watermark) a simulated crash happens. */
     private volatile String crashAfterChangesOf;
 
-    public MartRunner(Warehouse warehouse, MeterRegistry registry) {
+    private final WarehouseSetup setup;
+
+    public MartRunner(Warehouse warehouse, WarehouseSetup setup, MeterRegistry registry) {
         this.warehouse = warehouse;
+        this.setup = setup;
         this.registry = registry;
         this.currentState = new CurrentState(warehouse.dialect());
         this.models = ModelCatalog.load(warehouse.dialect());
@@ -95,8 +98,8 @@ public class MartRunner {
 
     public synchronized void refresh() throws SQLException {
         WarehouseDialect dialect = warehouse.dialect();
+        setup.ensure();
         try (Connection connection = warehouse.connect()) {
-            ensureTables(connection);
             // This cycle reads staging up to the newest load time there now, and no further.
             OffsetDateTime through = StagingCatalog.newestLoad(connection, dialect);
             if (through == null) {
@@ -238,11 +241,5 @@ public class MartRunner {
         }
     }
 
-    private void ensureTables(Connection connection) throws SQLException {
-        if (tablesReady) {
-            return;
-        }
-        warehouse.dialect().execute(connection, "create-schemas", "create-model-watermarks", "create-model-runs");
-        tablesReady = true;
-    }
+
 }

@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import io.livewarehouse.warehouse.WarehouseDialect;
+import io.livewarehouse.warehouse.WarehouseSetup;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 
@@ -51,7 +52,6 @@ public class StagingWriter {
     private final Map<String, Long> replayHorizon = new HashMap<>();
     /** Key columns already recorded in _pipeline.staging_tables by this process. */
     private final Map<String, String> recordedKeys = new HashMap<>();
-    private boolean schemasReady;
     /**
      * The load time of the last batch. Each batch's {@code _cdc_loaded_at} is later than the one before, even
      * if the clock steps back, because mart models read staging incrementally by load time: arrival order,
@@ -71,9 +71,12 @@ public class StagingWriter {
     private final DistributionSummary batchRows;
     private volatile String lastWriteError;
 
-    public StagingWriter(Warehouse warehouse, StagingBuffer buffer, MeterRegistry registry,
+    private final WarehouseSetup setup;
+
+    public StagingWriter(Warehouse warehouse, WarehouseSetup setup, StagingBuffer buffer, MeterRegistry registry,
                          @ConfigProperty(name = "pipeline.staging.dead-letter-enabled") boolean deadLetterEnabled) {
         this.warehouse = warehouse;
+        this.setup = setup;
         this.buffer = buffer;
         this.registry = registry;
         this.deadLetterEnabled = deadLetterEnabled;
@@ -202,14 +205,7 @@ public class StagingWriter {
     }
 
     private void ensureSchemas() throws SQLException {
-        if (schemasReady) {
-            return;
-        }
-        try (Connection connection = warehouse.connect()) {
-            warehouse.dialect().execute(connection, "create-schemas", "create-offsets", "create-dead-letters",
-                    "create-staging-tables");
-        }
-        schemasReady = true;
+        setup.ensure();
     }
 
     private static Map<String, List<StagedChange>> byTable(List<StagedChange> changes) {
