@@ -53,7 +53,8 @@ class CrashRecoveryIT {
 
             // 2. Restarted: the snapshot is redone, then streaming; killed while the load runs.
             pipeline.start();
-            pipeline.awaitOutput("(15 of 15 tables)", Duration.ofMinutes(3));
+            Awaitility.await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(250))
+                    .until(() -> "streaming".equals(pipeline.readinessText("phase")));
             awaitStaged(pipeline, 1);
             Thread.sleep(4000);
             pipeline.kill();
