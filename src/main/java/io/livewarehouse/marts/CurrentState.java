@@ -1,6 +1,7 @@
 package io.livewarehouse.marts;
 
 import io.livewarehouse.staging.CdcColumns;
+import io.livewarehouse.staging.StagingCatalog;
 import io.livewarehouse.warehouse.WarehouseDialect;
 
 import java.sql.Connection;
@@ -34,7 +35,7 @@ final class CurrentState {
     /** Applies the staging rows loaded in (from, through] to {@code int_<table>}; returns the rows changed. */
     long apply(Connection connection, String table, List<String> keyColumns, OffsetDateTime from, OffsetDateTime through)
             throws SQLException {
-        Map<String, String> sourceColumns = columns(connection, dialect.stagingSchema(), table);
+        Map<String, String> sourceColumns = StagingCatalog.columns(connection, dialect.stagingSchema(), table);
         sourceColumns.keySet().removeIf(column -> column.startsWith("_cdc_"));
         String target = dialect.quote("marts") + "." + dialect.quote(PREFIX + table);
         ensureTarget(connection, table, target, sourceColumns);
@@ -91,7 +92,7 @@ final class CurrentState {
 
     private void ensureTarget(Connection connection, String table, String target, Map<String, String> sourceColumns)
             throws SQLException {
-        Map<String, String> existing = columns(connection, "marts", PREFIX + table);
+        Map<String, String> existing = StagingCatalog.columns(connection, "marts", PREFIX + table);
         try (Statement statement = connection.createStatement()) {
             if (existing.isEmpty()) {
                 String definition = sourceColumns.entrySet().stream()
@@ -112,21 +113,5 @@ final class CurrentState {
                 }
             }
         }
-    }
-
-    private static Map<String, String> columns(Connection connection, String schema, String table) throws SQLException {
-        Map<String, String> columns = new LinkedHashMap<>();
-        try (PreparedStatement statement = connection.prepareStatement(
-                "select column_name, data_type from information_schema.columns "
-                        + "where table_schema = ? and table_name = ? order by ordinal_position")) {
-            statement.setString(1, schema);
-            statement.setString(2, table);
-            try (ResultSet rows = statement.executeQuery()) {
-                while (rows.next()) {
-                    columns.put(rows.getString(1), rows.getString(2));
-                }
-            }
-        }
-        return columns;
     }
 }

@@ -9,13 +9,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Named;
 import org.jboss.logging.Logger;
-import org.snakeyaml.engine.v2.api.Load;
-import org.snakeyaml.engine.v2.api.LoadSettings;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -172,8 +166,7 @@ public class DataTests {
 
     @SuppressWarnings("unchecked")
     private void declare(WarehouseDialect dialect) {
-        Map<String, Object> schema = (Map<String, Object>) new Load(LoadSettings.builder().build())
-                .loadFromString(read("marts/models/schema.yml"));
+        Map<String, Object> schema = ModelCatalog.schema();
         for (Map<String, Object> model : (List<Map<String, Object>>) schema.get("models")) {
             String name = (String) model.get("name");
             String table = dialect.quote("marts") + "." + dialect.quote(name);
@@ -213,17 +206,6 @@ public class DataTests {
         }
         for (Map<String, String> pair : (List<Map<String, String>>) schema.getOrDefault("reconciliation", List.of())) {
             reconciliations.add(new Reconciliation(pair.get("model"), pair.get("name"), pair.get("source"), pair.get("mart")));
-        }
-    }
-
-    private static String read(String resource) {
-        try (InputStream in = DataTests.class.getClassLoader().getResourceAsStream(resource)) {
-            if (in == null) {
-                throw new IllegalArgumentException("missing class path resource " + resource);
-            }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 }

@@ -1,13 +1,10 @@
 package io.livewarehouse.marts;
 
+import io.livewarehouse.support.ClasspathText;
 import io.livewarehouse.warehouse.WarehouseDialect;
 import org.snakeyaml.engine.v2.api.Load;
 import org.snakeyaml.engine.v2.api.LoadSettings;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -25,15 +22,20 @@ final class ModelCatalog {
     private ModelCatalog() {
     }
 
+    /** marts/models/schema.yml as parsed YAML: the models and the data tests declared beside them. */
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> schema() {
+        return (Map<String, Object>) new Load(LoadSettings.builder().build())
+                .loadFromString(ClasspathText.read("marts/models/schema.yml"));
+    }
+
     @SuppressWarnings("unchecked")
     static List<MartModel> load(WarehouseDialect dialect) {
-        Map<String, Object> schema = (Map<String, Object>) new Load(LoadSettings.builder().build())
-                .loadFromString(read("marts/models/schema.yml"));
         Map<String, MartModel> models = new LinkedHashMap<>();
-        for (Map<String, Object> declared : (List<Map<String, Object>>) schema.get("models")) {
+        for (Map<String, Object> declared : (List<Map<String, Object>>) schema().get("models")) {
             String name = (String) declared.get("name");
-            String sql = readOptional("marts/" + dialect.name() + "/" + name + ".sql");
-            models.put(name, MartModel.parse(name, sql != null ? sql : read("marts/models/" + name + ".sql")));
+            String sql = ClasspathText.readOptional("marts/" + dialect.name() + "/" + name + ".sql");
+            models.put(name, MartModel.parse(name, sql != null ? sql : ClasspathText.read("marts/models/" + name + ".sql")));
         }
         return ordered(models);
     }
@@ -57,21 +59,5 @@ final class ModelCatalog {
             }
         }
         return ordered;
-    }
-
-    private static String read(String resource) {
-        String text = readOptional(resource);
-        if (text == null) {
-            throw new IllegalArgumentException("missing class path resource " + resource);
-        }
-        return text;
-    }
-
-    private static String readOptional(String resource) {
-        try (InputStream in = ModelCatalog.class.getClassLoader().getResourceAsStream(resource)) {
-            return in == null ? null : new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }

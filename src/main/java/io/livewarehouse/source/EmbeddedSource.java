@@ -1,12 +1,11 @@
 package io.livewarehouse.source;
 
 import io.livewarehouse.generator.DvdRentalGenerator;
+import io.livewarehouse.support.ClasspathText;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -112,13 +111,9 @@ public final class EmbeddedSource {
                 DATABASE, scale, seed, port(), (System.nanoTime() - started) / 1_000_000);
     }
 
-    public static void installSchema(Connection connection) throws SQLException, IOException {
-        try (InputStream in = EmbeddedSource.class.getClassLoader().getResourceAsStream(SCHEMA_RESOURCE);
-             Statement statement = connection.createStatement()) {
-            if (in == null) {
-                throw new IOException("missing class path resource " + SCHEMA_RESOURCE);
-            }
-            statement.execute(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+    public static void installSchema(Connection connection) throws SQLException {
+        try (Statement statement = connection.createStatement()) {
+            statement.execute(ClasspathText.read(SCHEMA_RESOURCE));
         }
     }
 

@@ -9,7 +9,9 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /** What the warehouse's STAGING schema holds: its tables and how far loading has got. */
 public final class StagingCatalog {
@@ -30,6 +32,23 @@ public final class StagingCatalog {
             }
         }
         return tables;
+    }
+
+    /** A table's columns and their warehouse type names, in table order (empty when there is no such table). */
+    public static Map<String, String> columns(Connection connection, String schema, String table) throws SQLException {
+        Map<String, String> columns = new LinkedHashMap<>();
+        try (PreparedStatement statement = connection.prepareStatement(
+                "select column_name, data_type from information_schema.columns "
+                        + "where table_schema = ? and table_name = ? order by ordinal_position")) {
+            statement.setString(1, schema);
+            statement.setString(2, table);
+            try (ResultSet rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    columns.put(rows.getString(1), rows.getString(2));
+                }
+            }
+        }
+        return columns;
     }
 
     /** The newest source commit time among the rows loaded up to {@code through}, or null. */

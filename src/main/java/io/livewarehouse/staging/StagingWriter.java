@@ -417,17 +417,8 @@ public class StagingWriter {
 
     private Map<String, ColumnType> readColumns(Connection connection, String table) throws SQLException {
         Map<String, ColumnType> columns = new LinkedHashMap<>();
-        try (PreparedStatement statement = connection.prepareStatement(
-                "select column_name, data_type from information_schema.columns "
-                        + "where table_schema = ? and table_name = ? order by ordinal_position")) {
-            statement.setString(1, warehouse.dialect().stagingSchema());
-            statement.setString(2, table);
-            try (ResultSet rows = statement.executeQuery()) {
-                while (rows.next()) {
-                    columns.put(rows.getString(1), warehouse.dialect().parseType(rows.getString(2)));
-                }
-            }
-        }
+        StagingCatalog.columns(connection, warehouse.dialect().stagingSchema(), table)
+                .forEach((name, type) -> columns.put(name, warehouse.dialect().parseType(type)));
         return columns;
     }
 

@@ -1,9 +1,5 @@
 package io.livewarehouse.support;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -26,14 +22,7 @@ public final class NamedSql {
     }
 
     public static NamedSql load(String resource) {
-        try (InputStream in = NamedSql.class.getClassLoader().getResourceAsStream(resource)) {
-            if (in == null) {
-                throw new IllegalArgumentException("missing class path resource " + resource);
-            }
-            return new NamedSql(resource, parse(new String(in.readAllBytes(), StandardCharsets.UTF_8)));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + resource, e);
-        }
+        return new NamedSql(resource, parse(ClasspathText.read(resource)));
     }
 
     static Map<String, String> parse(String text) {
