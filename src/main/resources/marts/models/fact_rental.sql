@@ -1,10 +1,10 @@
 -- fact_rental: every rental with the dimension versions valid when it happened.
 -- grain: one row per rental
 -- key: rental_id
--- inputs: int_rental, int_payment, int_inventory, dim_customer, dim_film, dim_store, dim_staff, dim_date
--- Affected rentals: changed rentals, rentals whose payments changed, rentals of inventory items that
--- changed. A deleted rental leaves the fact. Dimension keys are those of the versions valid at the rental
--- date, so later dimension changes never rewrite history.
+-- inputs: int_rental_activity, int_rental, int_inventory, dim_customer, dim_film, dim_store, dim_staff, dim_date
+-- Affected rentals: those int_rental_activity touched since this model's watermark (changed directly, through
+-- their payments or their inventory item). A deleted rental leaves the fact. Dimension keys are those of the
+-- versions valid at the rental date, so later dimension changes never rewrite history.
 
 create table if not exists marts.fact_rental (
     rental_id integer primary key,
@@ -26,34 +26,8 @@ create table if not exists marts.fact_rental (
 
 merge into marts.fact_rental as t
 using (
-    with affected as (
-        select rental_id
-        from staging.rental
-        where _cdc_loaded_at > :loaded_from and _cdc_loaded_at <= :loaded_through
-        union
-        -- Every rental a changed payment belongs or belonged to: a delete row carries only the payment's key,
-        -- and an update may move a payment to another rental.
-        select earlier.rental_id
-        from staging.payment as changed
-        join staging.payment as earlier on earlier.payment_id = changed.payment_id
-        where changed._cdc_loaded_at > :loaded_from and changed._cdc_loaded_at <= :loaded_through
-          and earlier.rental_id is not null
-        union
-        select r.rental_id
-        from staging.inventory as i
-        join marts.int_rental as r on r.inventory_id = i.inventory_id
-        where i._cdc_loaded_at > :loaded_from and i._cdc_loaded_at <= :loaded_through
-    ),
-
-    payments as (
-        select rental_id, sum(amount) as amount_paid, count(*) as payment_count
-        from marts.int_payment
-        where rental_id in (select rental_id from affected)
-        group by rental_id
-    )
-
-    select affected.rental_id,
-           r.rental_id is null as is_deleted,
+    select ra.rental_id,
+           ra.is_deleted,
            c.customer_key,
            f.film_key,
            st.store_key,
@@ -65,10 +39,10 @@ using (
            datediff('day', r.rental_date, r.return_date) as days_rented,
            r.return_date is not null as is_returned,
            coalesce(datediff('day', r.rental_date, r.return_date) > f.rental_duration, false) as is_late,
-           coalesce(p.amount_paid, 0) as amount_paid,
-           coalesce(p.payment_count, 0) as payment_count
-    from affected
-    left join marts.int_rental as r on r.rental_id = affected.rental_id
+           ra.amount_paid,
+           ra.payment_count
+    from marts.int_rental_activity as ra
+    left join marts.int_rental as r on r.rental_id = ra.rental_id
     left join marts.int_inventory as i on i.inventory_id = r.inventory_id
     left join marts.dim_customer as c
         on c.customer_id = r.customer_id and c.valid_from <= r.rental_date and r.rental_date < c.valid_to
@@ -78,7 +52,7 @@ using (
         on st.store_id = i.store_id and st.valid_from <= r.rental_date and r.rental_date < st.valid_to
     left join marts.dim_staff as sf
         on sf.staff_id = r.staff_id and sf.valid_from <= r.rental_date and r.rental_date < sf.valid_to
-    left join payments as p on p.rental_id = affected.rental_id
+    where ra.loaded_at > :loaded_from and ra.loaded_at <= :loaded_through
 ) as s
 on t.rental_id = s.rental_id
 when matched and s.is_deleted then delete

@@ -2,10 +2,11 @@
 -- customer, film, store and staff member and its payment totals.
 -- grain: one row per rental
 -- key: rental_id
--- inputs: int_rental, int_payment, int_inventory, dim_customer, dim_film, dim_store, dim_staff
+-- inputs: int_rental_activity, int_rental, int_inventory, dim_customer, dim_film, dim_store, dim_staff
 -- Current attributes, not historical ones: a film renamed shows its new title on every rental of it. So the
--- affected rentals are the changed rentals, payments and inventory items, and every rental of a customer,
--- film, store or staff member whose current version was written since this model's watermark.
+-- affected rentals are those int_rental_activity touched (changed directly, through their payments or
+-- inventory item), and every rental of a customer, film, store or staff member whose current version was
+-- written since this model's watermark.
 
 create table if not exists marts.obt_rental (
     rental_id integer primary key,
@@ -39,21 +40,8 @@ merge into marts.obt_rental as t
 using (
     with affected as (
         select rental_id
-        from staging.rental
-        where _cdc_loaded_at > :loaded_from and _cdc_loaded_at <= :loaded_through
-        union
-        -- Every rental a changed payment belongs or belonged to: a delete row carries only the payment's key,
-        -- and an update may move a payment to another rental.
-        select earlier.rental_id
-        from staging.payment as changed
-        join staging.payment as earlier on earlier.payment_id = changed.payment_id
-        where changed._cdc_loaded_at > :loaded_from and changed._cdc_loaded_at <= :loaded_through
-          and earlier.rental_id is not null
-        union
-        select r.rental_id
-        from staging.inventory as i
-        join marts.int_rental as r on r.inventory_id = i.inventory_id
-        where i._cdc_loaded_at > :loaded_from and i._cdc_loaded_at <= :loaded_through
+        from marts.int_rental_activity
+        where loaded_at > :loaded_from and loaded_at <= :loaded_through
         union
         select r.rental_id
         from marts.dim_customer as c
@@ -76,13 +64,6 @@ using (
         from marts.dim_staff as sf
         join marts.int_rental as r on r.staff_id = sf.staff_id
         where sf.loaded_at > :loaded_from and sf.loaded_at <= :loaded_through
-    ),
-
-    payments as (
-        select rental_id, sum(amount) as amount_paid, count(*) as payment_count
-        from marts.int_payment
-        where rental_id in (select rental_id from affected)
-        group by rental_id
     )
 
     select affected.rental_id,
@@ -108,8 +89,8 @@ using (
            st.country as store_country,
            r.staff_id,
            sf.full_name as staff_name,
-           coalesce(p.amount_paid, 0) as amount_paid,
-           coalesce(p.payment_count, 0) as payment_count
+           ra.amount_paid,
+           ra.payment_count
     from affected
     left join marts.int_rental as r on r.rental_id = affected.rental_id
     left join marts.int_inventory as i on i.inventory_id = r.inventory_id
@@ -117,7 +98,7 @@ using (
     left join marts.dim_film as f on f.film_id = i.film_id and f.is_current
     left join marts.dim_store as st on st.store_id = i.store_id and st.is_current
     left join marts.dim_staff as sf on sf.staff_id = r.staff_id and sf.is_current
-    left join payments as p on p.rental_id = affected.rental_id
+    left join marts.int_rental_activity as ra on ra.rental_id = affected.rental_id
 ) as s
 on t.rental_id = s.rental_id
 when matched and s.is_deleted then delete

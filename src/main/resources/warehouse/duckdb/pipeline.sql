@@ -170,3 +170,19 @@ where child.${column} is not null
 select count(*) from (
     select ${column} from ${model} where is_current group by ${column} having count(*) > 1
 ) as duplicates;
+
+-- Reconciliation of a mart with the source (see DataTests). ${where} selects the rows that stand for current
+-- source rows (true when every row does).
+-- name: reconcile-mart-measure
+select ${measure} from ${model} where ${where};
+
+-- The source keys staged in a load-time window: those the marts have not applied yet, or are applying.
+-- name: reconcile-changed-keys
+select distinct ${key} from ${staging_table} where _cdc_loaded_at > ? and _cdc_loaded_at <= ?;
+
+-- name: reconcile-mart-measure-excluding
+select ${measure}
+from ${model} as m
+where ${where}
+  and not exists (select 1 from ${staging_table} as s
+                  where s.${key} = m.${mart_key} and s._cdc_loaded_at > ? and s._cdc_loaded_at <= ?);

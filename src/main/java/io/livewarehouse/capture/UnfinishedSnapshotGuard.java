@@ -1,10 +1,8 @@
 package io.livewarehouse.capture;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.livewarehouse.source.SourceConnections;
 import org.jboss.logging.Logger;
 
-import java.io.IOException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -24,7 +22,6 @@ import java.util.Set;
 final class UnfinishedSnapshotGuard {
 
     private static final Logger LOG = Logger.getLogger(UnfinishedSnapshotGuard.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
     /** Snapshot modes that take a snapshot when no finished one is recorded. */
     private static final Set<String> SNAPSHOTTING_MODES = Set.of("initial", "initial_only", "always", "when_needed");
 
@@ -33,7 +30,7 @@ final class UnfinishedSnapshotGuard {
 
     static void apply(Map<String, String> storedOffsets, String snapshotMode, String slotName, SourceConnections source)
             throws SQLException {
-        if (!SNAPSHOTTING_MODES.contains(snapshotMode) || snapshotFinished(storedOffsets)) {
+        if (!SNAPSHOTTING_MODES.contains(snapshotMode) || StagedPosition.of(storedOffsets).snapshotFinished()) {
             return;
         }
         try (Connection connection = source.open();
@@ -47,25 +44,5 @@ final class UnfinishedSnapshotGuard {
                 }
             }
         }
-    }
-
-    /** True when the stored offsets say a snapshot completed (streaming offsets, or the last snapshot record). */
-    static boolean snapshotFinished(Map<String, String> storedOffsets) {
-        if (storedOffsets.isEmpty()) {
-            return false;
-        }
-        for (String value : storedOffsets.values()) {
-            try {
-                Map<?, ?> offset = JSON.readValue(value, Map.class);
-                Object snapshot = offset.get("snapshot");
-                boolean inSnapshot = snapshot != null && !"false".equalsIgnoreCase(String.valueOf(snapshot));
-                if (inSnapshot && !Boolean.TRUE.equals(offset.get("last_snapshot_record"))) {
-                    return false;
-                }
-            } catch (IOException e) {
-                return false;
-            }
-        }
-        return true;
     }
 }

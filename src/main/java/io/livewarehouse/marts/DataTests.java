@@ -1,6 +1,10 @@
 package io.livewarehouse.marts;
 
+import io.livewarehouse.capture.StagedPosition;
 import io.livewarehouse.source.SourceConnections;
+import io.livewarehouse.staging.StagingCatalog;
+import io.livewarehouse.staging.StagingWriter;
+import io.livewarehouse.support.NamedSql;
 import io.livewarehouse.warehouse.Warehouse;
 import io.livewarehouse.warehouse.WarehouseDialect;
 import io.livewarehouse.warehouse.WarehouseSetup;
@@ -8,6 +12,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Named;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import java.sql.Connection;
@@ -15,6 +20,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -44,24 +50,37 @@ public class DataTests {
     private record Test(String model, String name, String statement, Map<String, String> identifiers, List<String> values) {
     }
 
-    private record Reconciliation(String model, String name, String sourceSql, String martSql) {
+    /** One measure over a source table and a mart; keys name the rows of each that stand for one another. */
+    private record Reconciliation(String name, String model, String table, String sourceTable, String sourceKey,
+                                  String martKey, String martWhere, String measure) {
+    }
+
+    /** What the source said, read in one snapshot, with the WAL position that snapshot had seen. */
+    private record SourceReading(long position, Map<String, String> values) {
     }
 
     private final Warehouse warehouse;
     private final SourceConnections source;
+    private final MartRunner marts;
+    private final StagingWriter writer;
+    private final NamedSql sourceSql = NamedSql.load("source/reconciliation.sql");
+    private final Duration catchUpTimeout;
     private final List<Test> tests = new ArrayList<>();
     private final List<Reconciliation> reconciliations = new ArrayList<>();
-    /** Reconciliation values that differed last time: a mismatch counts as failed only when it lasts. */
-    private final Map<String, String> lastMismatch = new HashMap<>();
     private volatile List<Result> lastResults = List.of();
     private volatile OffsetDateTime lastRunAt;
 
     private final WarehouseSetup setup;
 
-    public DataTests(Warehouse warehouse, WarehouseSetup setup, SourceConnections source, MeterRegistry registry) {
+    public DataTests(Warehouse warehouse, WarehouseSetup setup, SourceConnections source, MartRunner marts,
+                     StagingWriter writer, MeterRegistry registry,
+                     @ConfigProperty(name = "pipeline.quality.catch-up-timeout-ms") long catchUpTimeoutMs) {
         this.warehouse = warehouse;
         this.setup = setup;
         this.source = source;
+        this.marts = marts;
+        this.writer = writer;
+        this.catchUpTimeout = Duration.ofMillis(catchUpTimeoutMs);
         declare(warehouse.dialect());
         Gauge.builder("pipeline.data.tests.failing", this, dataTests -> dataTests.failing().size())
                 .description("Data tests failing in the last run").register(registry);
@@ -77,10 +96,8 @@ public class DataTests {
             for (Test test : tests) {
                 results.add(runTest(marts, test));
             }
-            if (reconcile) {
-                for (Reconciliation reconciliation : reconciliations) {
-                    results.add(reconcile(marts, reconciliation));
-                }
+            if (reconcile && !reconciliations.isEmpty()) {
+                results.addAll(this.marts.whilePaused(() -> reconcile(marts)));
             }
             try (PreparedStatement insert = marts.prepareStatement(dialect.statement("insert-data-test-result"))) {
                 for (Result result : results) {
@@ -137,31 +154,165 @@ public class DataTests {
         }
     }
 
-    private Result reconcile(Connection marts, Reconciliation reconciliation) {
+    /**
+     * Reconciles the marts with the source, exactly even while changes flow. Runs while the mart runner is
+     * paused, so that each mart stays as its watermark says. Then:
+     * <ol>
+     * <li>the source is read in one snapshot, with the WAL position that snapshot had seen; every mart holds
+     *     only transactions the snapshot sees too, because the marts were read-stable before it was taken;</li>
+     * <li>a measure that is equal on both sides passes;</li>
+     * <li>otherwise, once staging holds every transaction committed before that position, the keys staged after
+     *     the mart's watermark are exactly those whose rows may differ for a good reason (changes the mart has
+     *     not applied yet). Without them the measure must be equal on both sides, or the test fails.</li>
+     * </ol>
+     * Before the first snapshot has finished, or when the pipeline does not catch up within
+     * {@code pipeline.quality.catch-up-timeout-ms}, a mismatch is reported as pending, not failed.
+     */
+    private List<Result> reconcile(Connection marts) throws SQLException {
+        WarehouseDialect dialect = warehouse.dialect();
+        Map<String, OffsetDateTime> watermarks = new HashMap<>();
+        Map<String, String> martValues = new HashMap<>();
+        for (Reconciliation reconciliation : reconciliations) {
+            watermarks.put(reconciliation.model(), this.marts.watermark(marts, reconciliation.model()));
+            martValues.put(reconciliation.name(), single(marts, dialect.statement("reconcile-mart-measure",
+                    martTokens(reconciliation)), List.of()));
+        }
+        List<Result> results = new ArrayList<>();
         try (Connection connection = source.open()) {
-            String expected = single(connection, reconciliation.sourceSql());
-            String actual = single(marts, reconciliation.martSql());
-            String detail = "source " + expected + ", marts " + actual;
-            if (Objects.equals(expected, actual)) {
-                lastMismatch.remove(reconciliation.name());
-                return new Result(reconciliation.model(), "reconcile_" + reconciliation.name(), "passed", 0L, detail);
+            connection.setAutoCommit(false);
+            connection.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+            try {
+                SourceReading reading = readSource(connection);
+                StagedPosition staged = null;
+                OffsetDateTime stagedThrough = null;
+                for (Reconciliation reconciliation : reconciliations) {
+                    String test = "reconcile_" + reconciliation.name();
+                    String expected = reading.values().get(reconciliation.name());
+                    String actual = martValues.get(reconciliation.name());
+                    if (Objects.equals(expected, actual)) {
+                        results.add(new Result(reconciliation.model(), test, "passed", 0L, "source " + expected + ", marts " + actual));
+                        continue;
+                    }
+                    OffsetDateTime watermark = watermarks.get(reconciliation.model());
+                    if (staged == null) {
+                        staged = awaitStaged(reading.position());
+                        try (Connection fresh = warehouse.connect()) {
+                            stagedThrough = StagingCatalog.newestLoad(fresh, dialect);
+                        }
+                    }
+                    String pending = !staged.snapshotFinished() ? "the initial snapshot has not finished"
+                            : staged.lsn() < reading.position() ? "staging has not reached the source position read ("
+                                    + staged.lsn() + " < " + reading.position() + ") within " + catchUpTimeout.toMillis() + " ms"
+                            : watermark == null ? reconciliation.model() + " has not run yet" : null;
+                    if (pending != null) {
+                        results.add(new Result(reconciliation.model(), test, "pending", null,
+                                "source " + expected + ", marts " + actual + "; not comparable yet: " + pending));
+                        continue;
+                    }
+                    results.add(compareUnchanged(connection, marts, reconciliation, watermark, stagedThrough));
+                }
+            } finally {
+                connection.rollback();
             }
-            // Changes in flight make a single mismatch normal; the same mismatch twice is not.
-            String previous = lastMismatch.put(reconciliation.name(), detail);
-            String status = detail.equals(previous) ? "failed" : "pending";
-            return new Result(reconciliation.model(), "reconcile_" + reconciliation.name(), status, 1L, detail);
         } catch (SQLException e) {
-            return new Result(reconciliation.model(), "reconcile_" + reconciliation.name(), "error", null, e.getMessage());
+            for (Reconciliation reconciliation : reconciliations.subList(results.size(), reconciliations.size())) {
+                results.add(new Result(reconciliation.model(), "reconcile_" + reconciliation.name(), "error", null,
+                        e.getMessage()));
+            }
+        }
+        return results;
+    }
+
+    private SourceReading readSource(Connection connection) throws SQLException {
+        long position;
+        try (Statement statement = connection.createStatement();
+             ResultSet row = statement.executeQuery(sourceSql.get("source-position"))) {
+            row.next();
+            position = row.getLong(1);
+        }
+        Map<String, String> values = new HashMap<>();
+        for (Reconciliation reconciliation : reconciliations) {
+            values.put(reconciliation.name(), single(connection, sourceSql.get("source-measure",
+                    Map.of("measure", reconciliation.measure(), "table", reconciliation.sourceTable())), List.of()));
+        }
+        return new SourceReading(position, values);
+    }
+
+    /** Waits, up to the catch-up timeout, until staging holds everything committed before {@code position}. */
+    private StagedPosition awaitStaged(long position) throws SQLException {
+        long deadline = System.nanoTime() + catchUpTimeout.toNanos();
+        while (true) {
+            StagedPosition staged = StagedPosition.of(writer.readOffsets());
+            if ((staged.snapshotFinished() && staged.lsn() >= position) || System.nanoTime() > deadline) {
+                return staged;
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return staged;
+            }
         }
     }
 
-    private static String single(Connection connection, String sql) throws SQLException {
-        try (Statement statement = connection.createStatement(); ResultSet row = statement.executeQuery(sql)) {
-            row.next();
-            Object value = row.getObject(1);
-            return value instanceof java.math.BigDecimal decimal ? decimal.stripTrailingZeros().toPlainString()
-                    : String.valueOf(value);
+    /** The measure on both sides over the keys that did not change after the mart's watermark. */
+    private Result compareUnchanged(Connection source, Connection marts, Reconciliation reconciliation,
+                                    OffsetDateTime watermark, OffsetDateTime stagedThrough) throws SQLException {
+        WarehouseDialect dialect = warehouse.dialect();
+        Map<String, String> tokens = martTokens(reconciliation);
+        List<Object> keys = new ArrayList<>();
+        try (PreparedStatement changed = marts.prepareStatement(dialect.statement("reconcile-changed-keys", tokens))) {
+            changed.setObject(1, watermark);
+            changed.setObject(2, stagedThrough);
+            try (ResultSet rows = changed.executeQuery()) {
+                while (rows.next()) {
+                    keys.add(rows.getObject(1));
+                }
+            }
         }
+        String expected = single(source, sourceSql.get("source-measure-excluding", Map.of(
+                "measure", reconciliation.measure(), "table", reconciliation.sourceTable(),
+                "key", SourceConnections.quote(reconciliation.sourceKey()))),
+                List.of(source.createArrayOf("bigint", keys.stream().map(k -> ((Number) k).longValue()).toArray())));
+        String actual = single(marts, dialect.statement("reconcile-mart-measure-excluding", tokens),
+                List.of(watermark, stagedThrough));
+        String detail = "source " + expected + ", marts " + actual + " over the keys unchanged since " + watermark
+                + " (" + keys.size() + " changing keys left out)";
+        return new Result(reconciliation.model(), "reconcile_" + reconciliation.name(),
+                Objects.equals(expected, actual) ? "passed" : "failed", Objects.equals(expected, actual) ? 0L : 1L, detail);
+    }
+
+    private Map<String, String> martTokens(Reconciliation reconciliation) {
+        WarehouseDialect dialect = warehouse.dialect();
+        return Map.of("measure", reconciliation.measure(),
+                "model", dialect.quote("marts") + "." + dialect.quote(reconciliation.model()),
+                // `where` names a boolean column of the mart.
+                "where", reconciliation.martWhere() == null ? "1 = 1" : dialect.quote(reconciliation.martWhere()),
+                "staging_table", dialect.quote(dialect.stagingSchema()) + "." + dialect.quote(reconciliation.table()),
+                "key", dialect.quote(reconciliation.sourceKey()),
+                "mart_key", dialect.quote(reconciliation.martKey()));
+    }
+
+    private static String single(Connection connection, String sql, List<Object> values) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement(sql)) {
+            for (int i = 0; i < values.size(); i++) {
+                statement.setObject(i + 1, values.get(i));
+            }
+            try (ResultSet row = statement.executeQuery()) {
+                row.next();
+                Object value = row.getObject(1);
+                return value instanceof java.math.BigDecimal decimal ? decimal.stripTrailingZeros().toPlainString()
+                        : String.valueOf(value);
+            }
+        }
+    }
+
+    /** The captured source table of that name, schema-qualified and quoted as pipeline.source.tables lists it. */
+    private String sourceTable(String table) {
+        return source.settings().tables().stream().filter(t -> t.endsWith("." + table)).findFirst()
+                .map(t -> SourceConnections.quote(t.substring(0, t.indexOf('.'))) + "." + SourceConnections.quote(table))
+                .orElseThrow(() -> new IllegalArgumentException("reconciliation names " + table
+                        + ", which is not among the captured tables (pipeline.source.tables)"));
     }
 
     @SuppressWarnings("unchecked")
@@ -204,8 +355,12 @@ public class DataTests {
                 }
             }
         }
-        for (Map<String, String> pair : (List<Map<String, String>>) schema.getOrDefault("reconciliation", List.of())) {
-            reconciliations.add(new Reconciliation(pair.get("model"), pair.get("name"), pair.get("source"), pair.get("mart")));
+        for (Map<String, Object> pair : (List<Map<String, Object>>) schema.getOrDefault("reconciliation", List.of())) {
+            Map<String, String> sourceSide = (Map<String, String>) pair.get("source");
+            Map<String, String> martSide = (Map<String, String>) pair.get("mart");
+            reconciliations.add(new Reconciliation((String) pair.get("name"), martSide.get("model"),
+                    sourceSide.get("table"), sourceTable(sourceSide.get("table")), sourceSide.get("key"), martSide.get("key"), martSide.get("where"),
+                    (String) pair.get("measure")));
         }
     }
 }

@@ -32,10 +32,12 @@ final class ModelCatalog {
     @SuppressWarnings("unchecked")
     static List<MartModel> load(WarehouseDialect dialect) {
         Map<String, MartModel> models = new LinkedHashMap<>();
+        Macros macros = Macros.of(dialect.name());
         for (Map<String, Object> declared : (List<Map<String, Object>>) schema().get("models")) {
             String name = (String) declared.get("name");
             String sql = ClasspathText.readOptional("marts/" + dialect.name() + "/" + name + ".sql");
-            models.put(name, MartModel.parse(name, sql != null ? sql : ClasspathText.read("marts/models/" + name + ".sql")));
+            sql = sql != null ? sql : ClasspathText.read("marts/models/" + name + ".sql");
+            models.put(name, MartModel.parse(name, macros.expand(sql)));
         }
         return ordered(models);
     }

@@ -76,8 +76,8 @@ public final class EmbeddedSource {
     /** Creates an empty database with the DVD Rental schema and no rows; tests use it to load data of their own. */
     public void createSchemaOnlyDatabase(String database) throws SQLException, IOException {
         try (Connection admin = connect("postgres"); Statement statement = admin.createStatement()) {
-            statement.execute("drop database if exists " + quote(database) + " with (force)");
-            statement.execute("create database " + quote(database));
+            statement.execute("drop database if exists " + SourceConnections.quote(database) + " with (force)");
+            statement.execute("create database " + SourceConnections.quote(database));
         }
         try (Connection connection = connect(database)) {
             installSchema(connection);
@@ -105,7 +105,7 @@ public final class EmbeddedSource {
             new DvdRentalGenerator(scale, seed).load(connection);
         }
         try (Connection admin = connect("postgres"); Statement statement = admin.createStatement()) {
-            statement.execute("alter database " + quote(building) + " rename to " + quote(DATABASE));
+            statement.execute("alter database " + SourceConnections.quote(building) + " rename to " + SourceConnections.quote(DATABASE));
         }
         LOG.infof("Embedded source: created database %s at scale %d (seed %d) on port %d in %d ms",
                 DATABASE, scale, seed, port(), (System.nanoTime() - started) / 1_000_000);
@@ -145,9 +145,5 @@ public final class EmbeddedSource {
             process.destroy();
             process.onExit().orTimeout(30, java.util.concurrent.TimeUnit.SECONDS).join();
         });
-    }
-
-    private static String quote(String identifier) {
-        return '"' + identifier.replace("\"", "\"\"") + '"';
     }
 }

@@ -28,4 +28,9 @@ public class SourceConnections {
     public SourceSettings settings() {
         return settings;
     }
+
+    /** Quotes an identifier for the source PostgreSQL (names come from the configuration, never from users). */
+    public static String quote(String identifier) {
+        return '"' + identifier.replace("\"", "\"\"") + '"';
+    }
 }

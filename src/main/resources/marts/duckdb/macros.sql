@@ -1,0 +1,6 @@
+-- The expressions DuckDB writes its own way, called from models as {{ name(arguments) }}; $1, $2 stand for
+-- the arguments. Snowflake's file defines the same names.
+
+-- A string of the values joined by a separator, in order of the values.
+-- name: string_agg_ordered
+string_agg($1, $2 order by $1)
