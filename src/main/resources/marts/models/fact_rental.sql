@@ -36,9 +36,9 @@ using (
            year(r.return_date) * 10000 + month(r.return_date) * 100 + day(r.return_date) as return_date_key,
            r.rental_date,
            r.return_date,
-           datediff('day', r.rental_date, r.return_date) as days_rented,
+           {{ days_between(r.rental_date, r.return_date) }} as days_rented,
            r.return_date is not null as is_returned,
-           coalesce(datediff('day', r.rental_date, r.return_date) > f.rental_duration, false) as is_late,
+           coalesce({{ days_between(r.rental_date, r.return_date) }} > f.rental_duration, false) as is_late,
            ra.amount_paid,
            ra.payment_count
     from marts.int_rental_activity as ra

@@ -112,6 +112,16 @@ insert into _pipeline.model_watermarks (model, loaded_through, updated_at) value
 insert into _pipeline.model_runs (model, started_at, finished_at, loaded_from, loaded_through, rows_changed, status, error)
 values (?, ?, ?, ?, ?, ?, ?, ?);
 
+-- Per value column of merge-current-state: its latest value among the changes that carried it (a change
+-- marked unavailable, unchanged TOAST, does not), in source order: LSN, then order within the transaction.
+-- name: current-state-latest-value
+arg_max_null(${column}, _cdc_lsn::hugeint * 1000000 + _cdc_seq)
+    filter (where _cdc_unavailable is null or not json_contains(_cdc_unavailable, ${json_name})) as ${column}
+
+-- Whether any change in the window carried the column at all.
+-- name: current-state-carried
+bool_or(_cdc_unavailable is null or not json_contains(_cdc_unavailable, ${json_name})) as ${flag}
+
 -- The current state of one source table, kept from its staging change log: per key the latest change by
 -- source order; a delete removes the key; a column the change did not carry (unchanged TOAST) keeps its
 -- value. ${latest} aggregates each column's latest available value, ${available} says whether the window

@@ -57,12 +57,14 @@ public class ChangeCapture {
     private final Map<String, Counter> eventCounters = new HashMap<>();
 
     private final ReplicaIdentity replicaIdentity;
+    private final SensitiveColumns sensitive;
 
     public ChangeCapture(StagingBuffer buffer, StagingWriter writer, SnapshotProgress snapshotProgress, MeterRegistry registry,
                          ReplicaIdentity replicaIdentity,
                          @ConfigProperty(name = "pipeline.cdc.unavailable-value-placeholder") String placeholder,
                          @ConfigProperty(name = "pipeline.staging.dead-letter-enabled") boolean deadLetters,
-                         @ConfigProperty(name = "pipeline.staging.max-buffered-rows") int maxBufferedRows) {
+                         @ConfigProperty(name = "pipeline.staging.max-buffered-rows") int maxBufferedRows,
+                         io.livewarehouse.source.SourceSettings sourceSettings) {
         this.buffer = buffer;
         this.writer = writer;
         this.snapshotProgress = snapshotProgress;
@@ -71,6 +73,12 @@ public class ChangeCapture {
         this.converter = new ChangeEventConverter(placeholder);
         this.deadLetters = deadLetters;
         this.maxBufferedRows = maxBufferedRows;
+        this.sensitive = new SensitiveColumns(sourceSettings.columnHashList().orElse(""),
+                sourceSettings.hashSalt().orElse(""));
+        if (!sensitive.isEmpty() && sourceSettings.hashSalt().isEmpty()) {
+            LOG.warn("pipeline.source.column-hash-list is set without pipeline.source.hash-salt: short values "
+                    + "(emails, phone numbers) can be found again from their unsalted hashes");
+        }
     }
 
     /** The engine (re)starts from stored offsets, which always sit at a transaction boundary. */
@@ -169,9 +177,10 @@ public class ChangeCapture {
             sequence = nextSequence++;
         }
         StagedChange converted = converter.convert(operation, row, key, source, sequence);
-        StagedChange change = "d".equals(operation)
-                && !replicaIdentity.isFull(String.valueOf(source.get("schema")), converted.table())
-                ? ChangeEventConverter.keyOnly(converted) : converted;
+        String schema = String.valueOf(source.get("schema"));
+        StagedChange change = sensitive.apply(schema, "d".equals(operation)
+                && !replicaIdentity.isFull(schema, converted.table())
+                ? ChangeEventConverter.keyOnly(converted) : converted);
         buffer.add(change);
         events.incrementAndGet();
         eventCounters.computeIfAbsent(change.table() + "/" + operation, ignored -> Counter.builder("pipeline.capture.events")

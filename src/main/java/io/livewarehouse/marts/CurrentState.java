@@ -1,6 +1,5 @@
 package io.livewarehouse.marts;
 
-import io.livewarehouse.staging.CdcColumns;
 import io.livewarehouse.staging.StagingCatalog;
 import io.livewarehouse.warehouse.WarehouseDialect;
 
@@ -41,12 +40,10 @@ final class CurrentState {
         ensureTarget(connection, table, target, sourceColumns);
 
         List<String> valueColumns = sourceColumns.keySet().stream().filter(c -> !keyColumns.contains(c)).toList();
-        String order = "_cdc_lsn::hugeint * 1000000 + _cdc_seq";
-        String latest = valueColumns.stream().map(column -> "arg_max_null(" + dialect.quote(column) + ", " + order
-                + ") filter (where " + available(column) + ") as " + dialect.quote(column))
+        String latest = valueColumns.stream().map(column -> dialect.statement("current-state-latest-value", tokens(column)))
                 .collect(Collectors.joining(",\n           "));
-        String availableFlags = valueColumns.stream().map(column -> "bool_or(" + available(column) + ") as "
-                + dialect.quote("_available_" + column)).collect(Collectors.joining(",\n           "));
+        String availableFlags = valueColumns.stream().map(column -> dialect.statement("current-state-carried", tokens(column)))
+                .collect(Collectors.joining(",\n           "));
         String updates = valueColumns.stream().map(column -> dialect.quote(column) + " = case when s."
                         + dialect.quote("_available_" + column) + " then s." + dialect.quote(column) + " else t."
                         + dialect.quote(column) + " end")
@@ -85,9 +82,12 @@ final class CurrentState {
         return keys;
     }
 
-    private String available(String column) {
-        return CdcColumns.UNAVAILABLE + " is null or not json_contains(" + CdcColumns.UNAVAILABLE + ", '\""
-                + column.replace("'", "''").replace("\"", "\\\"") + "\"')";
+    /** The tokens of the per-column fragments: the column, its availability flag, and its name as a JSON string. */
+    private Map<String, String> tokens(String column) {
+        return Map.of("column", dialect.quote(column),
+                "flag", dialect.quote("_available_" + column),
+                // A literal, not an identifier: column names come from the source's schema, never from users.
+                "json_name", "'\"" + column.replace("'", "''").replace("\"", "\\\"") + "\"'");
     }
 
     private void ensureTarget(Connection connection, String table, String target, Map<String, String> sourceColumns)

@@ -51,14 +51,16 @@ public class EmbeddedSourceConfigFactory implements ConfigSourceFactory {
             return List.of();
         }
         int port = ensureStarted(context);
-        return List.of(new PropertiesConfigSource(Map.of(
+        Map<String, String> settings = new java.util.HashMap<>(Map.of(
                 "pipeline.source.host", "localhost",
                 "pipeline.source.port", Integer.toString(port),
                 "pipeline.source.database", EmbeddedSource.DATABASE,
-                "pipeline.source.user", EmbeddedSource.USER,
-                // The embedded cluster trusts local connections; Debezium insists on some password.
-                "pipeline.source.password", "embedded"),
-                "embedded DVD Rental source", ORDINAL));
+                "pipeline.source.user", EmbeddedSource.USER));
+        if (!isSetByUser(context, "pipeline.source.password")) {
+            // The embedded cluster trusts local connections (any password works); Debezium insists on one.
+            settings.put("pipeline.source.password", "embedded");
+        }
+        return List.of(new PropertiesConfigSource(settings, "embedded DVD Rental source", ORDINAL));
     }
 
     @Override

@@ -36,6 +36,12 @@ public interface SourceSettings {
     /** Source columns never captured (schema.table.column, comma-separated); staff.password by default. */
     Optional<String> columnExcludeList();
 
+    /** Source columns staged only as a salted SHA-256 hash (schema.table.column, comma-separated). */
+    Optional<String> columnHashList();
+
+    /** The salt of those hashes; from the environment (PIPELINE_SOURCE_HASH_SALT) only; never logged. */
+    Optional<String> hashSalt();
+
     default String jdbcUrl() {
         return "jdbc:postgresql://" + host() + ":" + port() + "/" + database();
     }

@@ -79,30 +79,40 @@ public final class PipelineProcess {
         return process.exitValue();
     }
 
-    /** The readiness document, or null while the application does not answer. */
-    public String readiness() {
+    /** An HTTP answer: status and body; status -1 while the application does not answer. */
+    public record Answer(int status, String body) {
+    }
+
+    public Answer get(String path) {
+        return send(HttpRequest.newBuilder(URI.create("http://localhost:" + httpPort + path)).GET());
+    }
+
+    public Answer post(String path) {
+        return send(HttpRequest.newBuilder(URI.create("http://localhost:" + httpPort + path))
+                .POST(HttpRequest.BodyPublishers.noBody()));
+    }
+
+    private Answer send(HttpRequest.Builder request) {
         try {
-            return http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + httpPort + "/q/health/ready"))
-                    .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()).body();
+            HttpResponse<String> response = http.send(request.timeout(Duration.ofSeconds(60)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            return new Answer(response.statusCode(), response.body());
         } catch (IOException e) {
-            return null;
+            return new Answer(-1, null);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return null;
+            return new Answer(-1, null);
         }
+    }
+
+    /** The readiness document, or null while the application does not answer. */
+    public String readiness() {
+        return get("/q/health/ready").body();
     }
 
     /** The HTTP status of readiness, or -1 while the application does not answer. */
     public int readinessStatus() {
-        try {
-            return http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + httpPort + "/q/health/ready"))
-                    .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
-        } catch (IOException e) {
-            return -1;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return -1;
-        }
+        return get("/q/health/ready").status();
     }
 
     /** A text value from the readiness data ("phase": "streaming"), or null. */

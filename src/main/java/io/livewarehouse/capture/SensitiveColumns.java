@@ -1,0 +1,89 @@
+package io.livewarehouse.capture;
+
+import io.livewarehouse.staging.ColumnType;
+import io.livewarehouse.staging.StagedChange;
+import io.livewarehouse.staging.StagingColumn;
+
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Source columns that reach staging only as a salted SHA-256 hash ({@code pipeline.source.column-hash-list}):
+ * equal values keep equal hashes, so analysts can still count, join and group by them, but the value itself
+ * never leaves the source. Columns that must not arrive at all are excluded from capture instead
+ * ({@code pipeline.source.column-exclude-list}; {@code staff.password} by default).
+ */
+final class SensitiveColumns {
+
+    private static final ColumnType HASH_TYPE = ColumnType.of(ColumnType.Kind.TEXT);
+
+    /** Hashed column names by source table ("schema.table"). */
+    private final Map<String, Set<String>> hashed = new HashMap<>();
+    private final byte[] salt;
+
+    /**
+     * @param hashList comma-separated {@code schema.table.column} entries (may be blank)
+     * @param salt     the salt (a secret from the environment), so that short values cannot be looked up
+     */
+    SensitiveColumns(String hashList, String salt) {
+        this.salt = salt.getBytes(StandardCharsets.UTF_8);
+        for (String entry : hashList.split(",")) {
+            String column = entry.trim();
+            if (column.isEmpty()) {
+                continue;
+            }
+            int last = column.lastIndexOf('.');
+            if (last < 0 || column.indexOf('.') == last) {
+                throw new IllegalArgumentException("pipeline.source.column-hash-list: '" + column
+                        + "' must be schema.table.column");
+            }
+            hashed.computeIfAbsent(column.substring(0, last), table -> new HashSet<>()).add(column.substring(last + 1));
+        }
+    }
+
+    boolean isEmpty() {
+        return hashed.isEmpty();
+    }
+
+    /** The change with the values of the table's hashed columns replaced by their hashes (typed as text). */
+    StagedChange apply(String schema, StagedChange change) {
+        Set<String> columns = hashed.get(schema + "." + change.table());
+        if (columns == null) {
+            return change;
+        }
+        List<StagingColumn> types = new ArrayList<>(change.columns());
+        Object[] values = change.values().clone();
+        for (int i = 0; i < types.size(); i++) {
+            if (columns.contains(types.get(i).name())) {
+                types.set(i, new StagingColumn(types.get(i).name(), HASH_TYPE));
+                values[i] = values[i] == null ? null : hash(values[i]);
+            }
+        }
+        return new StagedChange(change.table(), List.copyOf(types), values, change.keyColumns(), change.operation(),
+                change.lsn(), change.sequence(), change.transactionId(), change.sourceTimestamp(),
+                change.unavailableColumns());
+    }
+
+    String hash(Object value) {
+        String text = value instanceof BigDecimal decimal ? decimal.toPlainString()
+                : value instanceof byte[] bytes ? Base64.getEncoder().encodeToString(bytes)
+                : value.toString();
+        try {
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            digest.update(salt);
+            return HexFormat.of().formatHex(digest.digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
+    }
+}
