@@ -159,6 +159,20 @@ create table if not exists _pipeline.data_test_results (
 -- name: insert-data-test-result
 insert into _pipeline.data_test_results (run_at, model, test, status, failing_rows, detail) values (?, ?, ?, ?, ?, ?);
 
+-- One row per data test run: the run log beside the results.
+-- name: create-data-test-runs
+create table if not exists _pipeline.data_test_runs (
+    started_at timestamptz not null,
+    finished_at timestamptz not null,
+    tests integer not null,
+    failed integer not null,
+    status varchar not null,
+    error varchar
+);
+
+-- name: insert-data-test-run
+insert into _pipeline.data_test_runs (started_at, finished_at, tests, failed, status, error) values (?, ?, ?, ?, ?, ?);
+
 -- Generic data tests: each counts the rows that break the rule.
 -- name: test-unique
 select count(*) from (

@@ -50,6 +50,8 @@ public class ChangeCapture {
 
     /** starting, snapshot or streaming: what the capture is doing, for operators and tests. */
     private volatile String phase = "starting";
+    private volatile String engineState = "not started";
+    private final java.util.concurrent.atomic.AtomicInteger engineStarts = new java.util.concurrent.atomic.AtomicInteger();
     private final AtomicLong events = new AtomicLong();
     private final AtomicLong deadLettered = new AtomicLong();
     private final SnapshotProgress snapshotProgress;
@@ -143,6 +145,27 @@ public class ChangeCapture {
 
     public String phase() {
         return phase;
+    }
+
+    /** The Debezium engine opened its offset store: it runs. */
+    void engineStarted() {
+        engineState = "running";
+        engineStarts.incrementAndGet();
+    }
+
+    /** How many times the engine started in this process (a route reload that restarted capture shows here). */
+    public int engineStarts() {
+        return engineStarts.get();
+    }
+
+    /** The engine closed its offset store (a stop, a route reload, or its death) or could not start. */
+    void engineStopped(String reason) {
+        engineState = reason;
+    }
+
+    /** "not started", "running", or why the engine is not running. */
+    public String engineState() {
+        return engineState;
     }
 
     public long events() {

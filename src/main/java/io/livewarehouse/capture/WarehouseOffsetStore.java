@@ -49,9 +49,11 @@ public class WarehouseOffsetStore implements OffsetBackingStore {
         for (int attempt = 1; ; attempt++) {
             try {
                 prepare();
+                capture.engineStarted();
                 return;
             } catch (IllegalStateException e) {
                 if (attempt == 5) {
+                    capture.engineStopped("could not start: " + e.getMessage());
                     throw e;
                 }
                 LOG.warnf("Preparing the change stream failed (attempt %d of 5), retrying: %s", attempt, e.getMessage());
@@ -81,7 +83,11 @@ public class WarehouseOffsetStore implements OffsetBackingStore {
 
     @Override
     public void stop() {
-        // Nothing held: the warehouse connection belongs to the application.
+        // Nothing held (the warehouse connection belongs to the application), but the engine stops with its
+        // offset store: when that happens while the route still runs, the engine has died (liveness).
+        if (capture != null) {
+            capture.engineStopped("the Debezium engine stopped");
+        }
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.livewarehouse.health;
 
+import io.livewarehouse.source.ReplicationSlot;
 import io.livewarehouse.source.SourceConnections;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.health.HealthCheck;
@@ -17,9 +18,11 @@ import java.sql.Statement;
 public class SourceReadinessCheck implements HealthCheck {
 
     private final SourceConnections source;
+    private final ReplicationSlot slot;
 
-    public SourceReadinessCheck(SourceConnections source) {
+    public SourceReadinessCheck(SourceConnections source, ReplicationSlot slot) {
         this.source = source;
+        this.slot = slot;
     }
 
     @Override
@@ -37,6 +40,11 @@ public class SourceReadinessCheck implements HealthCheck {
             response.withData("serverVersion", settings.getString(1)).withData("walLevel", walLevel);
             if (!"logical".equals(walLevel)) {
                 return response.withData("error", "wal_level must be logical for change data capture").down().build();
+            }
+            ReplicationSlot.State state = slot.read();
+            response.withData("slot", slot.name()).withData("slotActive", state.active());
+            if (state.exists()) {
+                response.withData("replicationLagBytes", state.lagBytes()).withData("walRetainedBytes", state.retainedBytes());
             }
             return response.up().build();
         } catch (Exception e) {

@@ -65,6 +65,9 @@ public class DataTests {
     private final StagingWriter writer;
     private final NamedSql sourceSql = NamedSql.load("source/reconciliation.sql");
     private final Duration catchUpTimeout;
+    private final MartFiles files;
+    /** The version of the mart files the tests were declared from: schema.yml edits apply on the next run. */
+    private String filesVersion;
     private final List<Test> tests = new ArrayList<>();
     private final List<Reconciliation> reconciliations = new ArrayList<>();
     private volatile List<Result> lastResults = List.of();
@@ -73,7 +76,7 @@ public class DataTests {
     private final WarehouseSetup setup;
 
     public DataTests(Warehouse warehouse, WarehouseSetup setup, SourceConnections source, MartRunner marts,
-                     StagingWriter writer, MeterRegistry registry,
+                     StagingWriter writer, MeterRegistry registry, MartFiles files,
                      @ConfigProperty(name = "pipeline.quality.catch-up-timeout-ms") long catchUpTimeoutMs) {
         this.warehouse = warehouse;
         this.setup = setup;
@@ -81,6 +84,8 @@ public class DataTests {
         this.marts = marts;
         this.writer = writer;
         this.catchUpTimeout = Duration.ofMillis(catchUpTimeoutMs);
+        this.files = files;
+        this.filesVersion = files.version();
         declare(warehouse.dialect());
         Gauge.builder("pipeline.data.tests.failing", this, dataTests -> dataTests.failing().size())
                 .description("Data tests failing in the last run").register(registry);
@@ -88,29 +93,43 @@ public class DataTests {
 
     /** Runs every declared test, and the reconciliations when {@code reconcile} is true. */
     public synchronized List<Result> run(boolean reconcile) throws SQLException {
+        String version = files.version();
+        if (!version.equals(filesVersion)) {
+            filesVersion = version;
+            tests.clear();
+            reconciliations.clear();
+            declare(warehouse.dialect());
+        }
         OffsetDateTime runAt = OffsetDateTime.now(ZoneOffset.UTC);
         List<Result> results = new ArrayList<>();
         WarehouseDialect dialect = warehouse.dialect();
         setup.ensure();
         try (Connection marts = warehouse.connect()) {
-            for (Test test : tests) {
-                results.add(runTest(marts, test));
-            }
-            if (reconcile && !reconciliations.isEmpty()) {
-                results.addAll(this.marts.whilePaused(() -> reconcile(marts)));
-            }
-            try (PreparedStatement insert = marts.prepareStatement(dialect.statement("insert-data-test-result"))) {
-                for (Result result : results) {
-                    insert.setObject(1, runAt);
-                    insert.setString(2, result.model());
-                    insert.setString(3, result.test());
-                    insert.setString(4, result.status());
-                    insert.setObject(5, result.failingRows());
-                    insert.setString(6, result.detail());
-                    insert.addBatch();
+            try {
+                for (Test test : tests) {
+                    results.add(runTest(marts, test));
                 }
-                insert.executeBatch();
+                if (reconcile && !reconciliations.isEmpty()) {
+                    results.addAll(this.marts.whilePaused(() -> reconcile(marts)));
+                }
+                try (PreparedStatement insert = marts.prepareStatement(dialect.statement("insert-data-test-result"))) {
+                    for (Result result : results) {
+                        insert.setObject(1, runAt);
+                        insert.setString(2, result.model());
+                        insert.setString(3, result.test());
+                        insert.setString(4, result.status());
+                        insert.setObject(5, result.failingRows());
+                        insert.setString(6, result.detail());
+                        insert.addBatch();
+                    }
+                    insert.executeBatch();
+                }
+            } catch (SQLException | RuntimeException e) {
+                recordRun(marts, runAt, results.size(), -1, e.getMessage());
+                throw e;
             }
+            long failed = results.stream().filter(r -> "failed".equals(r.status()) || "error".equals(r.status())).count();
+            recordRun(marts, runAt, results.size(), (int) failed, null);
         }
         lastResults = List.copyOf(results);
         lastRunAt = runAt;
@@ -119,6 +138,21 @@ public class DataTests {
             LOG.warnf("Data tests failing: %s", failing.stream().map(r -> r.model() + "." + r.test()).toList());
         }
         return results;
+    }
+
+    /** One line of the run log, _pipeline.data_test_runs; {@code failed} -1 when the run itself failed. */
+    private void recordRun(Connection marts, OffsetDateTime startedAt, int tests, int failed, String error) {
+        try (PreparedStatement insert = marts.prepareStatement(warehouse.dialect().statement("insert-data-test-run"))) {
+            insert.setObject(1, startedAt);
+            insert.setObject(2, OffsetDateTime.now(ZoneOffset.UTC));
+            insert.setInt(3, tests);
+            insert.setInt(4, Math.max(failed, 0));
+            insert.setString(5, failed < 0 ? "error" : failed == 0 ? "passed" : "failed");
+            insert.setString(6, error);
+            insert.executeUpdate();
+        } catch (SQLException e) {
+            LOG.warnf("Could not record the data test run in _pipeline.data_test_runs: %s", e.getMessage());
+        }
     }
 
     /** The timer's run: the declared tests and the reconciliation with the source. */
@@ -317,7 +351,7 @@ public class DataTests {
 
     @SuppressWarnings("unchecked")
     private void declare(WarehouseDialect dialect) {
-        Map<String, Object> schema = ModelCatalog.schema();
+        Map<String, Object> schema = ModelCatalog.schema(files);
         for (Map<String, Object> model : (List<Map<String, Object>>) schema.get("models")) {
             String name = (String) model.get("name");
             String table = dialect.quote("marts") + "." + dialect.quote(name);

@@ -1,6 +1,5 @@
 package io.livewarehouse.marts;
 
-import io.livewarehouse.support.ClasspathText;
 import io.livewarehouse.support.NamedSql;
 
 import java.util.ArrayList;
@@ -24,9 +23,9 @@ final class Macros {
         this.definitions = definitions;
     }
 
-    static Macros of(String dialect) {
-        String resource = "marts/" + dialect + "/macros.sql";
-        return new Macros(ClasspathText.readOptional(resource) == null ? null : NamedSql.load(resource));
+    static Macros of(MartFiles files, String dialect) {
+        String text = files.readOptional(dialect + "/macros.sql");
+        return new Macros(text == null ? null : NamedSql.of(dialect + "/macros.sql", text));
     }
 
     String expand(String sql) {

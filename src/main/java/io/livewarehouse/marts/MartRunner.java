@@ -51,8 +51,10 @@ public class MartRunner {
     private final Warehouse warehouse;
     private final MeterRegistry registry;
     private final CurrentState currentState;
-    private final List<MartModel> models;
-    private final SlowlyChangingDimension slowlyChanging;
+    private final MartFiles files;
+    private volatile List<MartModel> models;
+    private volatile SlowlyChangingDimension slowlyChanging;
+    private String filesVersion;
     private volatile OffsetDateTime lastCycleAt;
     private volatile OffsetDateTime appliedSourceCommit;
     private volatile List<String> lastFailures = List.of();
@@ -61,13 +63,15 @@ public class MartRunner {
 
     private final WarehouseSetup setup;
 
-    public MartRunner(Warehouse warehouse, WarehouseSetup setup, MeterRegistry registry) {
+    public MartRunner(Warehouse warehouse, WarehouseSetup setup, MeterRegistry registry, MartFiles files) {
         this.warehouse = warehouse;
         this.setup = setup;
         this.registry = registry;
         this.currentState = new CurrentState(warehouse.dialect());
-        this.models = ModelCatalog.load(warehouse.dialect());
-        this.slowlyChanging = new SlowlyChangingDimension(warehouse.dialect());
+        this.files = files;
+        this.filesVersion = files.version();
+        this.models = ModelCatalog.load(files, warehouse.dialect());
+        this.slowlyChanging = new SlowlyChangingDimension(files, warehouse.dialect());
         io.micrometer.core.instrument.Gauge.builder("pipeline.marts.freshness", this, MartRunner::freshnessSeconds)
                 .description("Seconds between now and the newest source commit every mart has applied")
                 .baseUnit("seconds").register(registry);
@@ -101,6 +105,7 @@ public class MartRunner {
     public synchronized void refresh() throws SQLException {
         WarehouseDialect dialect = warehouse.dialect();
         setup.ensure();
+        reloadIfChanged();
         try (Connection connection = warehouse.connect()) {
             // This cycle reads staging up to the newest load time there now, and no further.
             OffsetDateTime through = StagingCatalog.newestLoad(connection, dialect);
@@ -144,6 +149,28 @@ public class MartRunner {
                 // Every model has now applied everything staged up to `through`.
                 appliedSourceCommit = StagingCatalog.newestSourceCommit(connection, dialect, through);
             }
+        }
+    }
+
+    /**
+     * Reads the models again when their files changed (only with pipeline.marts.models-dir, as in dev mode):
+     * an edited model takes effect in this cycle. A model that no longer parses is reported and the cycle
+     * goes on with the models as they were.
+     */
+    private void reloadIfChanged() {
+        String version = files.version();
+        if (version.equals(filesVersion)) {
+            return;
+        }
+        filesVersion = version;
+        try {
+            List<MartModel> reloaded = ModelCatalog.load(files, warehouse.dialect());
+            slowlyChanging = new SlowlyChangingDimension(files, warehouse.dialect());
+            models = reloaded;
+            LOG.infof("Mart files changed in %s: %d models reloaded", files.describe(), reloaded.size());
+        } catch (RuntimeException e) {
+            LOG.errorf("Mart files changed in %s but cannot be loaded; the models stay as they were: %s",
+                    files.describe(), e.getMessage());
         }
     }
 

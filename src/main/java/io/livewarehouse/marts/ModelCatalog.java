@@ -1,6 +1,5 @@
 package io.livewarehouse.marts;
 
-import io.livewarehouse.support.ClasspathText;
 import io.livewarehouse.warehouse.WarehouseDialect;
 import org.snakeyaml.engine.v2.api.Load;
 import org.snakeyaml.engine.v2.api.LoadSettings;
@@ -24,19 +23,19 @@ final class ModelCatalog {
 
     /** marts/models/schema.yml as parsed YAML: the models and the data tests declared beside them. */
     @SuppressWarnings("unchecked")
-    static Map<String, Object> schema() {
+    static Map<String, Object> schema(MartFiles files) {
         return (Map<String, Object>) new Load(LoadSettings.builder().build())
-                .loadFromString(ClasspathText.read("marts/models/schema.yml"));
+                .loadFromString(files.read("models/schema.yml"));
     }
 
     @SuppressWarnings("unchecked")
-    static List<MartModel> load(WarehouseDialect dialect) {
+    static List<MartModel> load(MartFiles files, WarehouseDialect dialect) {
         Map<String, MartModel> models = new LinkedHashMap<>();
-        Macros macros = Macros.of(dialect.name());
-        for (Map<String, Object> declared : (List<Map<String, Object>>) schema().get("models")) {
+        Macros macros = Macros.of(files, dialect.name());
+        for (Map<String, Object> declared : (List<Map<String, Object>>) schema(files).get("models")) {
             String name = (String) declared.get("name");
-            String sql = ClasspathText.readOptional("marts/" + dialect.name() + "/" + name + ".sql");
-            sql = sql != null ? sql : ClasspathText.read("marts/models/" + name + ".sql");
+            String sql = files.readOptional(dialect.name() + "/" + name + ".sql");
+            sql = sql != null ? sql : files.read("models/" + name + ".sql");
             models.put(name, MartModel.parse(name, macros.expand(sql)));
         }
         return ordered(models);

@@ -1,6 +1,5 @@
 package io.livewarehouse.marts;
 
-import io.livewarehouse.support.ClasspathText;
 import io.livewarehouse.support.NamedSql;
 import io.livewarehouse.warehouse.WarehouseDialect;
 
@@ -39,10 +38,10 @@ final class SlowlyChangingDimension {
     private final WarehouseDialect dialect;
     private final NamedSql templates;
 
-    SlowlyChangingDimension(WarehouseDialect dialect) {
+    SlowlyChangingDimension(MartFiles files, WarehouseDialect dialect) {
         this.dialect = dialect;
-        String own = "marts/" + dialect.name() + "/materializations.sql";
-        this.templates = NamedSql.load(ClasspathText.readOptional(own) != null ? own : "marts/materializations.sql");
+        String own = files.readOptional(dialect.name() + "/materializations.sql");
+        this.templates = NamedSql.of("materializations.sql", own != null ? own : files.read("materializations.sql"));
     }
 
     /** Applies one window's changes; {@code select} is the model's SELECT with its window already bound as ?. */

@@ -69,6 +69,7 @@ public class StagingWriter {
     private final MeterRegistry registry;
     private final Timer writeTimer;
     private final DistributionSummary batchRows;
+    private final Timer commitToStaging;
     private volatile String lastWriteError;
 
     private final WarehouseSetup setup;
@@ -85,6 +86,9 @@ public class StagingWriter {
                 .publishPercentileHistogram().register(registry);
         this.batchRows = DistributionSummary.builder("pipeline.staging.batch.rows")
                 .description("Change events per staging batch").register(registry);
+        this.commitToStaging = Timer.builder("pipeline.staging.latency")
+                .description("From the source commit of a streamed change to its staging batch committing")
+                .publishPercentileHistogram().register(registry);
     }
 
     /** The change stream (re)starts: what is in staging now may be replayed, so re-read the horizons. */
@@ -151,8 +155,14 @@ public class StagingWriter {
         rowsWritten.addAndGet(batch.changes().size());
         batchesWritten.incrementAndGet();
         lastBatchAt = OffsetDateTime.now(ZoneOffset.UTC);
+        long committedMicros = java.time.temporal.ChronoUnit.MICROS.between(java.time.Instant.EPOCH, lastBatchAt.toInstant());
         for (StagedChange change : batch.changes()) {
             lastStagedLsn = Math.max(lastStagedLsn, change.lsn());
+            if (change.sourceTimestamp() != null && !"r".equals(change.operation())) {
+                long sourceMicros = java.time.temporal.ChronoUnit.MICROS.between(java.time.Instant.EPOCH,
+                        change.sourceTimestamp().toInstant());
+                commitToStaging.record(Math.max(0, committedMicros - sourceMicros), java.util.concurrent.TimeUnit.MICROSECONDS);
+            }
             // Snapshot rows carry the snapshot's own transaction id, which says nothing about what was streamed.
             if (change.transactionId() != null && !"r".equals(change.operation())) {
                 lastStagedTransactionId = Math.max(lastStagedTransactionId, change.transactionId());

@@ -22,7 +22,12 @@ public final class NamedSql {
     }
 
     public static NamedSql load(String resource) {
-        return new NamedSql(resource, parse(ClasspathText.read(resource)));
+        return of(resource, ClasspathText.read(resource));
+    }
+
+    /** Statements from text read elsewhere; {@code name} says where, for error messages. */
+    public static NamedSql of(String name, String text) {
+        return new NamedSql(name, parse(text));
     }
 
     static Map<String, String> parse(String text) {

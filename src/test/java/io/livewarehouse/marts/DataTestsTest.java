@@ -65,6 +65,10 @@ class DataTestsTest {
             try (Connection marts = warehouse.connect()) {
                 assertThat(SourceDatabases.single(marts, "select failing_rows from _pipeline.data_test_results "
                         + "where test = 'relationships_customer_key_dim_customer' order by run_at desc limit 1")).isEqualTo(1L);
+                // The run log: this run failed three tests.
+                assertThat(SourceDatabases.rows(marts, "select status, failed, tests > 30, finished_at >= started_at "
+                        + "from _pipeline.data_test_runs order by started_at desc limit 1").get(0))
+                        .containsExactly("failed", 3, true, true);
             }
         } finally {
             try (Connection marts = warehouse.connect(); Statement statement = marts.createStatement()) {

@@ -47,7 +47,7 @@ class PortableModelsTest {
 
     @Test
     void macrosExpandWithTheirArgumentsInPlace() {
-        Macros duckdb = Macros.of("duckdb");
+        Macros duckdb = Macros.of(MartFiles.classpath(), "duckdb");
         assertThat(duckdb.expand("select {{ string_agg_ordered(c.name, ', ') }} from t"))
                 .isEqualTo("select string_agg(c.name, ', ' order by c.name) from t");
         assertThat(duckdb.expand("{{ days_between(coalesce(a, b), c) }} > 3"))

@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -33,6 +34,8 @@ public final class PipelineProcess {
     private Process process;
     private int httpPort;
     private long outputOffset;
+    private List<String> user = List.of();
+    private List<String> javaOptions = List.of("-Xmx1g");
 
     public PipelineProcess(Path workDirectory, Map<String, String> environment) {
         this.workDirectory = workDirectory;
@@ -40,11 +43,29 @@ public final class PipelineProcess {
         this.output = workDirectory.resolve("pipeline.log");
     }
 
+    /**
+     * Runs the pipeline as that user and group, as a container image with {@code USER} does (the current
+     * process must be root to switch; {@code setpriv} execs java, so signals reach the JVM itself).
+     */
+    public PipelineProcess asUser(int uid, int gid) {
+        this.user = List.of("setpriv", "--reuid=" + uid, "--regid=" + gid, "--clear-groups");
+        return this;
+    }
+
+    /** JVM options instead of the default -Xmx1g (the image sets its own). */
+    public PipelineProcess javaOptions(String... options) {
+        this.javaOptions = List.of(options);
+        return this;
+    }
+
     public void start() throws IOException {
         httpPort = freePort();
         outputOffset = Files.exists(output) ? Files.size(output) : 0;
-        ProcessBuilder builder = new ProcessBuilder(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g", "-jar", JAR.toString())
+        List<String> command = new java.util.ArrayList<>(user);
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(javaOptions);
+        command.addAll(List.of("-jar", JAR.toString()));
+        ProcessBuilder builder = new ProcessBuilder(command)
                 .directory(workDirectory.toFile())
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(output.toFile()));
