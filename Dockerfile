@@ -31,6 +31,8 @@ ENV PIPELINE_STATE_DIR=/var/lib/live-warehouse \
 VOLUME /var/lib/live-warehouse
 USER 10001:10001
 EXPOSE 8080
+# Liveness, not readiness: Docker and ECS replace an unhealthy container, which helps a dead engine but
+# not an unreachable source (readiness is for the load balancer or orchestrator's readiness probe).
 HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 \
-    CMD curl -fsS http://localhost:8080/q/health/ready || exit 1
+    CMD curl -fsS http://localhost:8080/q/health/live || exit 1
 ENTRYPOINT ["sh", "-c", "mkdir -p /var/lib/live-warehouse/tmp && exec java $JAVA_OPTS -jar /app/quarkus-run.jar"]
