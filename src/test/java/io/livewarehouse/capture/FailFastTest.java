@@ -3,6 +3,7 @@ package io.livewarehouse.capture;
 import io.livewarehouse.source.SourceConnections;
 import io.livewarehouse.support.SourceDatabases;
 import io.livewarehouse.warehouse.Warehouse;
+import io.livewarehouse.support.OwnCapture;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
@@ -31,12 +32,8 @@ class FailFastTest {
     public static class FailFast implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of(
-                    "pipeline.staging.dead-letter-enabled", "false",
-                    "pipeline.cdc.name", "fail_fast",
-                    "pipeline.cdc.slot-name", "fail_fast",
-                    "pipeline.cdc.publication-name", "fail_fast",
-                    "pipeline.warehouse.duckdb.path", "target/test-data/fail-fast.duckdb");
+            return OwnCapture.named("fail_fast",
+                    "pipeline.staging.dead-letter-enabled", "false");
         }
     }
 

@@ -3,6 +3,7 @@ package io.livewarehouse.marts;
 import io.livewarehouse.source.SourceConnections;
 import io.livewarehouse.support.SourceDatabases;
 import io.livewarehouse.warehouse.Warehouse;
+import io.livewarehouse.support.OwnCapture;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
@@ -29,13 +30,9 @@ class MartsOnTheTimerTest {
     public static class TimerOn implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of(
+            return OwnCapture.named("marts_timer",
                     "pipeline.marts.enabled", "true",
-                    "pipeline.marts.interval-ms", "1000",
-                    "pipeline.cdc.name", "marts_timer",
-                    "pipeline.cdc.slot-name", "marts_timer",
-                    "pipeline.cdc.publication-name", "marts_timer",
-                    "pipeline.warehouse.duckdb.path", "target/test-data/marts-timer.duckdb");
+                    "pipeline.marts.interval-ms", "1000");
         }
     }
 

@@ -3,6 +3,7 @@ package io.livewarehouse.operations;
 import io.livewarehouse.source.SourceConnections;
 import io.livewarehouse.support.SourceDatabases;
 import io.livewarehouse.warehouse.Warehouse;
+import io.livewarehouse.support.OwnCapture;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
@@ -31,12 +32,8 @@ class EngineDeathTest {
     public static class NoRetries implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of(
-                    "pipeline.cdc.max-retries", "0",
-                    "pipeline.cdc.name", "engine_death",
-                    "pipeline.cdc.slot-name", "engine_death",
-                    "pipeline.cdc.publication-name", "engine_death",
-                    "pipeline.warehouse.duckdb.path", "target/test-data/engine-death.duckdb");
+            return OwnCapture.named("engine_death",
+                    "pipeline.cdc.max-retries", "0");
         }
     }
 

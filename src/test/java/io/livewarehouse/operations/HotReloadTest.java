@@ -6,6 +6,7 @@ import io.livewarehouse.source.SourceConnections;
 import io.livewarehouse.support.SourceDatabases;
 import io.livewarehouse.support.StagingComparison;
 import io.livewarehouse.warehouse.Warehouse;
+import io.livewarehouse.support.OwnCapture;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
@@ -45,17 +46,13 @@ class HotReloadTest {
         public Map<String, String> getConfigOverrides() {
             copy(Path.of("routes"), ROUTES);
             copy(Path.of("src/main/resources/marts"), MARTS);
-            return Map.of(
+            return OwnCapture.named("hot_reload",
                     "camel.main.routes-include-pattern", "file:" + ROUTES + "/*.yaml",
                     "camel.main.routes-reload-enabled", "true",
                     "camel.main.routes-reload-directory", ROUTES.toString(),
                     "camel.main.routes-reload-pattern", "*.yaml",
                     "camel.main.routes-reload-remove-all-routes", "false",
-                    "pipeline.marts.models-dir", MARTS.toString(),
-                    "pipeline.cdc.name", "hot_reload",
-                    "pipeline.cdc.slot-name", "hot_reload",
-                    "pipeline.cdc.publication-name", "hot_reload",
-                    "pipeline.warehouse.duckdb.path", "target/test-data/hot-reload.duckdb");
+                    "pipeline.marts.models-dir", MARTS.toString());
         }
     }
 

@@ -3,6 +3,7 @@ package io.livewarehouse.security;
 import io.livewarehouse.source.SourceConnections;
 import io.livewarehouse.support.SourceDatabases;
 import io.livewarehouse.warehouse.Warehouse;
+import io.livewarehouse.support.OwnCapture;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
@@ -39,14 +40,10 @@ class SensitiveDataTest {
     public static class Secrets implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of(
+            return OwnCapture.named("secrets",
                     "pipeline.source.password", PASSWORD,
                     "pipeline.source.column-hash-list", "public.customer.email",
                     "pipeline.source.hash-salt", SALT,
-                    "pipeline.cdc.name", "secrets",
-                    "pipeline.cdc.slot-name", "secrets",
-                    "pipeline.cdc.publication-name", "secrets",
-                    "pipeline.warehouse.duckdb.path", "target/test-data/secrets.duckdb",
                     "quarkus.log.file.enabled", "true",
                     "quarkus.log.file.path", LOG.toString(),
                     // Everything the pipeline and its libraries say, to be sure nothing says the password.

@@ -156,6 +156,28 @@ public final class PipelineProcess {
         return matcher.find() ? Long.parseLong(matcher.group(1)) : -1;
     }
 
+    /**
+     * Commits a marker transaction at the source (customer 1's email) and waits until staging holds it: the
+     * pipeline has then caught up with everything the source committed before. Returns its transaction id.
+     */
+    public long awaitCaughtUp(java.sql.Connection source) throws java.sql.SQLException {
+        long transaction;
+        source.setAutoCommit(false);
+        try (java.sql.Statement statement = source.createStatement()) {
+            statement.execute("update public.customer set email = 'sentinel@example.com' where customer_id = 1");
+            try (java.sql.ResultSet row = statement.executeQuery("select txid_current()")) {
+                row.next();
+                transaction = row.getLong(1);
+            }
+            source.commit();
+        } finally {
+            source.setAutoCommit(true);
+        }
+        Awaitility.await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500))
+                .until(() -> readinessNumber("stagedTransactionId") >= transaction);
+        return transaction;
+    }
+
     /** SIGKILL: no shutdown hook, no flush, no offset commit. */
     public void kill() throws InterruptedException {
         process.destroyForcibly();
