@@ -105,6 +105,9 @@ select loaded_through from _pipeline.model_watermarks where model = ?;
 -- name: delete-watermark
 delete from _pipeline.model_watermarks where model = ?;
 
+-- name: delete-all-watermarks
+delete from _pipeline.model_watermarks;
+
 -- name: insert-watermark
 insert into _pipeline.model_watermarks (model, loaded_through, updated_at) values (?, ?, ?);
 

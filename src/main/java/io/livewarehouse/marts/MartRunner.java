@@ -153,6 +153,32 @@ public class MartRunner {
     }
 
     /**
+     * Rebuilds every mart from all of staging: drops the current-state tables and the models' tables with
+     * their watermarks (one transaction where the warehouse allows DDL in one), then runs a cycle. For a
+     * changed model's logic, and to compare an incremental refresh with a full one.
+     */
+    public synchronized void rebuild() throws SQLException {
+        WarehouseDialect dialect = warehouse.dialect();
+        setup.ensure();
+        try (Connection connection = warehouse.connect(); java.sql.Statement statement = connection.createStatement()) {
+            connection.setAutoCommit(false);
+            List<String> tables = new ArrayList<>(modelNames());
+            java.util.Collections.reverse(tables);
+            for (String table : StagingCatalog.tables(connection, dialect)) {
+                tables.add(CurrentState.PREFIX + table);
+            }
+            for (String table : tables) {
+                statement.execute("drop table if exists " + dialect.quote("marts") + "." + dialect.quote(table));
+            }
+            statement.execute(dialect.statement("delete-all-watermarks"));
+            connection.commit();
+            connection.setAutoCommit(true);
+        }
+        LOG.infof("Marts dropped for a full rebuild from staging");
+        refresh();
+    }
+
+    /**
      * Reads the models again when their files changed (only with pipeline.marts.models-dir, as in dev mode):
      * an edited model takes effect in this cycle. A model that no longer parses is reported and the cycle
      * goes on with the models as they were.
