@@ -178,6 +178,20 @@ public final class PipelineProcess {
         return transaction;
     }
 
+    /** The most resident memory the running process has used so far (VmHWM), in bytes; 0 where unknown. */
+    public long peakRssBytes() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(process.pid()), "status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    return Long.parseLong(line.replaceAll("\\D", "")) * 1024;
+                }
+            }
+        } catch (IOException e) {
+            return 0;
+        }
+        return 0;
+    }
+
     /** SIGKILL: no shutdown hook, no flush, no offset commit. */
     public void kill() throws InterruptedException {
         process.destroyForcibly();

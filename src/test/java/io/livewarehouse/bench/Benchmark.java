@@ -1,0 +1,431 @@
+package io.livewarehouse.bench;
+
+import io.livewarehouse.source.EmbeddedSource;
+import io.livewarehouse.support.PipelineProcess;
+import io.livewarehouse.support.SourceDatabases;
+import org.awaitility.Awaitility;
+import org.duckdb.DuckDBDriver;
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyManager;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.Writer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The benchmark: the packaged pipeline against the raw limits of the same machine, measured in the same run.
+ * One run, on a fresh embedded source at {@code scale}:
+ * <ol>
+ * <li>initial load: snapshot rows per second into staging, beside PostgreSQL's COPY TO STDOUT read by DuckDB's
+ *     CSV reader into the same kind of DuckDB file;</li>
+ * <li>streaming: a fixed set of changes applied while the pipeline is stopped, then drained; beside it the
+ *     raw decoding rate of the same WAL through a second pgoutput slot (pg_logical_slot_get_binary_changes);</li>
+ * <li>latency at fixed change rates: source commit to staging, and to the marts (fact_payment);</li>
+ * <li>mart refresh: an incremental cycle after 1, 1,000 and 100,000 changes against a full rebuild;</li>
+ * <li>peak resident memory of the pipeline process.</li>
+ * </ol>
+ * Figures are ratios against the limits where the issue asks for them; nothing here asserts a time.
+ */
+public final class Benchmark {
+
+    /** What to run: the full benchmark (bench/run) or the smoke run of the test suite. */
+    public record Settings(int scale, int streamingTransactions, List<Integer> latencyRates, Duration latencyDuration,
+                           List<Integer> refreshChanges, Path work) {
+
+        public static Settings full(int scale, Path work) {
+            return new Settings(scale, 20_000, List.of(500, 2000), Duration.ofSeconds(60), List.of(1, 1000, 100_000), work);
+        }
+
+        public static Settings smoke(Path work) {
+            return new Settings(1, 300, List.of(200), Duration.ofSeconds(5), List.of(1, 100), work);
+        }
+    }
+
+    /** One run's figures, by name, in the order they were measured. */
+    public static final class Figures {
+        final Map<String, Double> values = new LinkedHashMap<>();
+
+        void put(String name, double value) {
+            values.put(name, value);
+        }
+
+        public Map<String, Double> values() {
+            return values;
+        }
+    }
+
+    /** Row changes per streaming transaction: a rental, two payments, a customer, a film, an amount, a refund. */
+    static final int CHANGES_PER_TRANSACTION = 7;
+
+    private final Settings settings;
+
+    public Benchmark(Settings settings) {
+        this.settings = settings;
+    }
+
+    public Figures run(int seed) throws Exception {
+        Figures figures = new Figures();
+        Path work = Files.createDirectories(settings.work().resolve("run-" + seed));
+        EmbeddedSource source = EmbeddedSource.start(work.resolve("postgres"), 0, settings.scale(), seed);
+        long peakRss = 0;
+        try {
+            long rows = sourceRows(source);
+            figures.put("source rows", rows);
+            figures.put("raw load rows/s", rawLoad(source, work, rows));
+
+            Map<String, String> environment = new HashMap<>(Map.of(
+                    "PIPELINE_SOURCE_HOST", "localhost",
+                    "PIPELINE_SOURCE_PORT", Integer.toString(source.port()),
+                    "PIPELINE_SOURCE_PASSWORD", "embedded",
+                    "PIPELINE_WAREHOUSE_DUCKDB_PATH", work.resolve("warehouse.duckdb").toString(),
+                    "PIPELINE_STATE_DIR", work.resolve("state").toString(),
+                    "PIPELINE_MARTS_ENABLED", "false"));
+            PipelineProcess pipeline = new PipelineProcess(work, environment);
+
+            // 1. Initial load.
+            long started = System.nanoTime();
+            pipeline.start();
+            Awaitility.await().atMost(Duration.ofMinutes(30)).pollInterval(Duration.ofMillis(100))
+                    .until(() -> pipeline.get("/q/health/started").status() == 200);
+            double loadSeconds = seconds(System.nanoTime() - started);
+            figures.put("pipeline load rows/s", rows / loadSeconds);
+            figures.put("initial load ratio", figures.values.get("pipeline load rows/s") / figures.values.get("raw load rows/s"));
+            peakRss = Math.max(peakRss, pipeline.peakRssBytes());
+            pipeline.terminate();
+
+            // 2. Streaming: the same WAL, decoded raw and drained by the pipeline.
+            try (Connection connection = source.connect(EmbeddedSource.DATABASE); Statement statement = connection.createStatement()) {
+                statement.execute("select pg_create_logical_replication_slot('bench_raw', 'pgoutput')");
+            }
+            long changes = applyChangeSet(source, settings.streamingTransactions());
+            figures.put("streaming changes", changes);
+            figures.put("raw decoding events/s", changes / rawDecodingSeconds(source));
+            pipeline.start();
+            double drainSeconds = drain(pipeline, changes);
+            figures.put("pipeline streaming events/s", changes / drainSeconds);
+            figures.put("streaming ratio", figures.values.get("pipeline streaming events/s") / figures.values.get("raw decoding events/s"));
+            peakRss = Math.max(peakRss, pipeline.peakRssBytes());
+            pipeline.terminate();
+
+            // 3. Latency at fixed rates, with the marts on a one-second timer.
+            environment.put("PIPELINE_MARTS_ENABLED", "true");
+            environment.put("PIPELINE_MARTS_INTERVAL_MS", "1000");
+            PipelineProcess timed = new PipelineProcess(work, environment);
+            timed.start();
+            Awaitility.await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofMillis(200))
+                    .until(() -> timed.readinessStatus() == 200);
+            List<long[]> windows = new ArrayList<>();
+            for (int rate : settings.latencyRates()) {
+                long from = System.currentTimeMillis();
+                steadyLoad(source, rate, settings.latencyDuration());
+                windows.add(new long[] {rate, from, System.currentTimeMillis()});
+            }
+            try (Connection connection = source.connect(EmbeddedSource.DATABASE)) {
+                timed.awaitCaughtUp(connection);
+            }
+            Thread.sleep(3000);
+            peakRss = Math.max(peakRss, timed.peakRssBytes());
+            timed.terminate();
+            try (Connection warehouse = duckdb(work.resolve("warehouse.duckdb"))) {
+                for (long[] window : windows) {
+                    latency(warehouse, figures, (int) window[0], window[1], window[2]);
+                }
+            }
+
+            // 4. Mart refresh: incremental after n changes against a full rebuild, cycles run on demand.
+            environment.put("PIPELINE_MARTS_INTERVAL_MS", "86400000");
+            PipelineProcess onDemand = new PipelineProcess(work, environment);
+            onDemand.start();
+            Awaitility.await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofMillis(200))
+                    .until(() -> onDemand.readinessStatus() == 200);
+            refreshMillis(onDemand, "refresh");
+            for (int count : settings.refreshChanges()) {
+                changePayments(source, count);
+                try (Connection connection = source.connect(EmbeddedSource.DATABASE)) {
+                    onDemand.awaitCaughtUp(connection);
+                }
+                figures.put("refresh after " + count + " changes ms", refreshMillis(onDemand, "refresh"));
+            }
+            double rebuild = refreshMillis(onDemand, "rebuild");
+            figures.put("full rebuild ms", rebuild);
+            for (int count : settings.refreshChanges()) {
+                figures.put("rebuild / refresh after " + count, rebuild / Math.max(1, figures.values.get("refresh after " + count + " changes ms")));
+            }
+            peakRss = Math.max(peakRss, onDemand.peakRssBytes());
+            onDemand.terminate();
+            figures.put("peak RSS MiB", peakRss / (1024.0 * 1024.0));
+            return figures;
+        } finally {
+            source.close();
+        }
+    }
+
+    private static long sourceRows(EmbeddedSource source) throws SQLException {
+        long rows = 0;
+        try (Connection connection = source.connect(EmbeddedSource.DATABASE)) {
+            for (String table : SourceDatabases.TABLES) {
+                rows += (Long) SourceDatabases.single(connection, "select count(*) from public." + table);
+            }
+        }
+        return rows;
+    }
+
+    /** COPY TO STDOUT of every table into a CSV file, read by DuckDB's CSV reader into a table: rows/s. */
+    private static double rawLoad(EmbeddedSource source, Path work, long rows) throws Exception {
+        Path csv = Files.createDirectories(work.resolve("raw"));
+        long started = System.nanoTime();
+        try (Connection connection = source.connect(EmbeddedSource.DATABASE);
+             Connection duckdb = duckdb(work.resolve("raw.duckdb"));
+             Statement load = duckdb.createStatement()) {
+            CopyManager copy = connection.unwrap(PGConnection.class).getCopyAPI();
+            for (String table : SourceDatabases.TABLES) {
+                Path file = csv.resolve(table + ".csv");
+                try (OutputStream out = Files.newOutputStream(file)) {
+                    copy.copyOut("copy (select * from public." + table + ") to stdout with (format csv, header true)", out);
+                }
+                load.execute("create table " + table + " as select * from read_csv('" + file + "', header = true)");
+            }
+        }
+        return rows / seconds(System.nanoTime() - started);
+    }
+
+    /**
+     * Commits {@code transactions} transactions of {@link #CHANGES_PER_TRANSACTION} row changes each, as fast
+     * as the source takes them: a rental and its payment, a customer edit, a refund, a film and a payment
+     * update. Returns the number of row changes.
+     */
+    static long applyChangeSet(EmbeddedSource source, int transactions) throws SQLException {
+        long changes = 0;
+        try (Connection connection = source.connect(EmbeddedSource.DATABASE)) {
+            connection.setAutoCommit(false);
+            long maxInventory = (Long) SourceDatabases.single(connection, "select max(inventory_id)::bigint from public.inventory");
+            long maxCustomer = (Long) SourceDatabases.single(connection, "select max(customer_id)::bigint from public.customer");
+            long maxFilm = (Long) SourceDatabases.single(connection, "select max(film_id)::bigint from public.film");
+            try (PreparedStatement rental = connection.prepareStatement(
+                         "insert into public.rental (rental_date, inventory_id, customer_id, staff_id) values (now(), ?, ?, 1) returning rental_id");
+                 PreparedStatement payment = connection.prepareStatement(
+                         "insert into public.payment (customer_id, staff_id, rental_id, amount, payment_date) values (?, 1, ?, 4.99, now()) returning payment_id");
+                 PreparedStatement customer = connection.prepareStatement(
+                         "update public.customer set email = 'bench' || ? || '@example.com' where customer_id = ?");
+                 PreparedStatement refund = connection.prepareStatement("delete from public.payment where payment_id = ?");
+                 PreparedStatement film = connection.prepareStatement(
+                         "update public.film set rental_rate = rental_rate where film_id = ?");
+                 PreparedStatement amount = connection.prepareStatement(
+                         "update public.payment set amount = 5.99 where payment_id = ?")) {
+                for (int i = 0; i < transactions; i++) {
+                    long customerId = 1 + (i * 7919L) % maxCustomer;
+                    rental.setLong(1, 1 + (i * 104729L) % maxInventory);
+                    rental.setLong(2, customerId);
+                    long rentalId = single(rental);
+                    payment.setLong(1, customerId);
+                    payment.setLong(2, rentalId);
+                    long first = single(payment);
+                    long second = single(payment);
+                    customer.setInt(1, i);
+                    customer.setLong(2, customerId);
+                    customer.executeUpdate();
+                    film.setLong(1, 1 + (i * 31L) % maxFilm);
+                    film.executeUpdate();
+                    amount.setLong(1, second);
+                    amount.executeUpdate();
+                    refund.setLong(1, first);
+                    refund.executeUpdate();
+                    connection.commit();
+                    changes += CHANGES_PER_TRANSACTION;
+                }
+            }
+        }
+        return changes;
+    }
+
+    private static long single(PreparedStatement statement) throws SQLException {
+        try (ResultSet row = statement.executeQuery()) {
+            row.next();
+            return row.getLong(1);
+        }
+    }
+
+    /** Seconds PostgreSQL takes to decode the change set from the second slot with pgoutput. */
+    private static double rawDecodingSeconds(EmbeddedSource source) throws SQLException {
+        try (Connection connection = source.connect(EmbeddedSource.DATABASE); Statement statement = connection.createStatement()) {
+            long started = System.nanoTime();
+            try (ResultSet messages = statement.executeQuery("select count(*) from pg_logical_slot_get_binary_changes("
+                    + "'bench_raw', null, null, 'proto_version', '1', 'publication_names', 'live_warehouse')")) {
+                messages.next();
+            }
+            double elapsed = seconds(System.nanoTime() - started);
+            statement.execute("select pg_drop_replication_slot('bench_raw')");
+            return elapsed;
+        }
+    }
+
+    /** From the first staged batch after start until {@code changes} rows are staged: seconds. */
+    private static double drain(PipelineProcess pipeline, long changes) {
+        AtomicLong firstAt = new AtomicLong();
+        AtomicLong firstRows = new AtomicLong();
+        Awaitility.await().atMost(Duration.ofMinutes(30)).pollInterval(Duration.ofMillis(50)).until(() -> {
+            long staged = pipeline.readinessNumber("rowsStaged");
+            if (staged > 0 && firstAt.get() == 0) {
+                firstAt.set(System.nanoTime());
+                firstRows.set(staged);
+            }
+            return staged >= changes;
+        });
+        double seconds = seconds(System.nanoTime() - firstAt.get());
+        // The first batch is already in when the clock starts: count the rest against the time.
+        return seconds * changes / Math.max(1, changes - firstRows.get());
+    }
+
+    /** Single-change transactions (a payment's amount) at {@code rate} per second for {@code duration}. */
+    private static void steadyLoad(EmbeddedSource source, int rate, Duration duration) throws Exception {
+        int threads = Math.max(1, Math.min(8, rate / 250));
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        long end = System.nanoTime() + duration.toNanos();
+        List<Future<?>> workers = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            int worker = t;
+            workers.add(pool.submit(() -> {
+                try (Connection connection = source.connect(EmbeddedSource.DATABASE);
+                     PreparedStatement update = connection.prepareStatement(
+                             "update public.payment set amount = amount where payment_id = "
+                                     + "(select min(payment_id) from public.payment where payment_id >= ?)")) {
+                    long interval = TimeUnit.SECONDS.toNanos(1) * threads / rate;
+                    long next = System.nanoTime();
+                    long i = worker;
+                    while (next < end) {
+                        update.setLong(1, 1 + (i * 7919L) % 10_000);
+                        update.executeUpdate();
+                        i += threads;
+                        next += interval;
+                        long wait = next - System.nanoTime();
+                        if (wait > 0) {
+                            TimeUnit.NANOSECONDS.sleep(wait);
+                        }
+                    }
+                }
+                return null;
+            }));
+        }
+        for (Future<?> worker : workers) {
+            worker.get();
+        }
+        pool.shutdown();
+    }
+
+    /** Percentiles of source commit to staging, and to the fact_payment run that applied the change. */
+    private static void latency(Connection warehouse, Figures figures, int rate, long fromMillis, long toMillis) throws SQLException {
+        String window = " where p._cdc_op = 'u' and p._cdc_source_ts >= to_timestamp(" + fromMillis / 1000.0
+                + ") and p._cdc_source_ts < to_timestamp(" + toMillis / 1000.0 + ")";
+        try (Statement statement = warehouse.createStatement();
+             ResultSet staging = statement.executeQuery("select count(*), "
+                     + "quantile_cont(epoch_ms(p._cdc_loaded_at) - epoch_ms(p._cdc_source_ts), [0.5, 0.95, 0.99]) "
+                     + "from staging.payment p" + window)) {
+            staging.next();
+            figures.put("rate " + rate + " changes/s measured", staging.getLong(1) * 1000.0 / (toMillis - fromMillis));
+            Object[] percentiles = (Object[]) staging.getArray(2).getArray();
+            figures.put("rate " + rate + " staging p50 ms", ((Number) percentiles[0]).doubleValue());
+            figures.put("rate " + rate + " staging p95 ms", ((Number) percentiles[1]).doubleValue());
+            figures.put("rate " + rate + " staging p99 ms", ((Number) percentiles[2]).doubleValue());
+        }
+        try (Statement statement = warehouse.createStatement();
+             ResultSet marts = statement.executeQuery("select "
+                     + "quantile_cont(epoch_ms(r.finished_at) - epoch_ms(p._cdc_source_ts), [0.5, 0.95, 0.99]) "
+                     + "from staging.payment p join _pipeline.model_runs r on r.model = 'fact_payment' and r.status = 'ok' "
+                     + "and p._cdc_loaded_at > r.loaded_from and p._cdc_loaded_at <= r.loaded_through" + window)) {
+            marts.next();
+            Object[] percentiles = (Object[]) marts.getArray(1).getArray();
+            figures.put("rate " + rate + " marts p50 ms", ((Number) percentiles[0]).doubleValue());
+            figures.put("rate " + rate + " marts p95 ms", ((Number) percentiles[1]).doubleValue());
+            figures.put("rate " + rate + " marts p99 ms", ((Number) percentiles[2]).doubleValue());
+        }
+    }
+
+    /** Updates {@code count} payments in one statement. */
+    private static void changePayments(EmbeddedSource source, int count) throws SQLException {
+        try (Connection connection = source.connect(EmbeddedSource.DATABASE);
+             PreparedStatement update = connection.prepareStatement("update public.payment set amount = amount + 0.01 "
+                     + "where payment_id in (select payment_id from public.payment order by payment_id limit ?)")) {
+            update.setInt(1, count);
+            update.executeUpdate();
+        }
+    }
+
+    private static double refreshMillis(PipelineProcess pipeline, String what) {
+        PipelineProcess.Answer answer = pipeline.post("/pipeline/marts/" + what);
+        if (answer.status() != 200) {
+            throw new IllegalStateException("POST /pipeline/marts/" + what + " answered " + answer.status() + ": " + answer.body());
+        }
+        java.util.regex.Matcher duration = java.util.regex.Pattern.compile("\"durationMillis\"\\s*:\\s*(\\d+)").matcher(answer.body());
+        if (!duration.find()) {
+            throw new IllegalStateException("no duration in " + answer.body());
+        }
+        return Double.parseDouble(duration.group(1));
+    }
+
+    private static Connection duckdb(Path file) throws SQLException {
+        return new DuckDBDriver().connect("jdbc:duckdb:" + file, new Properties());
+    }
+
+    private static double seconds(long nanos) {
+        return nanos / 1e9;
+    }
+
+    /** The results as a markdown report: the machine, the settings, and per figure the median and spread. */
+    public static String report(Settings settings, List<Figures> runs) throws IOException {
+        StringBuilder out = new StringBuilder();
+        out.append("| machine | |\n|---|---|\n")
+                .append("| cores | ").append(Runtime.getRuntime().availableProcessors()).append(" |\n")
+                .append("| memory | ").append(memory()).append(" |\n")
+                .append("| JVM (harness; the pipeline runs on the same) | ").append(System.getProperty("java.vm.name")).append(' ')
+                .append(System.getProperty("java.version")).append(" |\n")
+                .append("| scale | ").append(settings.scale()).append(" |\n")
+                .append("| runs | ").append(runs.size()).append(" |\n\n");
+        out.append("| figure | median | min | max |\n|---|---:|---:|---:|\n");
+        for (String name : runs.get(0).values().keySet()) {
+            List<Double> values = runs.stream().map(run -> run.values().get(name)).filter(v -> v != null).sorted().toList();
+            out.append("| ").append(name).append(" | ").append(format(values.get(values.size() / 2))).append(" | ")
+                    .append(format(values.get(0))).append(" | ").append(format(values.get(values.size() - 1))).append(" |\n");
+        }
+        return out.toString();
+    }
+
+    private static String format(double value) {
+        return Math.abs(value) >= 100 ? String.format("%,.0f", value) : String.format("%.2f", value);
+    }
+
+    private static String memory() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
+            if (line.startsWith("MemTotal:")) {
+                long kib = Long.parseLong(line.replaceAll("\\D", ""));
+                return String.format("%.1f GiB", kib / (1024.0 * 1024.0));
+            }
+        }
+        return "unknown";
+    }
+
+    static void write(Path file, String text) throws IOException {
+        Files.createDirectories(file.toAbsolutePath().getParent());
+        try (Writer writer = Files.newBufferedWriter(file)) {
+            writer.write(text);
+        }
+    }
+}

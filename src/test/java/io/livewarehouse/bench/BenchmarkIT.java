@@ -1,0 +1,44 @@
+package io.livewarehouse.bench;
+
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The benchmark harness. In the test suite a smoke run at scale 1 with short phases proves that it works and
+ * measures every figure (no figure is asserted against a time: the numbers belong in the report). With
+ * {@code -Dbench.full=true} (what {@code bench/run} passes) it runs the full benchmark, {@code bench.runs}
+ * times at {@code bench.scale}, and writes the report to {@code bench.output}.
+ */
+class BenchmarkIT {
+
+    @Test
+    void measuresEveryFigureAgainstTheRawLimits() throws Exception {
+        boolean full = Boolean.getBoolean("bench.full");
+        Path work = Files.createDirectories(Path.of("target/bench").toAbsolutePath());
+        Benchmark.Settings settings = full ? Benchmark.Settings.full(Integer.getInteger("bench.scale", 10), work)
+                : Benchmark.Settings.smoke(work);
+        int runs = full ? Integer.getInteger("bench.runs", 3) : 1;
+        List<Benchmark.Figures> results = new ArrayList<>();
+        for (int run = 0; run < runs; run++) {
+            results.add(new Benchmark(settings).run(20050524 + run));
+        }
+        String report = Benchmark.report(settings, results);
+        Path output = Path.of(System.getProperty("bench.output", "target/bench/results.md"));
+        Benchmark.write(output, report);
+        System.out.println(report);
+
+        for (Benchmark.Figures figures : results) {
+            assertThat(figures.values()).containsKeys("raw load rows/s", "pipeline load rows/s", "initial load ratio",
+                    "raw decoding events/s", "pipeline streaming events/s", "streaming ratio", "full rebuild ms", "peak RSS MiB");
+            assertThat(figures.values()).allSatisfy((name, value) -> assertThat(value).as(name).isNotNaN().isGreaterThanOrEqualTo(0.0));
+            assertThat(figures.values().get("peak RSS MiB")).isPositive();
+        }
+        assertThat(output).content().contains("| initial load ratio |", "| streaming ratio |");
+    }
+}
