@@ -55,6 +55,8 @@ public class MartRunner {
     private volatile List<MartModel> models;
     private volatile SlowlyChangingDimension slowlyChanging;
     private String filesVersion;
+    /** Per model, the end of the last window in which it changed rows: what its dependents look at. */
+    private final Map<String, OffsetDateTime> lastChange = new java.util.HashMap<>();
     private volatile OffsetDateTime lastCycleAt;
     private volatile OffsetDateTime appliedSourceCommit;
     private volatile List<String> lastFailures = List.of();
@@ -108,7 +110,9 @@ public class MartRunner {
         reloadIfChanged();
         try (Connection connection = warehouse.connect()) {
             // This cycle reads staging up to the newest load time there now, and no further.
-            OffsetDateTime through = StagingCatalog.newestLoad(connection, dialect);
+            Map<String, OffsetDateTime> newestLoads = StagingCatalog.newestLoads(connection, dialect);
+            OffsetDateTime through = newestLoads.values().stream().filter(java.util.Objects::nonNull)
+                    .max(OffsetDateTime::compareTo).orElse(null);
             if (through == null) {
                 return;
             }
@@ -122,7 +126,7 @@ public class MartRunner {
                 if (key == null || key.isEmpty()) {
                     continue;
                 }
-                run(connection, CurrentState.PREFIX + table, through, failed,
+                run(connection, CurrentState.PREFIX + table, through, newestLoads.get(table), failed,
                         (c, from, to) -> currentState.apply(c, table, key, from, to));
             }
             for (MartModel model : models) {
@@ -141,7 +145,17 @@ public class MartRunner {
                     waiting.add(model.name());
                     continue;
                 }
-                run(connection, model.name(), through, failed, (c, from, to) -> execute(c, model, from, to));
+                // A model whose inputs have not changed since its watermark has nothing to do: the cost of a
+                // cycle follows the changes, not the number of models.
+                OffsetDateTime newestInput = model.inputs().stream().map(input -> declared.contains(input)
+                                ? lastChange.getOrDefault(input, through)
+                                : newestLoads.get(input.substring(CurrentState.PREFIX.length())))
+                        .filter(java.util.Objects::nonNull).max(OffsetDateTime::compareTo).orElse(BEGINNING);
+                long rows = run(connection, model.name(), through, newestInput, failed,
+                        (c, from, to) -> execute(c, model, from, to));
+                if (rows > 0) {
+                    lastChange.put(model.name(), through);
+                }
             }
             lastCycleAt = OffsetDateTime.now(ZoneOffset.UTC);
             lastFailures = List.copyOf(failed);
@@ -174,6 +188,7 @@ public class MartRunner {
             connection.commit();
             connection.setAutoCommit(true);
         }
+        lastChange.clear();
         LOG.infof("Marts dropped for a full rebuild from staging");
         refresh();
     }
@@ -216,15 +231,19 @@ public class MartRunner {
         crashAfterChangesOf = model;
     }
 
-    private void run(Connection connection, String model, OffsetDateTime through, Set<String> failed, ModelWork work)
-            throws SQLException {
+    /**
+     * Runs one model (or current-state table) over (watermark, through] unless its newest input is not past
+     * its watermark. Returns the rows it changed, 0 when it had nothing to do, -1 when it failed.
+     */
+    private long run(Connection connection, String model, OffsetDateTime through, OffsetDateTime newestInput,
+                     Set<String> failed, ModelWork work) throws SQLException {
         WarehouseDialect dialect = warehouse.dialect();
         OffsetDateTime started = OffsetDateTime.now(ZoneOffset.UTC);
         long startNanos = System.nanoTime();
         OffsetDateTime stored = watermark(connection, model);
         OffsetDateTime from = stored == null ? BEGINNING : stored;
-        if (!through.isAfter(from)) {
-            return;
+        if (!through.isAfter(from) || (newestInput != null && !newestInput.isAfter(from))) {
+            return 0;
         }
         connection.setAutoCommit(false);
         try {
@@ -249,6 +268,7 @@ public class MartRunner {
                     .record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
             registry.counter("pipeline.mart.rows", "model", model).increment(rows);
             record(connection, model, started, from, through, rows, "ok", null);
+            return rows;
         } catch (SQLException | RuntimeException e) {
             connection.rollback();
             connection.setAutoCommit(true);
@@ -257,6 +277,7 @@ public class MartRunner {
             LOG.warnf("Mart model %s failed and was rolled back; models that read it wait for the next cycle: %s",
                     model, e.getMessage());
             record(connection, model, started, from, through, 0, "failed", e.getMessage());
+            return -1;
         }
     }
 

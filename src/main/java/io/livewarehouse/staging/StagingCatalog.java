@@ -75,17 +75,18 @@ public final class StagingCatalog {
 
     /** The newest {@code _cdc_loaded_at} of any staging table, or null when staging is empty. */
     public static OffsetDateTime newestLoad(Connection connection, WarehouseDialect dialect) throws SQLException {
-        OffsetDateTime newest = null;
+        return newestLoads(connection, dialect).values().stream().filter(java.util.Objects::nonNull)
+                .max(OffsetDateTime::compareTo).orElse(null);
+    }
+
+    /** Per staging table, the newest {@code _cdc_loaded_at} (null for an empty table). */
+    public static Map<String, OffsetDateTime> newestLoads(Connection connection, WarehouseDialect dialect) throws SQLException {
+        Map<String, OffsetDateTime> newest = new LinkedHashMap<>();
         try (Statement statement = connection.createStatement()) {
             for (String table : tables(connection, dialect)) {
                 try (ResultSet row = statement.executeQuery("select max(" + dialect.quote(CdcColumns.LOADED_AT) + ") from "
                         + dialect.quote(dialect.stagingSchema()) + "." + dialect.quote(table))) {
-                    if (row.next()) {
-                        OffsetDateTime value = row.getObject(1, OffsetDateTime.class);
-                        if (value != null && (newest == null || value.isAfter(newest))) {
-                            newest = value;
-                        }
-                    }
+                    newest.put(table, row.next() ? row.getObject(1, OffsetDateTime.class) : null);
                 }
             }
         }

@@ -84,7 +84,8 @@ public final class Benchmark {
 
     public Figures run(int seed) throws Exception {
         Figures figures = new Figures();
-        Path work = Files.createDirectories(settings.work().resolve("run-" + seed));
+        // A fresh folder each time: a source, warehouse or slot left by an earlier run would skew everything.
+        Path work = Files.createTempDirectory(Files.createDirectories(settings.work()), "run-" + seed + "-");
         EmbeddedSource source = EmbeddedSource.start(work.resolve("postgres"), 0, settings.scale(), seed);
         long peakRss = 0;
         try {
