@@ -270,7 +270,12 @@ public class MartRunner {
             record(connection, model, started, from, through, rows, "ok", null);
             return rows;
         } catch (SQLException | RuntimeException e) {
-            connection.rollback();
+            // A failed commit has already ended the transaction (DuckDB: "no transaction is active").
+            try {
+                connection.rollback();
+            } catch (SQLException ended) {
+                LOG.debugf("Nothing to roll back after %s failed: %s", model, ended.getMessage());
+            }
             connection.setAutoCommit(true);
             failed.add(model);
             registry.counter("pipeline.mart.failures", "model", model).increment();

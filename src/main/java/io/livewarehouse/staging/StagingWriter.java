@@ -139,6 +139,9 @@ public class StagingWriter {
                 // The DDL cache may now be ahead of the warehouse: read it again next time.
                 knownColumns.clear();
                 recordedKeys.clear();
+                // A failed commit may still have landed (DuckDB, disk full: "Failed to commit" with the rows
+                // kept in memory). Reading the horizons again makes the retry remove any copy it would add.
+                replayHorizon.clear();
                 throw e;
             }
         } catch (SQLException | RuntimeException e) {

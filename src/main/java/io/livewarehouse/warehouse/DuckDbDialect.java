@@ -99,6 +99,8 @@ final class DuckDbDialect implements WarehouseDialect {
     public void append(Connection connection, String schema, String table, List<StagingColumn> columns, List<Object[]> rows)
             throws SQLException {
         DuckDBConnection duck = connection.unwrap(DuckDBConnection.class);
+        String counting = "select count(*) from " + quote(schema) + "." + quote(table);
+        long before = count(connection, counting);
         try (DuckDBAppender appender = duck.createAppender(schema, table)) {
             for (Object[] row : rows) {
                 appender.beginRow();
@@ -107,6 +109,20 @@ final class DuckDbDialect implements WarehouseDialect {
                 }
                 appender.endRow();
             }
+        }
+        // With its disk full, DuckDB's Appender was seen to report success and keep no rows. Counting inside
+        // the transaction turns that into an error, so the batch and its offsets are not committed.
+        long appended = count(connection, counting) - before;
+        if (appended != rows.size()) {
+            throw new SQLException("the DuckDB appender kept " + appended + " of " + rows.size() + " rows for "
+                    + schema + "." + table + " (is the disk full?)");
+        }
+    }
+
+    private static long count(Connection connection, String sql) throws SQLException {
+        try (java.sql.Statement statement = connection.createStatement(); java.sql.ResultSet row = statement.executeQuery(sql)) {
+            row.next();
+            return row.getLong(1);
         }
     }
 

@@ -20,9 +20,9 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 
 /**
- * When the Debezium engine dies (here: its replication connection is cut and no retry is allowed), Camel
- * does not bring it back, so liveness turns DOWN for the orchestrator to restart the process; readiness
- * says why.
+ * A CDC route stopped on purpose makes the pipeline not ready but leaves it alive. When the Debezium engine
+ * dies (here: its replication connection is cut and no retry is allowed), Camel does not bring it back, so
+ * liveness turns DOWN for the orchestrator to restart the process; readiness says why.
  */
 @QuarkusTest
 @TestProfile(EngineDeathTest.NoRetries.class)
@@ -43,6 +43,9 @@ class EngineDeathTest {
     @Inject
     Warehouse warehouse;
 
+    @Inject
+    org.apache.camel.CamelContext camel;
+
     @Test
     void aDeadEngineTurnsLivenessDown() throws Exception {
         Awaitility.await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500)).ignoreExceptions().until(() -> {
@@ -53,6 +56,15 @@ class EngineDeathTest {
         Awaitility.await().atMost(Duration.ofMinutes(1)).untilAsserted(() ->
                 given().when().get("/q/health/live").then().statusCode(200)
                         .body("checks.find { it.name == 'capture-engine' }.data.engine", equalTo("running")));
+        // A CDC route stopped on purpose: not ready, but not dead either; started again, it goes on.
+        camel.getRouteController().stopRoute("cdc-to-staging");
+        given().when().get("/q/health/ready").then().statusCode(503)
+                .body("checks.find { it.name == 'capture' }.data.route", equalTo("Stopped"));
+        given().when().get("/q/health/live").then().statusCode(200);
+        camel.getRouteController().startRoute("cdc-to-staging");
+        Awaitility.await().atMost(Duration.ofMinutes(1)).untilAsserted(() ->
+                given().when().get("/q/health/ready").then().statusCode(200));
+
         try (Connection connection = source.open()) {
             Awaitility.await().atMost(Duration.ofMinutes(1)).until(() -> Boolean.TRUE.equals(SourceDatabases.single(connection,
                     "select bool_or(active) from pg_replication_slots where slot_name = 'engine_death'")));
