@@ -101,6 +101,10 @@ class WarehouseOutageIT {
             if (source != null) {
                 source.close();
             }
+            // Keep the warehouse for a look after a failure: the tmpfs goes away with the unmount.
+            if (Files.exists(disk.resolve("warehouse.duckdb"))) {
+                Files.copy(disk.resolve("warehouse.duckdb"), work.resolve("warehouse-after.duckdb"));
+            }
             run("umount", "-l", disk.toString());
         }
     }
