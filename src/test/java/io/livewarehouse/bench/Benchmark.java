@@ -132,8 +132,9 @@ public final class Benchmark {
             environment.put("PIPELINE_MARTS_INTERVAL_MS", "1000");
             PipelineProcess timed = new PipelineProcess(work, environment);
             timed.start();
-            Awaitility.await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofMillis(200))
-                    .until(() -> timed.readinessStatus() == 200);
+            // The marts were off until now: let their first, full build finish before measuring.
+            Awaitility.await().atMost(Duration.ofMinutes(10)).pollInterval(Duration.ofMillis(200))
+                    .until(() -> timed.readinessStatus() == 200 && !"null".equals(timed.readinessText("appliedSourceCommit")));
             List<long[]> windows = new ArrayList<>();
             for (int rate : settings.latencyRates()) {
                 long from = System.currentTimeMillis();
