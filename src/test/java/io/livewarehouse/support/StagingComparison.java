@@ -109,7 +109,8 @@ public final class StagingComparison {
                                                                List<String> columns) throws SQLException {
         List<Column> described = describe(source, table, columns);
         List<String> key = primaryKey(source, table);
-        String order = "(_cdc_lsn::hugeint * 1000000 + _cdc_seq)";
+        // Snapshot rows before streamed changes at the same LSN, as the current-state MERGE orders them.
+        String order = "((_cdc_lsn::hugeint * 2 + (_cdc_op <> 'r')::integer) * 1000000 + _cdc_seq)";
         String select = described.stream().map(column -> "arg_max_null(" + column.stagingExpression() + ", " + order
                         + ") filter (where _cdc_unavailable is null or not json_contains(_cdc_unavailable, '"
                         + "\"" + column.name() + "\"')) as " + quote(column.name()))
