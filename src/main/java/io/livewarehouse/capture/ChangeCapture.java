@@ -163,6 +163,15 @@ public class ChangeCapture {
         engineState = reason;
     }
 
+    /**
+     * True when the engine ran (or tried to start) and is not running now: stopped, died or failed to start.
+     * Before its first start it is not stopped, only not started yet.
+     */
+    public boolean engineStopped() {
+        String state = engineState;
+        return !"running".equals(state) && !"not started".equals(state);
+    }
+
     /** "not started", "running", or why the engine is not running. */
     public String engineState() {
         return engineState;

@@ -39,7 +39,7 @@ public class CaptureLivenessCheck implements HealthCheck {
         if (context != ServiceStatus.Started && context != ServiceStatus.Starting) {
             return response.down().build();
         }
-        boolean engineDead = route == ServiceStatus.Started && !"running".equals(engine) && !"not started".equals(engine);
+        boolean engineDead = route == ServiceStatus.Started && capture.engineStopped();
         return engineDead ? response.down().build() : response.up().build();
     }
 }

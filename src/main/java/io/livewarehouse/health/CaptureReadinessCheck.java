@@ -56,9 +56,8 @@ public class CaptureReadinessCheck implements HealthCheck {
             // Nothing is lost (the batch stays buffered and the offsets uncommitted), but staging is not moving.
             return response.withData("error", "staging writes failing: " + writeError).down().build();
         }
-        String engine = capture.engineState();
-        if (!"running".equals(engine) && !"not started".equals(engine)) {
-            return response.withData("error", "change data capture is not running: " + engine).down().build();
+        if (capture.engineStopped()) {
+            return response.withData("error", "change data capture is not running: " + capture.engineState()).down().build();
         }
         return status == ServiceStatus.Started ? response.up().build() : response.down().build();
     }

@@ -2,6 +2,7 @@ package io.livewarehouse.capture;
 
 import io.livewarehouse.source.SourceConnections;
 import io.livewarehouse.support.SourceDatabases;
+import io.livewarehouse.support.StagingComparison;
 import io.livewarehouse.warehouse.Warehouse;
 import io.livewarehouse.support.OwnCapture;
 import io.quarkus.test.junit.QuarkusTest;
@@ -45,11 +46,7 @@ class FailFastTest {
 
     @Test
     void aPoisonEventStopsCommitsAndReadinessSaysWhy() throws Exception {
-        Awaitility.await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500)).ignoreExceptions().until(() -> {
-            try (Connection staging = warehouse.connect()) {
-                return (Long) SourceDatabases.single(staging, "select count(*) from staging.store") >= 2L;
-            }
-        });
+        StagingComparison.awaitSnapshotReachedLastTable(warehouse);
         try (Connection connection = source.open(); Statement statement = connection.createStatement()) {
             statement.execute("alter table public.staff add column fail_fast_probe integer");
             statement.execute("update public.staff set fail_fast_probe = 1 where staff_id = 2");

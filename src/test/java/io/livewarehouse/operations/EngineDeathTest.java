@@ -2,6 +2,7 @@ package io.livewarehouse.operations;
 
 import io.livewarehouse.source.SourceConnections;
 import io.livewarehouse.support.SourceDatabases;
+import io.livewarehouse.support.StagingComparison;
 import io.livewarehouse.warehouse.Warehouse;
 import io.livewarehouse.support.OwnCapture;
 import io.quarkus.test.junit.QuarkusTest;
@@ -48,11 +49,7 @@ class EngineDeathTest {
 
     @Test
     void aDeadEngineTurnsLivenessDown() throws Exception {
-        Awaitility.await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500)).ignoreExceptions().until(() -> {
-            try (Connection staging = warehouse.connect()) {
-                return (Long) SourceDatabases.single(staging, "select count(*) from staging.store") >= 2L;
-            }
-        });
+        StagingComparison.awaitSnapshotReachedLastTable(warehouse);
         Awaitility.await().atMost(Duration.ofMinutes(1)).untilAsserted(() ->
                 given().when().get("/q/health/live").then().statusCode(200)
                         .body("checks.find { it.name == 'capture-engine' }.data.engine", equalTo("running")));

@@ -2,6 +2,7 @@ package io.livewarehouse.security;
 
 import io.livewarehouse.source.SourceConnections;
 import io.livewarehouse.support.SourceDatabases;
+import io.livewarehouse.support.StagingComparison;
 import io.livewarehouse.warehouse.Warehouse;
 import io.livewarehouse.support.OwnCapture;
 import io.quarkus.test.junit.QuarkusTest;
@@ -61,11 +62,7 @@ class SensitiveDataTest {
     void secretsStayOutOfLogsHealthAndTheWarehouse() throws Exception {
         assertThat(source.settings().password()).contains(PASSWORD);
         // The snapshot has reached the last tables.
-        Awaitility.await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500)).ignoreExceptions().until(() -> {
-            try (Connection staging = warehouse.connect()) {
-                return (Long) SourceDatabases.single(staging, "select count(*) from staging.store") >= 2L;
-            }
-        });
+        StagingComparison.awaitSnapshotReachedLastTable(warehouse);
         try (Connection connection = source.open(); Statement statement = connection.createStatement()) {
             statement.execute("update public.customer set email = 'hash.me@example.com' where customer_id = 7");
         }

@@ -41,6 +41,15 @@ public final class StagingComparison {
     }
 
     /** Every captured table's current state in staging equals the source, column by column. */
+    /** Waits until the first snapshot has reached the last captured table (store: two rows). */
+    public static void awaitSnapshotReachedLastTable(Warehouse warehouse) {
+        Awaitility.await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500)).ignoreExceptions().until(() -> {
+            try (Connection staging = warehouse.connect()) {
+                return (Long) SourceDatabases.single(staging, "select count(*) from staging.store") >= 2L;
+            }
+        });
+    }
+
     public static void assertStagingEqualsSource(Connection source, Connection staging) throws SQLException {
         for (String table : SourceDatabases.TABLES) {
             List<String> columns = new ArrayList<>(sourceColumns(source, table));
