@@ -57,23 +57,38 @@ insert into _pipeline.dead_letters (table_name, key_json, lsn, payload_json, err
 -- name: staging-high-water
 select max(_cdc_lsn) from ${table};
 
--- Replayed events appended again after a restart are removed. A change is identified by its LSN, its order
--- in the transaction and its key, and the copy written first is kept. A snapshot row is identified by its
--- key alone and the newest snapshot's copy is kept: a snapshot interrupted by a crash is redone from the
--- start at a new position. Only rows from the batch's first LSN on, and snapshot rows, are looked at.
--- name: delete-replayed
+-- Replayed events appended again after a restart are removed. A change is identified by its key, its LSN and
+-- its operation (one WAL record changes a row once; rows of one multi-row insert share an LSN but not a key),
+-- not by its order in the transaction, which a replay that starts inside a transaction would number anew.
+-- The copy written first is kept. Only rows from the batch's first LSN on are looked at.
+-- name: delete-replayed-changes
 delete from ${table}
 where rowid in (
     select rowid
     from (
         select rowid,
                row_number() over (
-                   partition by _cdc_op = 'r',
-                                case when _cdc_op = 'r' then null else _cdc_lsn end,
-                                case when _cdc_op = 'r' then null else _cdc_seq end${key_columns}
+                   partition by _cdc_lsn, _cdc_op${key_columns}
+                   order by _cdc_loaded_at, rowid) as copy_number
+        from ${table}
+        where _cdc_lsn >= ? and _cdc_op <> 'r'
+    ) copies
+    where copy_number > 1
+);
+
+-- A snapshot row is identified by its key alone and the newest snapshot's copy is kept: a snapshot
+-- interrupted by a crash is redone from the start at a new position.
+-- name: delete-replayed-snapshot
+delete from ${table}
+where rowid in (
+    select rowid
+    from (
+        select rowid,
+               row_number() over (
+                   partition by _cdc_op${key_columns}
                    order by _cdc_lsn desc, _cdc_loaded_at, rowid) as copy_number
         from ${table}
-        where _cdc_lsn >= ? or _cdc_op = 'r'
+        where _cdc_op = 'r'
     ) copies
     where copy_number > 1
 );

@@ -105,6 +105,12 @@ public class ChangeCapture {
             }
             if (identifier != null && identifier.endsWith(".transaction")) {
                 // BEGIN/END markers carry no data; an END makes the engine's next offsets a COMMIT position.
+                // Either marker starts the numbering of events anew (the route does not see which one it is:
+                // the body is the record's absent "after"). That matters when Debezium restarts its task (a
+                // dropped replication connection) and replays, from its BEGIN, a transaction it had partly
+                // delivered: the replayed events get the numbers they had the first time.
+                currentTransaction = null;
+                nextSequence = 0;
                 return;
             }
             stage(message);

@@ -28,8 +28,7 @@ import java.util.stream.Collectors;
 /**
  * Writes buffered change events to STAGING, one warehouse transaction per batch, together with the Debezium
  * offsets that cover them: either both are stored or neither is, so a crash at any moment replays exactly
- * what is missing. Replayed events are recognised by table key + LSN + order in the transaction and are not
- * stored twice.
+ * what is missing. Replayed events are recognised by table key + LSN + operation and are not stored twice.
  *
  * <p>Staging tables are created from the first event of each table and gain columns when the source gains
  * them; columns dropped at the source stay, NULL from then on.
@@ -46,8 +45,9 @@ public class StagingWriter {
     /** Columns of each staging table with their types, in table order; loaded on first touch. */
     private final Map<String, Map<String, ColumnType>> knownColumns = new HashMap<>();
     /**
-     * Per staging table, the highest LSN stored when the change stream (re)started. Only events at or below it
-     * can be replays, so batches entirely above it skip the duplicate check.
+     * Per staging table, the highest LSN it holds: read when the change stream (re)starts or after a failed
+     * write, raised by every write. Only events at or below it can be replays, so batches entirely above it
+     * (with rising LSNs) skip the duplicate check.
      */
     private final Map<String, Long> replayHorizon = new HashMap<>();
     /** Key columns already recorded in _pipeline.staging_tables by this process. */
@@ -269,7 +269,14 @@ public class StagingWriter {
             position.put(columns.get(i).name(), i);
         }
         List<Object[]> rows = new ArrayList<>(changes.size());
-        long firstLsn = Long.MAX_VALUE;
+        // Streamed changes of one table normally arrive with rising LSNs. A replay (the engine or its task
+        // restarted from stored offsets, which can lie before rows already written without offsets, or before
+        // rows still buffered) brings LSNs at or below ones already seen; so do interleaved transactions.
+        // Either way the batch is checked for copies; otherwise the check is skipped.
+        long firstStreamedLsn = Long.MAX_VALUE;
+        long highestLsn = Long.MIN_VALUE;
+        boolean streamedRising = true;
+        boolean snapshotRows = false;
         for (StagedChange change : changes) {
             Object[] row = new Object[columns.size()];
             for (int i = 0; i < change.columns().size(); i++) {
@@ -285,27 +292,45 @@ public class StagingWriter {
             row[cdc + 6] = change.deleted();
             row[cdc + 7] = change.unavailableColumns().isEmpty() ? null : toJson(change.unavailableColumns());
             rows.add(row);
-            firstLsn = Math.min(firstLsn, change.lsn());
+            if ("r".equals(change.operation())) {
+                snapshotRows = true;
+            } else {
+                streamedRising &= change.lsn() > highestLsn || highestLsn == Long.MIN_VALUE;
+                firstStreamedLsn = Math.min(firstStreamedLsn, change.lsn());
+            }
+            highestLsn = Math.max(highestLsn, change.lsn());
         }
         // Appending by column position needs the table's own column order.
         List<StagingColumn> tableOrder = tableColumnOrder(table, columns);
         List<Object[]> ordered = reorder(rows, columns, tableOrder);
         dialect.append(connection, dialect.stagingSchema(), table, tableOrder, ordered);
 
-        // ensureTable recorded the horizon before this batch was appended. Events above it are new; a snapshot
-        // into a table that already had rows may be a redone, interrupted snapshot.
+        // The horizon is the highest LSN this table held before this batch (read when the stream started, kept
+        // up to date by every write). A snapshot into a table that already had rows may be a redone,
+        // interrupted snapshot.
         long horizon = replayHorizon.get(table);
-        boolean snapshotRows = changes.stream().anyMatch(change -> "r".equals(change.operation()));
-        if (firstLsn <= horizon || (snapshotRows && horizon != Long.MIN_VALUE)) {
-            String keyColumns = changes.get(0).keyColumns().stream()
-                    .map(column -> ", " + dialect.quote(column)).collect(Collectors.joining());
-            String sql = dialect.statement("delete-replayed", Map.of("table", qualified, "key_columns", keyColumns));
-            try (PreparedStatement delete = connection.prepareStatement(sql)) {
-                delete.setLong(1, firstLsn);
-                int removed = delete.executeUpdate();
-                if (removed > 0) {
-                    LOG.infof("Staging %s: %d replayed events were already stored and were not added again", table, removed);
-                }
+        String keyColumns = changes.get(0).keyColumns().stream()
+                .map(column -> ", " + dialect.quote(column)).collect(Collectors.joining());
+        if (firstStreamedLsn != Long.MAX_VALUE && (firstStreamedLsn <= horizon || !streamedRising)) {
+            removeReplayed(connection, table, dialect.statement("delete-replayed-changes",
+                    Map.of("table", qualified, "key_columns", keyColumns)), firstStreamedLsn);
+        }
+        if (snapshotRows && horizon != Long.MIN_VALUE) {
+            removeReplayed(connection, table, dialect.statement("delete-replayed-snapshot",
+                    Map.of("table", qualified, "key_columns", keyColumns)), null);
+        }
+        // Cleared if this transaction fails.
+        replayHorizon.put(table, Math.max(horizon, highestLsn));
+    }
+
+    private static void removeReplayed(Connection connection, String table, String sql, Long fromLsn) throws SQLException {
+        try (PreparedStatement delete = connection.prepareStatement(sql)) {
+            if (fromLsn != null) {
+                delete.setLong(1, fromLsn);
+            }
+            int removed = delete.executeUpdate();
+            if (removed > 0) {
+                LOG.infof("Staging %s: %d replayed events were already stored and were not added again", table, removed);
             }
         }
     }
