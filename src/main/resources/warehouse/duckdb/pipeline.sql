@@ -57,6 +57,14 @@ insert into _pipeline.dead_letters (table_name, key_json, lsn, payload_json, err
 -- name: staging-high-water
 select max(_cdc_lsn) from ${table};
 
+-- Snapshot rows from a CSV file copied from the source (pipeline.cdc.snapshot-method=copy): every value is
+-- quoted and NULL is not, so quoted values are never NULL. The source columns arrive as text and are cast.
+-- name: insert-snapshot-csv
+insert into ${table} (${columns})
+select ${expressions}
+from read_csv(${file}, header = false, delim = ',', quote = '"', escape = '"', all_varchar = true,
+              allow_quoted_nulls = false, columns = {${csv_columns}})
+
 -- Replayed events appended again after a restart are removed. A change is identified by its key, its LSN and
 -- its operation (one WAL record changes a row once; rows of one multi-row insert share an LSN but not a key),
 -- not by its order in the transaction, which a replay that starts inside a transaction would number anew.

@@ -149,6 +149,11 @@ public class ChangeCapture {
         }
     }
 
+    /** The snapshot was staged by COPY: what follows is the stream. */
+    void snapshotCopied() {
+        phase = "streaming";
+    }
+
     public String phase() {
         return phase;
     }

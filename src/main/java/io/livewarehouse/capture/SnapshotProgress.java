@@ -37,7 +37,24 @@ public class SnapshotProgress {
 
     /** One snapshot row of {@code schema.table} was read. Called on the engine thread. */
     void rowRead(String schema, String table) {
-        String name = schema + "." + table;
+        counter(schema + "." + table).incrementAndGet();
+        long now = System.nanoTime();
+        if (now - lastLog >= LOG_EVERY_NANOS) {
+            lastLog = now;
+            String name = schema + "." + table;
+            long estimate = estimates.get(name).get();
+            long count = rows.get(name).get();
+            LOG.infof("Snapshot progress: %s %d of about %d rows (%d%%)", name, count, estimate,
+                    estimate > 0 ? Math.min(100, count * 100 / estimate) : 100);
+        }
+    }
+
+    /** The snapshot by COPY staged {@code rows} rows of {@code schema.table}. */
+    void tableCopied(String schema, String table, long copied) {
+        counter(schema + "." + table).addAndGet(copied);
+    }
+
+    private AtomicLong counter(String name) {
         AtomicLong count = rows.get(name);
         if (count == null) {
             count = new AtomicLong();
@@ -50,14 +67,7 @@ public class SnapshotProgress {
                     .description("The source's estimate of the table's row count when its snapshot began")
                     .tag("table", name).register(registry);
         }
-        count.incrementAndGet();
-        long now = System.nanoTime();
-        if (now - lastLog >= LOG_EVERY_NANOS) {
-            lastLog = now;
-            long estimate = estimates.get(name).get();
-            LOG.infof("Snapshot progress: %s %d of about %d rows (%d%%)", name, count.get(), estimate,
-                    estimate > 0 ? Math.min(100, count.get() * 100 / estimate) : 100);
-        }
+        return count;
     }
 
     /** Rows read per table in this process's snapshots. */

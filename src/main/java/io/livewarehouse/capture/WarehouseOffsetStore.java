@@ -72,10 +72,15 @@ public class WarehouseOffsetStore implements OffsetBackingStore {
             writer.streamStarting();
             capture.streamStarting();
             var config = org.eclipse.microprofile.config.ConfigProvider.getConfig();
-            UnfinishedSnapshotGuard.apply(writer.readOffsets(),
-                    config.getValue("pipeline.cdc.snapshot-mode", String.class),
+            String snapshotMode = config.getValue("pipeline.cdc.snapshot-mode", String.class);
+            Map<String, String> offsets = writer.readOffsets();
+            UnfinishedSnapshotGuard.apply(offsets, snapshotMode,
                     config.getValue("pipeline.cdc.slot-name", String.class),
                     Arc.container().instance(io.livewarehouse.source.SourceConnections.class).get());
+            // With snapshot-method=copy the snapshot is staged here, before Debezium reads the offsets it leaves.
+            if (Arc.container().instance(CopySnapshot.class).get().runIfNeeded(offsets, snapshotMode)) {
+                capture.snapshotCopied();
+            }
         } catch (Exception e) {
             throw new IllegalStateException("Cannot prepare the change stream (warehouse offsets, source slot): " + e.getMessage(), e);
         }

@@ -175,6 +175,81 @@ public class StagingWriter {
                 batch.deadLetters().size(), (System.nanoTime() - started) / 1_000_000, offsets == null ? "kept" : "stored");
     }
 
+    /**
+     * Stages a snapshot taken by COPY: every table's CSV file as snapshot rows at {@code lsn}, and the offsets
+     * Debezium streams on from, in one transaction. A crash before the commit leaves nothing, and the copy is
+     * taken again.
+     */
+    public synchronized void writeSnapshotCopy(List<SnapshotCopy> copies, Map<String, String> offsets, long lsn,
+                                               long transactionId, OffsetDateTime sourceTime) throws SQLException {
+        ensureSchemas();
+        WarehouseDialect dialect = warehouse.dialect();
+        OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC).truncatedTo(java.time.temporal.ChronoUnit.MICROS);
+        OffsetDateTime loadedAt = lastLoadedAt != null && !now.isAfter(lastLoadedAt) ? lastLoadedAt.plusNanos(1000) : now;
+        long rows = 0;
+        try (Connection connection = warehouse.connect()) {
+            connection.setAutoCommit(false);
+            try {
+                for (SnapshotCopy copy : copies) {
+                    String qualified = dialect.quote(dialect.stagingSchema()) + "." + dialect.quote(copy.table());
+                    ensureTable(connection, copy.table(), qualified, copy.columns());
+                    recordKey(connection, copy.table(), copy.keyColumns());
+                    long horizon = replayHorizon.get(copy.table());
+                    List<StagingColumn> all = new ArrayList<>(copy.columns());
+                    all.addAll(CdcColumns.ALL);
+                    List<String> expressions = new ArrayList<>();
+                    List<String> csvColumns = new ArrayList<>();
+                    for (int i = 0; i < copy.columns().size(); i++) {
+                        expressions.add(dialect.fromText(copy.columns().get(i).type(), "c" + i));
+                        csvColumns.add("c" + i);
+                    }
+                    expressions.addAll(List.of("'r'", "?", "0", "?", "?", "?", "false", "null"));
+                    String sql = dialect.statement("insert-snapshot-csv", Map.of(
+                            "table", qualified,
+                            "columns", all.stream().map(column -> dialect.quote(column.name())).collect(Collectors.joining(", ")),
+                            "expressions", String.join(", ", expressions),
+                            "file", "'" + copy.file().toAbsolutePath().toString().replace("'", "''") + "'",
+                            "csv_columns", csvColumns.stream().map(name -> "'" + name + "': 'VARCHAR'")
+                                    .collect(Collectors.joining(", "))));
+                    try (PreparedStatement insert = connection.prepareStatement(sql)) {
+                        insert.setLong(1, lsn);
+                        insert.setLong(2, transactionId);
+                        insert.setObject(3, sourceTime);
+                        insert.setObject(4, loadedAt);
+                        int inserted = insert.executeUpdate();
+                        if (inserted != copy.rows()) {
+                            throw new SQLException("snapshot copy of " + copy.schema() + "." + copy.table() + ": "
+                                    + copy.rows() + " rows copied from the source, " + inserted + " staged");
+                        }
+                    }
+                    if (horizon != Long.MIN_VALUE) {
+                        String keyColumns = copy.keyColumns().stream()
+                                .map(column -> ", " + dialect.quote(column)).collect(Collectors.joining());
+                        removeReplayed(connection, copy.table(), dialect.statement("delete-replayed-snapshot",
+                                Map.of("table", qualified, "key_columns", keyColumns)), null);
+                    }
+                    replayHorizon.put(copy.table(), Math.max(horizon, lsn));
+                    rows += copy.rows();
+                }
+                writeOffsets(connection, offsets, loadedAt);
+                connection.commit();
+            } catch (SQLException | RuntimeException e) {
+                rollbackQuietly(connection);
+                knownColumns.clear();
+                recordedKeys.clear();
+                replayHorizon.clear();
+                lastWriteError = e.getMessage();
+                throw e;
+            }
+        }
+        lastWriteError = null;
+        lastLoadedAt = loadedAt;
+        rowsWritten.addAndGet(rows);
+        batchesWritten.incrementAndGet();
+        lastBatchAt = OffsetDateTime.now(ZoneOffset.UTC);
+        lastStagedLsn = Math.max(lastStagedLsn, lsn);
+    }
+
     /** The offsets stored with the last committed batch. */
     public synchronized Map<String, String> readOffsets() throws SQLException {
         ensureSchemas();

@@ -96,6 +96,15 @@ final class DuckDbDialect implements WarehouseDialect {
     }
 
     @Override
+    public String fromText(ColumnType type, String expression) {
+        return switch (type.kind()) {
+            case TEXT -> expression;
+            case BINARY -> "unhex(" + expression + ")";
+            default -> "cast(" + expression + " as " + typeOf(type) + ")";
+        };
+    }
+
+    @Override
     public void append(Connection connection, String schema, String table, List<StagingColumn> columns, List<Object[]> rows)
             throws SQLException {
         DuckDBConnection duck = connection.unwrap(DuckDBConnection.class);

@@ -21,6 +21,9 @@ public interface WarehouseDialect {
     /** The column type a warehouse type name (as its information schema reports it) stands for. */
     ColumnType parseType(String warehouseType);
 
+    /** The value of a text expression (as the snapshot copy writes it) as a column of the given type. */
+    String fromText(ColumnType type, String expression);
+
     String stagingSchema();
 
     String pipelineSchema();

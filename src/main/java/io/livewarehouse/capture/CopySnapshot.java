@@ -1,0 +1,274 @@
+package io.livewarehouse.capture;
+
+import io.livewarehouse.source.PostgresJdbc;
+import io.livewarehouse.source.SourceConnections;
+import io.livewarehouse.source.SourceSettings;
+import io.livewarehouse.staging.ColumnType;
+import io.livewarehouse.staging.ColumnType.Kind;
+import io.livewarehouse.staging.SnapshotCopy;
+import io.livewarehouse.staging.StagingColumn;
+import io.livewarehouse.staging.StagingWriter;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyManager;
+import org.postgresql.replication.ReplicationSlotInfo;
+
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+
+/**
+ * The initial snapshot by {@code COPY} instead of Debezium's row-by-row read (pipeline.cdc.snapshot-method=copy).
+ *
+ * <p>Why: Debezium turns every snapshot row into a change event that goes through its queue, Camel and the
+ * converter; the benchmark measured that at a few percent of what {@code COPY} into the warehouse does. The
+ * fastest CDC tools snapshot by COPY from the snapshot a new replication slot exports, which is exactly the
+ * state the slot's stream starts after. So: create the publication and the slot (exporting its snapshot),
+ * COPY every captured table inside that snapshot to CSV, load all of it into STAGING in one warehouse
+ * transaction together with an offset at the slot's consistent point, and let Debezium stream from there
+ * (it finds offsets without a snapshot in progress and takes no snapshot of its own).
+ *
+ * <p>A crash before that transaction commits leaves no offsets: the next start drops the slot (see
+ * {@link UnfinishedSnapshotGuard}) and copies again. Values take the same staging types and forms as
+ * Debezium's events would give them; a streamed change of any table after the copy fits its staging table
+ * without widening or dead letters ({@code CopySnapshotTest}).
+ */
+@ApplicationScoped
+@io.quarkus.arc.Unremovable // reached only through Arc, from the offset store Debezium instantiates
+public class CopySnapshot {
+
+    private static final Logger LOG = Logger.getLogger(CopySnapshot.class);
+
+    private final SourceConnections source;
+    private final SourceSettings settings;
+    private final StagingWriter writer;
+    private final SnapshotProgress progress;
+    private final String method;
+    private final String cdcName;
+    private final String slotName;
+    private final String publicationName;
+
+    public CopySnapshot(SourceConnections source, StagingWriter writer, SnapshotProgress progress,
+                        @ConfigProperty(name = "pipeline.cdc.snapshot-method") String method,
+                        @ConfigProperty(name = "pipeline.cdc.name") String cdcName,
+                        @ConfigProperty(name = "pipeline.cdc.slot-name") String slotName,
+                        @ConfigProperty(name = "pipeline.cdc.publication-name") String publicationName) {
+        this.source = source;
+        this.settings = source.settings();
+        this.writer = writer;
+        this.progress = progress;
+        this.method = method;
+        this.cdcName = cdcName;
+        this.slotName = slotName;
+        this.publicationName = publicationName;
+        if (!"copy".equals(method) && !"debezium".equals(method)) {
+            throw new IllegalArgumentException("pipeline.cdc.snapshot-method must be copy or debezium, not '" + method + "'");
+        }
+    }
+
+    /**
+     * Copies the snapshot when the configuration asks for it and nothing is staged yet (no offsets stored;
+     * an unfinished attempt's slot has been dropped by then). Runs on the engine thread before Debezium reads
+     * its offsets.
+     */
+    boolean runIfNeeded(Map<String, String> storedOffsets, String snapshotMode) throws SQLException, IOException {
+        if (!"copy".equals(method) || !storedOffsets.isEmpty() || !takesSnapshot(snapshotMode)) {
+            return false;
+        }
+        long started = System.nanoTime();
+        Path directory = Files.createTempDirectory("live-warehouse-snapshot");
+        try (Connection replication = openReplication(); Connection connection = source.open()) {
+            ensurePublication(connection);
+            ReplicationSlotInfo slot = replication.unwrap(PGConnection.class).getReplicationAPI()
+                    .createReplicationSlot().logical().withSlotName(slotName).withOutputPlugin("pgoutput").make();
+            LOG.infof("Snapshot by COPY: created replication slot %s at %s; copying %d tables in its snapshot",
+                    slotName, slot.getConsistentPoint(), settings.tables().size());
+            List<SnapshotCopy> copies = new ArrayList<>();
+            long transaction;
+            OffsetDateTime at;
+            try (Statement statement = connection.createStatement()) {
+                statement.execute("set time zone 'UTC'");
+                connection.setAutoCommit(false);
+                connection.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+                statement.execute("set transaction read only");
+                statement.execute("set transaction snapshot '" + slot.getSnapshotName().replace("'", "''") + "'");
+                try (ResultSet row = statement.executeQuery(
+                        "select txid_snapshot_xmin(txid_current_snapshot()), now()")) {
+                    row.next();
+                    transaction = row.getLong(1);
+                    at = row.getObject(2, OffsetDateTime.class).withOffsetSameInstant(ZoneOffset.UTC);
+                }
+                Set<String> excluded = columnSet(settings.columnExcludeList().orElse(""));
+                Set<String> hashed = columnSet(settings.columnHashList().orElse(""));
+                CopyManager copy = connection.unwrap(PGConnection.class).getCopyAPI();
+                for (String qualified : settings.tables()) {
+                    copies.add(copyTable(connection, copy, qualified, excluded, hashed, directory));
+                }
+                connection.commit();
+            }
+            long lsn = slot.getConsistentPoint().asLong();
+            writer.writeSnapshotCopy(copies, Map.of(offsetKey(), offset(lsn, transaction, at)), lsn, transaction, at);
+            long rows = copies.stream().mapToLong(SnapshotCopy::rows).sum();
+            copies.forEach(copied -> progress.tableCopied(copied.schema(), copied.table(), copied.rows()));
+            LOG.infof("Snapshot by COPY: %d rows of %d tables staged in %d ms; streaming starts at %s", rows,
+                    copies.size(), (System.nanoTime() - started) / 1_000_000, slot.getConsistentPoint());
+            return true;
+        } finally {
+            try (var files = Files.list(directory)) {
+                for (Path file : files.toList()) {
+                    Files.deleteIfExists(file);
+                }
+            }
+            Files.deleteIfExists(directory);
+        }
+    }
+
+    private static boolean takesSnapshot(String snapshotMode) {
+        return Set.of("initial", "initial_only", "always", "when_needed").contains(snapshotMode);
+    }
+
+    /** Debezium's offset key for this connector: the engine name and the source partition. */
+    private String offsetKey() {
+        return "[\"" + cdcName + "\",{\"server\":\"" + cdcName + "\"}]";
+    }
+
+    /**
+     * An offset as Debezium writes it after its own snapshot: the slot's consistent point and no snapshot in
+     * progress, so it streams from there.
+     */
+    private static String offset(long lsn, long transaction, OffsetDateTime at) {
+        long micros = java.time.temporal.ChronoUnit.MICROS.between(java.time.Instant.EPOCH, at.toInstant());
+        return "{\"lsn\":" + lsn + ",\"txId\":" + transaction + ",\"ts_usec\":" + micros + "}";
+    }
+
+    private Connection openReplication() throws SQLException {
+        Properties properties = new Properties();
+        properties.setProperty("user", settings.user());
+        settings.password().ifPresent(password -> properties.setProperty("password", password));
+        properties.setProperty("ApplicationName", "live-warehouse snapshot");
+        properties.setProperty("replication", "database");
+        properties.setProperty("assumeMinServerVersion", "10");
+        properties.setProperty("preferQueryMode", "simple");
+        return PostgresJdbc.connect(settings.jdbcUrl(), properties);
+    }
+
+    /**
+     * The publication must exist before the slot: pgoutput decodes each change with the catalog as of that
+     * change, so changes from before the publication existed would not be published. Created as Debezium's
+     * "filtered" mode creates it.
+     */
+    private void ensurePublication(Connection connection) throws SQLException {
+        try (PreparedStatement exists = connection.prepareStatement("select 1 from pg_publication where pubname = ?")) {
+            exists.setString(1, publicationName);
+            try (ResultSet row = exists.executeQuery()) {
+                if (row.next()) {
+                    return;
+                }
+            }
+        }
+        List<String> tables = new ArrayList<>();
+        for (String qualified : settings.tables()) {
+            String[] parts = qualified.trim().split("\\.", 2);
+            tables.add(SourceConnections.quote(parts[0]) + "." + SourceConnections.quote(parts[1]));
+        }
+        try (Statement statement = connection.createStatement()) {
+            statement.execute("create publication " + SourceConnections.quote(publicationName) + " for table "
+                    + String.join(", ", tables));
+        }
+    }
+
+    private SnapshotCopy copyTable(Connection connection, CopyManager copy, String qualified, Set<String> excluded,
+                                   Set<String> hashed, Path directory) throws SQLException, IOException {
+        String[] parts = qualified.trim().split("\\.", 2);
+        String schema = parts[0];
+        String table = parts[1];
+        List<StagingColumn> columns = new ArrayList<>();
+        List<String> selects = new ArrayList<>();
+        try (PreparedStatement describe = connection.prepareStatement(SourceColumnTypes.QUERY)) {
+            describe.setString(1, schema);
+            describe.setString(2, table);
+            try (ResultSet row = describe.executeQuery()) {
+                while (row.next()) {
+                    String name = row.getString("name");
+                    String column = schema + "." + table + "." + name;
+                    if (excluded.contains(column)) {
+                        continue;
+                    }
+                    SourceColumnTypes.Mapped mapped = SourceColumnTypes.map(row, SourceConnections.quote(name));
+                    if (mapped == null) {
+                        throw new SQLException("pipeline.cdc.snapshot-method=copy does not know how the change stream "
+                                + "stages " + column + " (" + row.getString("type_name") + "); use snapshot-method=debezium");
+                    }
+                    ColumnType type = mapped.type();
+                    if (hashed.contains(column)) {
+                        if (!SourceColumnTypes.hashableInSql(type)) {
+                            throw new SQLException("pipeline.cdc.snapshot-method=copy cannot hash " + column + " ("
+                                    + row.getString("type_name") + ") as the change stream does; use snapshot-method=debezium");
+                        }
+                        selects.add("encode(sha256(convert_to(" + sqlString(settings.hashSalt().orElse(""))
+                                + " || " + SourceConnections.quote(name) + "::text, 'UTF8')), 'hex')");
+                        type = ColumnType.of(Kind.TEXT);
+                    } else {
+                        selects.add(mapped.select());
+                    }
+                    columns.add(new StagingColumn(name, type));
+                }
+            }
+        }
+        if (columns.isEmpty()) {
+            throw new SQLException("source table " + qualified + " not found or without columns to capture");
+        }
+        List<String> key = new ArrayList<>();
+        try (PreparedStatement primary = connection.prepareStatement("""
+                select a.attname from pg_index i
+                join pg_attribute a on a.attrelid = i.indrelid and a.attnum = any(i.indkey)
+                where i.indrelid = to_regclass(?) and i.indisprimary
+                order by array_position(i.indkey, a.attnum)""")) {
+            primary.setString(1, SourceConnections.quote(schema) + "." + SourceConnections.quote(table));
+            try (ResultSet row = primary.executeQuery()) {
+                while (row.next()) {
+                    key.add(row.getString(1));
+                }
+            }
+        }
+        Path file = directory.resolve(schema + "." + table + ".csv");
+        long rows;
+        try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 16)) {
+            // Every value quoted, NULL unquoted: the warehouse tells an empty string from NULL.
+            rows = copy.copyOut("copy (select " + String.join(", ", selects) + " from " + SourceConnections.quote(schema)
+                    + "." + SourceConnections.quote(table) + ") to stdout with (format csv, force_quote *)", out);
+        }
+        return new SnapshotCopy(schema, table, columns, key, file, rows);
+    }
+
+    private static String sqlString(String value) {
+        return "'" + value.replace("'", "''") + "'";
+    }
+
+    private static Set<String> columnSet(String list) {
+        Set<String> columns = new HashSet<>();
+        for (String entry : list.split(",")) {
+            if (!entry.isBlank()) {
+                columns.add(entry.trim());
+            }
+        }
+        return columns;
+    }
+}

@@ -1,0 +1,12 @@
+package io.livewarehouse.staging;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * One source table copied for the initial snapshot: its staging columns (types as the change stream gives
+ * them), key columns, and a CSV file with one row per source row (every value quoted, NULL unquoted).
+ */
+public record SnapshotCopy(String schema, String table, List<StagingColumn> columns, List<String> keyColumns,
+                           Path file, long rows) {
+}
