@@ -149,8 +149,18 @@ public class ChangeCapture {
         }
     }
 
-    /** The snapshot was staged by COPY: what follows is the stream. */
-    void snapshotCopied() {
+    /**
+     * The snapshot was staged by COPY (nothing when the list is empty): its rows count as snapshot events,
+     * and what follows is the stream.
+     */
+    void snapshotCopied(java.util.List<io.livewarehouse.staging.SnapshotCopy> copies) {
+        if (copies.isEmpty()) {
+            return;
+        }
+        for (io.livewarehouse.staging.SnapshotCopy copy : copies) {
+            events.addAndGet(copy.rows());
+            eventCounter(copy.table(), "r").increment(copy.rows());
+        }
         phase = "streaming";
     }
 
@@ -226,15 +236,19 @@ public class ChangeCapture {
                 ? ChangeEventConverter.keyOnly(converted) : converted);
         buffer.add(change);
         events.incrementAndGet();
-        eventCounters.computeIfAbsent(change.table() + "/" + operation, ignored -> Counter.builder("pipeline.capture.events")
-                .description("Change events captured, by source table and operation (r, c, u, d)")
-                .tag("table", change.table()).tag("operation", operation).register(registry)).increment();
+        eventCounter(change.table(), operation).increment();
         if ("r".equals(operation)) {
             snapshotProgress.rowRead(String.valueOf(source.get("schema")), change.table());
             phase = "last".equals(String.valueOf(source.get("snapshot"))) ? "streaming" : "snapshot";
         } else {
             phase = "streaming";
         }
+    }
+
+    private Counter eventCounter(String table, String operation) {
+        return eventCounters.computeIfAbsent(table + "/" + operation, ignored -> Counter.builder("pipeline.capture.events")
+                .description("Change events captured, by source table and operation (r, c, u, d; r counts snapshot rows)")
+                .tag("table", table).tag("operation", operation).register(registry));
     }
 
     private void deadLetter(Message message, String identifier, Throwable error) {

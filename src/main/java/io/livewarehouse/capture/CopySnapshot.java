@@ -86,11 +86,11 @@ public class CopySnapshot {
     /**
      * Copies the snapshot when the configuration asks for it and nothing is staged yet (no offsets stored;
      * an unfinished attempt's slot has been dropped by then). Runs on the engine thread before Debezium reads
-     * its offsets.
+     * its offsets. Returns what was staged, nothing when no copy was needed.
      */
-    boolean runIfNeeded(Map<String, String> storedOffsets, String snapshotMode) throws SQLException, IOException {
+    List<SnapshotCopy> runIfNeeded(Map<String, String> storedOffsets, String snapshotMode) throws SQLException, IOException {
         if (!"copy".equals(method) || !storedOffsets.isEmpty() || !takesSnapshot(snapshotMode)) {
-            return false;
+            return List.of();
         }
         long started = System.nanoTime();
         Path directory = Files.createTempDirectory("live-warehouse-snapshot");
@@ -129,7 +129,7 @@ public class CopySnapshot {
             copies.forEach(copied -> progress.tableCopied(copied.schema(), copied.table(), copied.rows()));
             LOG.infof("Snapshot by COPY: %d rows of %d tables staged in %d ms; streaming starts at %s", rows,
                     copies.size(), (System.nanoTime() - started) / 1_000_000, slot.getConsistentPoint());
-            return true;
+            return copies;
         } finally {
             try (var files = Files.list(directory)) {
                 for (Path file : files.toList()) {

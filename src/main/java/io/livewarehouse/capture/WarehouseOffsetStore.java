@@ -78,9 +78,7 @@ public class WarehouseOffsetStore implements OffsetBackingStore {
                     config.getValue("pipeline.cdc.slot-name", String.class),
                     Arc.container().instance(io.livewarehouse.source.SourceConnections.class).get());
             // With snapshot-method=copy the snapshot is staged here, before Debezium reads the offsets it leaves.
-            if (Arc.container().instance(CopySnapshot.class).get().runIfNeeded(offsets, snapshotMode)) {
-                capture.snapshotCopied();
-            }
+            capture.snapshotCopied(Arc.container().instance(CopySnapshot.class).get().runIfNeeded(offsets, snapshotMode));
         } catch (Exception e) {
             throw new IllegalStateException("Cannot prepare the change stream (warehouse offsets, source slot): " + e.getMessage(), e);
         }
