@@ -38,6 +38,8 @@ public final class ChangeEventConverter {
 
     private final String unavailablePlaceholder;
     private final byte[] unavailablePlaceholderBytes;
+    /** Column lists by row schema, by identity (one converter per engine thread). */
+    private final Map<Schema, List<StagingColumn>> columnLists = new java.util.IdentityHashMap<>();
 
     public ChangeEventConverter(String unavailablePlaceholder) {
         this.unavailablePlaceholder = unavailablePlaceholder;
@@ -53,12 +55,11 @@ public final class ChangeEventConverter {
         if (row == null) {
             throw new IllegalArgumentException("event without row image (operation " + operation + ")");
         }
-        List<StagingColumn> columns = new ArrayList<>();
+        List<StagingColumn> columns = columnsOf(row.schema());
         Object[] values = new Object[row.schema().fields().size()];
         List<String> unavailable = new ArrayList<>();
         for (Field field : row.schema().fields()) {
             Object raw = row.get(field);
-            columns.add(new StagingColumn(field.name(), columnType(field.schema())));
             if (isUnavailable(raw)) {
                 // The source did not send this value (unchanged TOAST): never store the placeholder as data.
                 unavailable.add(field.name());
@@ -80,6 +81,27 @@ public final class ChangeEventConverter {
                 source.get("txId") == null ? null : asLong(source.get("txId")),
                 sourceTimestamp(source),
                 unavailable);
+    }
+
+    /**
+     * The staging columns of a row schema, worked out once per schema: Debezium keeps one schema object per
+     * table until the table changes, so every event of a table shares one column list (the writer relies on
+     * that too, to look at each list once per batch instead of once per event).
+     */
+    private List<StagingColumn> columnsOf(Schema schema) {
+        List<StagingColumn> columns = columnLists.get(schema);
+        if (columns == null) {
+            if (columnLists.size() > 1000) {
+                columnLists.clear();
+            }
+            List<StagingColumn> built = new ArrayList<>();
+            for (Field field : schema.fields()) {
+                built.add(new StagingColumn(field.name(), columnType(field.schema())));
+            }
+            columns = List.copyOf(built);
+            columnLists.put(schema, columns);
+        }
+        return columns;
     }
 
     /**

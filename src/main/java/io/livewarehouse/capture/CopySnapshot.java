@@ -248,6 +248,7 @@ public class CopySnapshot {
                 }
             }
         }
+        LOG.infof("Snapshot by COPY: copying %s.%s", schema, table);
         Path file = directory.resolve(schema + "." + table + ".csv");
         long rows;
         try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 16)) {

@@ -25,12 +25,15 @@ public class CaptureReadinessCheck implements HealthCheck {
     private final ChangeCapture capture;
     private final StagingWriter writer;
     private final StagingBuffer buffer;
+    private final io.livewarehouse.source.ReplicationSlot slot;
 
-    public CaptureReadinessCheck(CamelContext camel, ChangeCapture capture, StagingWriter writer, StagingBuffer buffer) {
+    public CaptureReadinessCheck(CamelContext camel, ChangeCapture capture, StagingWriter writer, StagingBuffer buffer,
+                                 io.livewarehouse.source.ReplicationSlot slot) {
         this.camel = camel;
         this.capture = capture;
         this.writer = writer;
         this.buffer = buffer;
+        this.slot = slot;
     }
 
     @Override
@@ -59,6 +62,24 @@ public class CaptureReadinessCheck implements HealthCheck {
         if (capture.engineStopped()) {
             return response.withData("error", "change data capture is not running: " + capture.engineState()).down().build();
         }
-        return status == ServiceStatus.Started ? response.up().build() : response.down().build();
+        if (status != ServiceStatus.Started) {
+            return response.down().build();
+        }
+        // Streaming means a replication connection on the slot. Right after a snapshot by COPY, and while
+        // Debezium reconnects, it has none yet: not ready until it has.
+        if ("streaming".equals(capture.phase()) && !slotActive()) {
+            return response.withData("error", "the change stream is not connected to replication slot " + slot.name()
+                    + " (connecting or reconnecting)").down().build();
+        }
+        return response.up().build();
+    }
+
+    /** Whether a connection streams from the slot; an unreachable source counts as yes (the source check says it). */
+    private boolean slotActive() {
+        try {
+            return slot.read().active();
+        } catch (java.sql.SQLException e) {
+            return true;
+        }
     }
 }

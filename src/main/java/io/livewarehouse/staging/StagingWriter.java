@@ -306,9 +306,14 @@ public class StagingWriter {
         String qualified = dialect.quote(dialect.stagingSchema()) + "." + dialect.quote(table);
         // Columns of this batch, in order of first appearance: a schema change mid-batch adds columns. Every
         // (column, type) pair is checked, so a type change mid-batch is seen too.
+        // Events of one table share their column list until the table changes: each list is looked at once.
         LinkedHashMap<String, StagingColumn> sourceColumns = new LinkedHashMap<>();
         List<StagingColumn> distinctTyped = new ArrayList<>();
+        Map<List<StagingColumn>, Boolean> columnLists = new java.util.IdentityHashMap<>();
         for (StagedChange change : changes) {
+            if (columnLists.put(change.columns(), Boolean.TRUE) != null) {
+                continue;
+            }
             for (StagingColumn column : change.columns()) {
                 sourceColumns.putIfAbsent(column.name(), column);
                 if (!distinctTyped.contains(column)) {
@@ -320,8 +325,10 @@ public class StagingWriter {
         recordKey(connection, table, changes.get(0).keyColumns());
         Map<String, ColumnType> tableTypes = knownColumns.get(table);
         List<StagedChange> writable = new ArrayList<>(changes.size());
+        Map<List<StagingColumn>, java.util.Optional<String>> problems = new java.util.IdentityHashMap<>();
         for (StagedChange change : changes) {
-            String problem = typeProblem(change, tableTypes);
+            String problem = problems.computeIfAbsent(change.columns(),
+                    columns -> java.util.Optional.ofNullable(typeProblem(change, tableTypes))).orElse(null);
             if (problem == null) {
                 writable.add(change);
             } else {
@@ -339,10 +346,13 @@ public class StagingWriter {
 
         List<StagingColumn> columns = new ArrayList<>(sourceColumns.values());
         columns.addAll(CdcColumns.ALL);
+        // Rows are built in the table's own column order, which appending by position needs.
+        List<StagingColumn> tableOrder = tableColumnOrder(table, columns);
         Map<String, Integer> position = new HashMap<>();
-        for (int i = 0; i < columns.size(); i++) {
-            position.put(columns.get(i).name(), i);
+        for (int i = 0; i < tableOrder.size(); i++) {
+            position.put(tableOrder.get(i).name(), i);
         }
+        int[] cdc = CdcColumns.ALL.stream().mapToInt(column -> position.get(column.name())).toArray();
         List<Object[]> rows = new ArrayList<>(changes.size());
         // Streamed changes of one table normally arrive with rising LSNs. A replay (the engine or its task
         // restarted from stored offsets, which can lie before rows already written without offsets, or before
@@ -352,20 +362,22 @@ public class StagingWriter {
         long highestLsn = Long.MIN_VALUE;
         boolean streamedRising = true;
         boolean snapshotRows = false;
+        Map<List<StagingColumn>, int[]> placements = new java.util.IdentityHashMap<>();
         for (StagedChange change : changes) {
-            Object[] row = new Object[columns.size()];
-            for (int i = 0; i < change.columns().size(); i++) {
-                row[position.get(change.columns().get(i).name())] = change.values()[i];
+            Object[] row = new Object[tableOrder.size()];
+            int[] placement = placements.computeIfAbsent(change.columns(), list -> list.stream()
+                    .mapToInt(column -> position.get(column.name())).toArray());
+            for (int i = 0; i < placement.length; i++) {
+                row[placement[i]] = change.values()[i];
             }
-            int cdc = sourceColumns.size();
-            row[cdc] = change.operation();
-            row[cdc + 1] = change.lsn();
-            row[cdc + 2] = change.sequence();
-            row[cdc + 3] = change.transactionId();
-            row[cdc + 4] = change.sourceTimestamp();
-            row[cdc + 5] = loadedAt;
-            row[cdc + 6] = change.deleted();
-            row[cdc + 7] = change.unavailableColumns().isEmpty() ? null : toJson(change.unavailableColumns());
+            row[cdc[0]] = change.operation();
+            row[cdc[1]] = change.lsn();
+            row[cdc[2]] = change.sequence();
+            row[cdc[3]] = change.transactionId();
+            row[cdc[4]] = change.sourceTimestamp();
+            row[cdc[5]] = loadedAt;
+            row[cdc[6]] = change.deleted();
+            row[cdc[7]] = change.unavailableColumns().isEmpty() ? null : toJson(change.unavailableColumns());
             rows.add(row);
             if ("r".equals(change.operation())) {
                 snapshotRows = true;
@@ -375,10 +387,7 @@ public class StagingWriter {
             }
             highestLsn = Math.max(highestLsn, change.lsn());
         }
-        // Appending by column position needs the table's own column order.
-        List<StagingColumn> tableOrder = tableColumnOrder(table, columns);
-        List<Object[]> ordered = reorder(rows, columns, tableOrder);
-        dialect.append(connection, dialect.stagingSchema(), table, tableOrder, ordered);
+        dialect.append(connection, dialect.stagingSchema(), table, tableOrder, rows);
 
         // The horizon is the highest LSN this table held before this batch (read when the stream started, kept
         // up to date by every write). A snapshot into a table that already had rows may be a redone,
@@ -544,26 +553,6 @@ public class StagingWriter {
             order.add(byName.getOrDefault(name, new StagingColumn(name, null)));
         }
         return order;
-    }
-
-    private static List<Object[]> reorder(List<Object[]> rows, List<StagingColumn> from, List<StagingColumn> to) {
-        Map<String, Integer> source = new HashMap<>();
-        for (int i = 0; i < from.size(); i++) {
-            source.put(from.get(i).name(), i);
-        }
-        int[] mapping = new int[to.size()];
-        for (int i = 0; i < to.size(); i++) {
-            mapping[i] = source.getOrDefault(to.get(i).name(), -1);
-        }
-        List<Object[]> reordered = new ArrayList<>(rows.size());
-        for (Object[] row : rows) {
-            Object[] target = new Object[mapping.length];
-            for (int i = 0; i < mapping.length; i++) {
-                target[i] = mapping[i] < 0 ? null : row[mapping[i]];
-            }
-            reordered.add(target);
-        }
-        return reordered;
     }
 
     private void writeDeadLetters(Connection connection, List<DeadLetter> deadLetters) throws SQLException {

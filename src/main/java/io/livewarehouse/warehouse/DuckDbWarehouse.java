@@ -22,10 +22,12 @@ final class DuckDbWarehouse implements Warehouse {
 
     private final Path file;
     private final WarehouseDialect dialect = new DuckDbDialect();
+    private final String memoryLimit;
     private DuckDBConnection root;
 
-    DuckDbWarehouse(Path file) {
+    DuckDbWarehouse(Path file, String memoryLimit) {
         this.file = file.toAbsolutePath();
+        this.memoryLimit = memoryLimit;
     }
 
     @Override
@@ -47,7 +49,11 @@ final class DuckDbWarehouse implements Warehouse {
                 throw new UncheckedIOException("Cannot create the folder of the DuckDB warehouse " + file, e);
             }
             // The driver itself, not DriverManager: see PostgresJdbc for why.
-            root = (DuckDBConnection) new DuckDBDriver().connect("jdbc:duckdb:" + file, new Properties());
+            // DuckDB's buffer pool takes up to 80% of the machine's memory by default; the pipeline shares its
+            // process with a JVM, so its share is set (larger work spills to a temporary folder beside the file).
+            Properties properties = new Properties();
+            properties.setProperty("memory_limit", memoryLimit);
+            root = (DuckDBConnection) new DuckDBDriver().connect("jdbc:duckdb:" + file, properties);
             // Source timestamps without a time zone are compared with TIMESTAMPTZ validity ranges in the
             // marts; UTC makes that comparison the same on every machine.
             try (java.sql.Statement statement = root.createStatement()) {

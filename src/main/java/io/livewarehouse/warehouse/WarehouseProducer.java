@@ -17,7 +17,7 @@ public class WarehouseProducer {
     @DefaultBean
     Warehouse warehouse(WarehouseSettings settings) {
         return switch (settings.kind()) {
-            case duckdb -> new DuckDbWarehouse(Path.of(settings.duckdb().path()));
+            case duckdb -> new DuckDbWarehouse(Path.of(settings.duckdb().path()), settings.duckdb().memoryLimit());
             case snowflake -> throw new IllegalStateException(
                     "pipeline.warehouse.kind=snowflake is not available yet in this version; use duckdb");
         };

@@ -18,5 +18,9 @@ public interface WarehouseSettings {
         /** The DuckDB database file; its folder is created when missing. */
         @WithDefault("data/warehouse.duckdb")
         String path();
+
+        /** DuckDB's memory_limit: its buffer pool's share of the process (DuckDB alone would take 80% of RAM). */
+        @WithDefault("512MB")
+        String memoryLimit();
     }
 }

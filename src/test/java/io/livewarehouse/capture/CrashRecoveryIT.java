@@ -48,10 +48,10 @@ class CrashRecoveryIT {
 
             // 1. Killed in the middle of the snapshot.
             pipeline.start();
-            pipeline.awaitOutput("Exporting data from table 'public.payment'", Duration.ofMinutes(2));
+            pipeline.awaitOutput("Snapshot by COPY: copying public.payment", Duration.ofMinutes(2));
             pipeline.kill();
 
-            // 2. Restarted: the snapshot is redone, then streaming; killed while the load runs.
+            // 2. Restarted: the snapshot is copied again from a new slot, then streaming; killed while the load runs.
             pipeline.start();
             Awaitility.await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(250))
                     .until(() -> "streaming".equals(pipeline.readinessText("phase")));
