@@ -57,6 +57,13 @@ public class MartRunner {
     private String filesVersion;
     /** Per model, the end of the last window in which it changed rows: what its dependents look at. */
     private final Map<String, OffsetDateTime> lastChange = new java.util.HashMap<>();
+    /**
+     * The first cycle's reading limit in this process. A model not seen changing since the process started
+     * may have changed before it, unseen by its readers: it counts as changed at the first cycle, so every
+     * reader runs once then, and afterwards only when it really changes. (Taking the current cycle's limit
+     * instead made such a model look changed in every cycle, and all its readers ran every time.)
+     */
+    private OffsetDateTime firstThrough;
     private volatile OffsetDateTime lastCycleAt;
     private volatile OffsetDateTime appliedSourceCommit;
     private volatile List<String> lastFailures = List.of();
@@ -116,6 +123,9 @@ public class MartRunner {
             if (through == null) {
                 return;
             }
+            if (firstThrough == null) {
+                firstThrough = through;
+            }
             List<String> stagingTables = StagingCatalog.tables(connection, dialect);
             Map<String, List<String>> keys = currentState.keyColumns(connection);
             Set<String> failed = new HashSet<>();
@@ -147,8 +157,9 @@ public class MartRunner {
                 }
                 // A model whose inputs have not changed since its watermark has nothing to do: the cost of a
                 // cycle follows the changes, not the number of models.
+                OffsetDateTime unknown = firstThrough;
                 OffsetDateTime newestInput = model.inputs().stream().map(input -> declared.contains(input)
-                                ? lastChange.getOrDefault(input, through)
+                                ? lastChange.getOrDefault(input, unknown)
                                 : newestLoads.get(input.substring(CurrentState.PREFIX.length())))
                         .filter(java.util.Objects::nonNull).max(OffsetDateTime::compareTo).orElse(BEGINNING);
                 long rows = run(connection, model.name(), through, newestInput, failed,
@@ -189,6 +200,7 @@ public class MartRunner {
             connection.setAutoCommit(true);
         }
         lastChange.clear();
+        firstThrough = null;
         LOG.infof("Marts dropped for a full rebuild from staging");
         refresh();
     }
