@@ -139,11 +139,13 @@ insert into _pipeline.model_runs (model, started_at, finished_at, loaded_from, l
 values (?, ?, ?, ?, ?, ?, ?, ?);
 
 -- Per value column of merge-current-state: its latest value among the changes that carried it (a change
--- marked unavailable, unchanged TOAST, does not), in source order: LSN, then snapshot rows before streamed
--- changes (the first streamed change can sit at the snapshot's own LSN: CrashRecoveryIT saw a delete there),
--- then order within the transaction.
+-- marked unavailable, unchanged TOAST, does not), in source order: the batch it was staged in (batches
+-- arrive in source commit order, each later than the one before), within a batch snapshot rows before
+-- streamed changes, then LSN and order within the transaction. Not the LSN first: a transaction that was
+-- open while the replication slot was created commits after the snapshot, so the snapshot does not hold it,
+-- yet its changes carry LSNs below the snapshot's.
 -- name: current-state-latest-value
-arg_max_null(${column}, (_cdc_lsn::hugeint * 2 + (_cdc_op <> 'r')::integer) * 1000000 + _cdc_seq)
+arg_max_null(${column}, struct_pack(loaded := _cdc_loaded_at, streamed := _cdc_op <> 'r', lsn := _cdc_lsn, seq := _cdc_seq))
     filter (where _cdc_unavailable is null or not json_contains(_cdc_unavailable, ${json_name})) as ${column}
 
 -- Whether any change in the window carried the column at all.
@@ -160,7 +162,7 @@ using (
     select ${key_columns},
            ${latest},
            ${available},
-           arg_max_null(_cdc_deleted, (_cdc_lsn::hugeint * 2 + (_cdc_op <> 'r')::integer) * 1000000 + _cdc_seq) as _deleted,
+           arg_max_null(_cdc_deleted, struct_pack(loaded := _cdc_loaded_at, streamed := _cdc_op <> 'r', lsn := _cdc_lsn, seq := _cdc_seq)) as _deleted,
            max(_cdc_lsn) as _cdc_lsn,
            max(_cdc_source_ts) as _cdc_source_ts,
            max(_cdc_loaded_at) as _cdc_loaded_at

@@ -1,6 +1,5 @@
 package io.livewarehouse.capture;
 
-import io.livewarehouse.source.PostgresJdbc;
 import io.livewarehouse.source.SourceConnections;
 import io.livewarehouse.source.SourceSettings;
 import io.livewarehouse.staging.ColumnType;
@@ -31,7 +30,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 
 /**
@@ -94,7 +92,7 @@ public class CopySnapshot {
         }
         long started = System.nanoTime();
         Path directory = Files.createTempDirectory("live-warehouse-snapshot");
-        try (Connection replication = openReplication(); Connection connection = source.open()) {
+        try (Connection replication = source.openReplication(); Connection connection = source.open()) {
             ensurePublication(connection);
             ReplicationSlotInfo slot = replication.unwrap(PGConnection.class).getReplicationAPI()
                     .createReplicationSlot().logical().withSlotName(slotName).withOutputPlugin("pgoutput").make();
@@ -156,17 +154,6 @@ public class CopySnapshot {
     private static String offset(long lsn, long transaction, OffsetDateTime at) {
         long micros = java.time.temporal.ChronoUnit.MICROS.between(java.time.Instant.EPOCH, at.toInstant());
         return "{\"lsn\":" + lsn + ",\"txId\":" + transaction + ",\"ts_usec\":" + micros + "}";
-    }
-
-    private Connection openReplication() throws SQLException {
-        Properties properties = new Properties();
-        properties.setProperty("user", settings.user());
-        settings.password().ifPresent(password -> properties.setProperty("password", password));
-        properties.setProperty("ApplicationName", "live-warehouse snapshot");
-        properties.setProperty("replication", "database");
-        properties.setProperty("assumeMinServerVersion", "10");
-        properties.setProperty("preferQueryMode", "simple");
-        return PostgresJdbc.connect(settings.jdbcUrl(), properties);
     }
 
     /**

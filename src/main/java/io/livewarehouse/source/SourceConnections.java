@@ -6,7 +6,10 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.Properties;
 
-/** Plain JDBC connections to the source, for the health check and the traffic simulator (not for CDC). */
+/**
+ * Plain JDBC connections to the source, for the health check, the traffic simulator and the snapshot copy
+ * (Debezium opens its own).
+ */
 @ApplicationScoped
 public class SourceConnections {
 
@@ -17,12 +20,28 @@ public class SourceConnections {
     }
 
     public Connection open() throws SQLException {
+        return PostgresJdbc.connect(settings.jdbcUrl(), properties("live-warehouse"));
+    }
+
+    /**
+     * A replication connection (replication=database, simple query protocol), for creating a slot whose
+     * exported snapshot the snapshot copy reads.
+     */
+    public Connection openReplication() throws SQLException {
+        Properties properties = properties("live-warehouse snapshot");
+        properties.setProperty("replication", "database");
+        properties.setProperty("assumeMinServerVersion", "10");
+        properties.setProperty("preferQueryMode", "simple");
+        return PostgresJdbc.connect(settings.jdbcUrl(), properties);
+    }
+
+    private Properties properties(String applicationName) {
         Properties properties = new Properties();
         properties.setProperty("user", settings.user());
         settings.password().ifPresent(password -> properties.setProperty("password", password));
-        properties.setProperty("ApplicationName", "live-warehouse");
+        properties.setProperty("ApplicationName", applicationName);
         properties.setProperty("connectTimeout", "5");
-        return PostgresJdbc.connect(settings.jdbcUrl(), properties);
+        return properties;
     }
 
     public SourceSettings settings() {

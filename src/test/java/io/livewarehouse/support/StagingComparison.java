@@ -121,8 +121,8 @@ public final class StagingComparison {
                                                                List<String> columns) throws SQLException {
         List<Column> described = describe(source, table, columns);
         List<String> key = primaryKey(source, table);
-        // Snapshot rows before streamed changes at the same LSN, as the current-state MERGE orders them.
-        String order = "((_cdc_lsn::hugeint * 2 + (_cdc_op <> 'r')::integer) * 1000000 + _cdc_seq)";
+        // Source order as the current-state MERGE takes it: staging batch, snapshot rows first, LSN, order.
+        String order = "struct_pack(loaded := _cdc_loaded_at, streamed := _cdc_op <> 'r', lsn := _cdc_lsn, seq := _cdc_seq)";
         String select = described.stream().map(column -> "arg_max_null(" + column.stagingExpression() + ", " + order
                         + ") filter (where _cdc_unavailable is null or not json_contains(_cdc_unavailable, '"
                         + "\"" + column.name() + "\"')) as " + quote(column.name()))
