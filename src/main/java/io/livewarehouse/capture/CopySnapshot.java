@@ -12,6 +12,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyManager;
+import org.postgresql.replication.LogSequenceNumber;
 import org.postgresql.replication.ReplicationSlotInfo;
 
 import java.io.BufferedOutputStream;
@@ -39,8 +40,8 @@ import java.util.Set;
  * converter; the benchmark measured that at a few percent of what {@code COPY} into the warehouse does. The
  * fastest CDC tools snapshot by COPY from the snapshot a new replication slot exports, which is exactly the
  * state the slot's stream starts after. So: create the publication and the slot (exporting its snapshot),
- * COPY every captured table inside that snapshot to CSV, load all of it into STAGING in one warehouse
- * transaction together with an offset at the slot's consistent point, and let Debezium stream from there
+ * COPY every captured table inside that snapshot to CSV, one table at a time, and load them into STAGING in
+ * one warehouse transaction together with an offset at the slot's consistent point, and let Debezium stream from there
  * (it finds offsets without a snapshot in progress and takes no snapshot of its own).
  *
  * <p>A crash before that transaction commits leaves no offsets: the next start drops the slot (see
@@ -58,12 +59,14 @@ public class CopySnapshot {
     private final SourceSettings settings;
     private final StagingWriter writer;
     private final SnapshotProgress progress;
+    private final io.livewarehouse.source.ReplicationSlot replicationSlot;
     private final String method;
     private final String cdcName;
     private final String slotName;
     private final String publicationName;
 
     public CopySnapshot(SourceConnections source, StagingWriter writer, SnapshotProgress progress,
+                        io.livewarehouse.source.ReplicationSlot replicationSlot,
                         @ConfigProperty(name = "pipeline.cdc.snapshot-method") String method,
                         @ConfigProperty(name = "pipeline.cdc.name") String cdcName,
                         @ConfigProperty(name = "pipeline.cdc.slot-name") String slotName,
@@ -72,6 +75,7 @@ public class CopySnapshot {
         this.settings = source.settings();
         this.writer = writer;
         this.progress = progress;
+        this.replicationSlot = replicationSlot;
         this.method = method;
         this.cdcName = cdcName;
         this.slotName = slotName;
@@ -92,13 +96,15 @@ public class CopySnapshot {
         }
         long started = System.nanoTime();
         Path directory = Files.createTempDirectory("live-warehouse-snapshot");
+        List<SnapshotCopy> copies;
+        LogSequenceNumber consistentPoint;
         try (Connection replication = source.openReplication(); Connection connection = source.open()) {
             ensurePublication(connection);
             ReplicationSlotInfo slot = replication.unwrap(PGConnection.class).getReplicationAPI()
                     .createReplicationSlot().logical().withSlotName(slotName).withOutputPlugin("pgoutput").make();
             LOG.infof("Snapshot by COPY: created replication slot %s at %s; copying %d tables in its snapshot",
                     slotName, slot.getConsistentPoint(), settings.tables().size());
-            List<SnapshotCopy> copies = new ArrayList<>();
+            consistentPoint = slot.getConsistentPoint();
             long transaction;
             OffsetDateTime at;
             try (Statement statement = connection.createStatement()) {
@@ -116,18 +122,13 @@ public class CopySnapshot {
                 Set<String> excluded = columnSet(settings.columnExcludeList().orElse(""));
                 Set<String> hashed = columnSet(settings.columnHashList().orElse(""));
                 CopyManager copy = connection.unwrap(PGConnection.class).getCopyAPI();
-                for (String qualified : settings.tables()) {
-                    copies.add(copyTable(connection, copy, qualified, excluded, hashed, directory));
-                }
+                long lsn = slot.getConsistentPoint().asLong();
+                java.util.Iterator<String> tables = settings.tables().iterator();
+                copies = writer.writeSnapshotCopy(() -> tables.hasNext()
+                                ? copyTable(connection, copy, tables.next(), excluded, hashed, directory) : null,
+                        Map.of(offsetKey(), offset(lsn, transaction, at)), lsn, transaction, at);
                 connection.commit();
             }
-            long lsn = slot.getConsistentPoint().asLong();
-            writer.writeSnapshotCopy(copies, Map.of(offsetKey(), offset(lsn, transaction, at)), lsn, transaction, at);
-            long rows = copies.stream().mapToLong(SnapshotCopy::rows).sum();
-            copies.forEach(copied -> progress.tableCopied(copied.schema(), copied.table(), copied.rows()));
-            LOG.infof("Snapshot by COPY: %d rows of %d tables staged in %d ms; streaming starts at %s", rows,
-                    copies.size(), (System.nanoTime() - started) / 1_000_000, slot.getConsistentPoint());
-            return copies;
         } finally {
             try (var files = Files.list(directory)) {
                 for (Path file : files.toList()) {
@@ -136,6 +137,40 @@ public class CopySnapshot {
             }
             Files.deleteIfExists(directory);
         }
+        awaitSlotReleased();
+        long rows = copies.stream().mapToLong(SnapshotCopy::rows).sum();
+        copies.forEach(copied -> progress.tableCopied(copied.schema(), copied.table(), copied.rows()));
+        LOG.infof("Snapshot by COPY: %d rows of %d tables staged in %d ms; streaming starts at %s", rows,
+                copies.size(), (System.nanoTime() - started) / 1_000_000, consistentPoint);
+        return copies;
+    }
+
+    /**
+     * The connection that created the slot is closed, but its walsender may hold the slot a moment longer:
+     * wait until it lets go, so that Debezium can take the slot and readiness does not take that walsender
+     * for the change stream.
+     */
+    private void awaitSlotReleased() throws SQLException {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        try (Connection connection = source.open();
+             PreparedStatement active = connection.prepareStatement(
+                     "select active from pg_replication_slots where slot_name = ?")) {
+            active.setString(1, slotName);
+            while (System.nanoTime() < deadline) {
+                try (ResultSet row = active.executeQuery()) {
+                    if (!row.next() || !row.getBoolean(1)) {
+                        break;
+                    }
+                }
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new SQLException("interrupted while waiting for the replication slot", e);
+                }
+            }
+        }
+        replicationSlot.forget();
     }
 
     private static boolean takesSnapshot(String snapshotMode) {

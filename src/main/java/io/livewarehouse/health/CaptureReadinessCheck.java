@@ -65,9 +65,10 @@ public class CaptureReadinessCheck implements HealthCheck {
         if (status != ServiceStatus.Started) {
             return response.down().build();
         }
-        // Streaming means a replication connection on the slot. Right after a snapshot by COPY, and while
-        // Debezium reconnects, it has none yet: not ready until it has.
-        if ("streaming".equals(capture.phase()) && !slotActive()) {
+        // Capturing means a replication connection on the slot, except while Debezium takes its own snapshot.
+        // While the engine starts, right after a snapshot by COPY, and while Debezium reconnects, there is
+        // none yet: not ready until there is.
+        if (!"snapshot".equals(capture.phase()) && !slotActive()) {
             return response.withData("error", "the change stream is not connected to replication slot " + slot.name()
                     + " (connecting or reconnecting)").down().build();
         }

@@ -69,6 +69,11 @@ public class ReplicationSlot {
         }
     }
 
+    /** Drops the cached reading: the next one asks the source (the slot changed hands). */
+    public void forget() {
+        last = null;
+    }
+
     private double gaugeValue(boolean retained) {
         try {
             State state = read();

@@ -9,4 +9,11 @@ import java.util.List;
  */
 public record SnapshotCopy(String schema, String table, List<StagingColumn> columns, List<String> keyColumns,
                            Path file, long rows) {
+
+    /** Copies the source tables one at a time, when the writer is ready for the next. */
+    @FunctionalInterface
+    public interface Tables {
+        /** The next table copied to its file, or null when all are. */
+        SnapshotCopy next() throws java.sql.SQLException, java.io.IOException;
+    }
 }

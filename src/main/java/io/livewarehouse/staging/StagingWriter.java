@@ -176,12 +176,14 @@ public class StagingWriter {
     }
 
     /**
-     * Stages a snapshot taken by COPY: every table's CSV file as snapshot rows at {@code lsn}, and the offsets
-     * Debezium streams on from, in one transaction. A crash before the commit leaves nothing, and the copy is
-     * taken again.
+     * Stages a snapshot taken by COPY: every table's CSV file, as {@code tables} copies them one after the
+     * other, as snapshot rows at {@code lsn}, and the offsets Debezium streams on from, in one transaction. A
+     * crash before the commit leaves nothing, and the copy is taken again. Returns the tables staged.
      */
-    public synchronized void writeSnapshotCopy(List<SnapshotCopy> copies, Map<String, String> offsets, long lsn,
-                                               long transactionId, OffsetDateTime sourceTime) throws SQLException {
+    public synchronized List<SnapshotCopy> writeSnapshotCopy(SnapshotCopy.Tables tables, Map<String, String> offsets,
+                                                             long lsn, long transactionId, OffsetDateTime sourceTime)
+            throws SQLException {
+        List<SnapshotCopy> copies = new ArrayList<>();
         ensureSchemas();
         WarehouseDialect dialect = warehouse.dialect();
         OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC).truncatedTo(java.time.temporal.ChronoUnit.MICROS);
@@ -190,7 +192,10 @@ public class StagingWriter {
         try (Connection connection = warehouse.connect()) {
             connection.setAutoCommit(false);
             try {
-                for (SnapshotCopy copy : copies) {
+                // One table at a time: its CSV file is loaded and removed before the next is copied, so the
+                // temporary space needed is that of the largest table, not of the whole source.
+                for (SnapshotCopy copy = nextTable(tables); copy != null; copy = nextTable(tables)) {
+                    copies.add(copy);
                     String qualified = dialect.quote(dialect.stagingSchema()) + "." + dialect.quote(copy.table());
                     ensureTable(connection, copy.table(), qualified, copy.columns());
                     recordKey(connection, copy.table(), copy.keyColumns());
@@ -230,6 +235,11 @@ public class StagingWriter {
                     }
                     replayHorizon.put(copy.table(), Math.max(horizon, lsn));
                     rows += copy.rows();
+                    try {
+                        java.nio.file.Files.deleteIfExists(copy.file());
+                    } catch (java.io.IOException e) {
+                        LOG.warnf("Could not remove the snapshot file %s: %s", copy.file(), e.getMessage());
+                    }
                 }
                 writeOffsets(connection, offsets, loadedAt);
                 connection.commit();
@@ -248,6 +258,15 @@ public class StagingWriter {
         batchesWritten.incrementAndGet();
         lastBatchAt = OffsetDateTime.now(ZoneOffset.UTC);
         lastStagedLsn = Math.max(lastStagedLsn, lsn);
+        return copies;
+    }
+
+    private static SnapshotCopy nextTable(SnapshotCopy.Tables tables) throws SQLException {
+        try {
+            return tables.next();
+        } catch (java.io.IOException e) {
+            throw new SQLException("snapshot copy: " + e.getMessage(), e);
+        }
     }
 
     /** The offsets stored with the last committed batch. */
