@@ -126,7 +126,8 @@ public class CopySnapshot {
                 java.util.Iterator<String> tables = settings.tables().iterator();
                 copies = writer.writeSnapshotCopy(() -> tables.hasNext()
                                 ? copyTable(connection, copy, tables.next(), excluded, hashed, directory) : null,
-                        Map.of(offsetKey(), offset(lsn, transaction, at)), lsn, transaction, at);
+                        Map.of(offsetKey(), offset(lsn, transaction, at)), lsn, transaction, at,
+                        settings.hashSalt().orElse(""));
                 connection.commit();
             }
         } finally {
@@ -223,6 +224,7 @@ public class CopySnapshot {
         String table = parts[1];
         List<StagingColumn> columns = new ArrayList<>();
         List<String> selects = new ArrayList<>();
+        Set<String> hashedColumns = new HashSet<>();
         try (PreparedStatement describe = connection.prepareStatement(SourceColumnTypes.QUERY)) {
             describe.setString(1, schema);
             describe.setString(2, table);
@@ -244,8 +246,10 @@ public class CopySnapshot {
                             throw new SQLException("pipeline.cdc.snapshot-method=copy cannot hash " + column + " ("
                                     + row.getString("type_name") + ") as the change stream does; use snapshot-method=debezium");
                         }
-                        selects.add("encode(sha256(convert_to(" + sqlString(settings.hashSalt().orElse(""))
-                                + " || " + SourceConnections.quote(name) + "::text, 'UTF8')), 'hex')");
+                        // Copied as the source prints it (the text the stream hashes) and hashed by the warehouse
+                        // as it loads: the salt never goes to the source.
+                        selects.add(SourceConnections.quote(name));
+                        hashedColumns.add(name);
                         type = ColumnType.of(Kind.TEXT);
                     } else {
                         selects.add(mapped.select());
@@ -278,11 +282,7 @@ public class CopySnapshot {
             rows = copy.copyOut("copy (select " + String.join(", ", selects) + " from " + SourceConnections.quote(schema)
                     + "." + SourceConnections.quote(table) + ") to stdout with (format csv, force_quote *)", out);
         }
-        return new SnapshotCopy(schema, table, columns, key, file, rows);
-    }
-
-    private static String sqlString(String value) {
-        return "'" + value.replace("'", "''") + "'";
+        return new SnapshotCopy(schema, table, columns, key, hashedColumns, file, rows);
     }
 
     private static Set<String> columnSet(String list) {

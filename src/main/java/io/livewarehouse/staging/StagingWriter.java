@@ -181,7 +181,8 @@ public class StagingWriter {
      * crash before the commit leaves nothing, and the copy is taken again. Returns the tables staged.
      */
     public synchronized List<SnapshotCopy> writeSnapshotCopy(SnapshotCopy.Tables tables, Map<String, String> offsets,
-                                                             long lsn, long transactionId, OffsetDateTime sourceTime)
+                                                             long lsn, long transactionId, OffsetDateTime sourceTime,
+                                                             String hashSalt)
             throws SQLException {
         List<SnapshotCopy> copies = new ArrayList<>();
         ensureSchemas();
@@ -204,8 +205,16 @@ public class StagingWriter {
                     all.addAll(CdcColumns.ALL);
                     List<String> expressions = new ArrayList<>();
                     List<String> csvColumns = new ArrayList<>();
+                    int salts = 0;
                     for (int i = 0; i < copy.columns().size(); i++) {
-                        expressions.add(dialect.fromText(copy.columns().get(i).type(), "c" + i));
+                        StagingColumn column = copy.columns().get(i);
+                        if (copy.hashedColumns().contains(column.name())) {
+                            // The salt is bound (one ? per hashed column, before the CDC values).
+                            expressions.add(dialect.saltedHash("c" + i));
+                            salts++;
+                        } else {
+                            expressions.add(dialect.fromText(column.type(), "c" + i));
+                        }
                         csvColumns.add("c" + i);
                     }
                     expressions.addAll(List.of("'r'", "?", "0", "?", "?", "?", "false", "null"));
@@ -217,10 +226,13 @@ public class StagingWriter {
                             "csv_columns", csvColumns.stream().map(name -> "'" + name + "': 'VARCHAR'")
                                     .collect(Collectors.joining(", "))));
                     try (PreparedStatement insert = connection.prepareStatement(sql)) {
-                        insert.setLong(1, lsn);
-                        insert.setLong(2, transactionId);
-                        insert.setObject(3, sourceTime);
-                        insert.setObject(4, loadedAt);
+                        for (int salt = 1; salt <= salts; salt++) {
+                            insert.setString(salt, hashSalt);
+                        }
+                        insert.setLong(salts + 1, lsn);
+                        insert.setLong(salts + 2, transactionId);
+                        insert.setObject(salts + 3, sourceTime);
+                        insert.setObject(salts + 4, loadedAt);
                         int inserted = insert.executeUpdate();
                         if (inserted != copy.rows()) {
                             throw new SQLException("snapshot copy of " + copy.schema() + "." + copy.table() + ": "

@@ -105,6 +105,11 @@ final class DuckDbDialect implements WarehouseDialect {
     }
 
     @Override
+    public String saltedHash(String expression) {
+        return "sha256(cast(? as varchar) || " + expression + ")";
+    }
+
+    @Override
     public void append(Connection connection, String schema, String table, List<StagingColumn> columns, List<Object[]> rows)
             throws SQLException {
         DuckDBConnection duck = connection.unwrap(DuckDBConnection.class);

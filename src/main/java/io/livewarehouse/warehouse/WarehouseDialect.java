@@ -24,6 +24,12 @@ public interface WarehouseDialect {
     /** The value of a text expression (as the snapshot copy writes it) as a column of the given type. */
     String fromText(ColumnType type, String expression);
 
+    /**
+     * The lowercase hex SHA-256 of a bound salt followed by a text expression, as the capture hashes sensitive
+     * columns; the expression holds one ? for the salt.
+     */
+    String saltedHash(String expression);
+
     String stagingSchema();
 
     String pipelineSchema();

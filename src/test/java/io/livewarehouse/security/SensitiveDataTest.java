@@ -73,6 +73,14 @@ class SensitiveDataTest {
                         "select email from staging.customer where customer_id = 7 order by _cdc_lsn desc limit 1"));
             }
         });
+        // The snapshot (by COPY) hashed as the stream does: customer 8, which this test does not change.
+        Awaitility.await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+            try (Connection connection = source.open(); Connection staging = warehouse.connect()) {
+                assertThat(SourceDatabases.single(staging, "select email from staging.customer where customer_id = 8 "
+                        + "order by _cdc_loaded_at desc, _cdc_lsn desc limit 1")).isEqualTo(sha256(SALT
+                        + SourceDatabases.single(connection, "select email from customer where customer_id = 8")));
+            }
+        });
         try (Connection staging = warehouse.connect()) {
             // Every email is a hash; equal emails keep equal hashes.
             assertThat(SourceDatabases.single(staging, "select count(*) from staging.customer "
