@@ -91,7 +91,7 @@ public class CopySnapshot {
      * its offsets. Returns what was staged, nothing when no copy was needed.
      */
     List<SnapshotCopy> runIfNeeded(Map<String, String> storedOffsets, String snapshotMode) throws SQLException, IOException {
-        if (!"copy".equals(method) || !storedOffsets.isEmpty() || !takesSnapshot(snapshotMode)) {
+        if (!"copy".equals(method) || !storedOffsets.isEmpty() || !UnfinishedSnapshotGuard.takesSnapshot(snapshotMode)) {
             return List.of();
         }
         long started = System.nanoTime();
@@ -120,7 +120,8 @@ public class CopySnapshot {
                     at = row.getObject(2, OffsetDateTime.class).withOffsetSameInstant(ZoneOffset.UTC);
                 }
                 Set<String> excluded = columnSet(settings.columnExcludeList().orElse(""));
-                Set<String> hashed = columnSet(settings.columnHashList().orElse(""));
+                // The salt is not needed here: hashed columns are hashed by the warehouse as it loads them.
+                SensitiveColumns hashed = new SensitiveColumns(settings.columnHashList().orElse(""), "");
                 CopyManager copy = connection.unwrap(PGConnection.class).getCopyAPI();
                 long lsn = slot.getConsistentPoint().asLong();
                 java.util.Iterator<String> tables = settings.tables().iterator();
@@ -153,29 +154,20 @@ public class CopySnapshot {
      */
     private void awaitSlotReleased() throws SQLException {
         long deadline = System.nanoTime() + 10_000_000_000L;
-        try (Connection connection = source.open();
-             PreparedStatement active = connection.prepareStatement(
-                     "select active from pg_replication_slots where slot_name = ?")) {
-            active.setString(1, slotName);
-            while (System.nanoTime() < deadline) {
-                try (ResultSet row = active.executeQuery()) {
-                    if (!row.next() || !row.getBoolean(1)) {
-                        break;
-                    }
-                }
-                try {
-                    Thread.sleep(20);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new SQLException("interrupted while waiting for the replication slot", e);
-                }
+        while (System.nanoTime() < deadline) {
+            replicationSlot.forget();
+            io.livewarehouse.source.ReplicationSlot.State state = replicationSlot.read();
+            if (!state.exists() || !state.active()) {
+                break;
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new SQLException("interrupted while waiting for the replication slot", e);
             }
         }
         replicationSlot.forget();
-    }
-
-    private static boolean takesSnapshot(String snapshotMode) {
-        return Set.of("initial", "initial_only", "always", "when_needed").contains(snapshotMode);
     }
 
     /** Debezium's offset key for this connector: the engine name and the source partition. */
@@ -208,7 +200,7 @@ public class CopySnapshot {
         }
         List<String> tables = new ArrayList<>();
         for (String qualified : settings.tables()) {
-            String[] parts = qualified.trim().split("\\.", 2);
+            String[] parts = schemaAndTable(qualified);
             tables.add(SourceConnections.quote(parts[0]) + "." + SourceConnections.quote(parts[1]));
         }
         try (Statement statement = connection.createStatement()) {
@@ -218,8 +210,8 @@ public class CopySnapshot {
     }
 
     private SnapshotCopy copyTable(Connection connection, CopyManager copy, String qualified, Set<String> excluded,
-                                   Set<String> hashed, Path directory) throws SQLException, IOException {
-        String[] parts = qualified.trim().split("\\.", 2);
+                                   SensitiveColumns hashed, Path directory) throws SQLException, IOException {
+        String[] parts = schemaAndTable(qualified);
         String schema = parts[0];
         String table = parts[1];
         List<StagingColumn> columns = new ArrayList<>();
@@ -241,7 +233,7 @@ public class CopySnapshot {
                                 + "stages " + column + " (" + row.getString("type_name") + "); use snapshot-method=debezium");
                     }
                     ColumnType type = mapped.type();
-                    if (hashed.contains(column)) {
+                    if (hashed.hashes(schema, table, name)) {
                         if (!SourceColumnTypes.hashableInSql(type)) {
                             throw new SQLException("pipeline.cdc.snapshot-method=copy cannot hash " + column + " ("
                                     + row.getString("type_name") + ") as the change stream does; use snapshot-method=debezium");
@@ -283,6 +275,11 @@ public class CopySnapshot {
                     + "." + SourceConnections.quote(table) + ") to stdout with (format csv, force_quote *)", out);
         }
         return new SnapshotCopy(schema, table, columns, key, hashedColumns, file, rows);
+    }
+
+    /** A configured {@code schema.table} as its two names. */
+    private static String[] schemaAndTable(String qualified) {
+        return qualified.trim().split("\\.", 2);
     }
 
     private static Set<String> columnSet(String list) {

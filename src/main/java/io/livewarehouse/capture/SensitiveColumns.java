@@ -51,6 +51,12 @@ final class SensitiveColumns {
         }
     }
 
+    /** Whether {@code schema.table.column} is staged as its hash. */
+    boolean hashes(String schema, String table, String column) {
+        Set<String> columns = hashed.get(schema + "." + table);
+        return columns != null && columns.contains(column);
+    }
+
     boolean isEmpty() {
         return hashed.isEmpty();
     }

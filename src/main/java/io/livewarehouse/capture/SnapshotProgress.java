@@ -37,13 +37,12 @@ public class SnapshotProgress {
 
     /** One snapshot row of {@code schema.table} was read. Called on the engine thread. */
     void rowRead(String schema, String table) {
-        counter(schema + "." + table).incrementAndGet();
+        String name = schema + "." + table;
+        long count = counter(name).incrementAndGet();
         long now = System.nanoTime();
         if (now - lastLog >= LOG_EVERY_NANOS) {
             lastLog = now;
-            String name = schema + "." + table;
             long estimate = estimates.get(name).get();
-            long count = rows.get(name).get();
             LOG.infof("Snapshot progress: %s %d of about %d rows (%d%%)", name, count, estimate,
                     estimate > 0 ? Math.min(100, count * 100 / estimate) : 100);
         }

@@ -28,9 +28,14 @@ final class UnfinishedSnapshotGuard {
     private UnfinishedSnapshotGuard() {
     }
 
+    /** Whether the snapshot mode takes a snapshot when no finished one is recorded. */
+    static boolean takesSnapshot(String snapshotMode) {
+        return SNAPSHOTTING_MODES.contains(snapshotMode);
+    }
+
     static void apply(Map<String, String> storedOffsets, String snapshotMode, String slotName, SourceConnections source)
             throws SQLException {
-        if (!SNAPSHOTTING_MODES.contains(snapshotMode) || StagedPosition.of(storedOffsets).snapshotFinished()) {
+        if (!takesSnapshot(snapshotMode) || StagedPosition.of(storedOffsets).snapshotFinished()) {
             return;
         }
         try (Connection connection = source.open();

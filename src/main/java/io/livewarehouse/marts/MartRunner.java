@@ -118,15 +118,14 @@ public class MartRunner {
         try (Connection connection = warehouse.connect()) {
             // This cycle reads staging up to the newest load time there now, and no further.
             Map<String, OffsetDateTime> newestLoads = StagingCatalog.newestLoads(connection, dialect);
-            OffsetDateTime through = newestLoads.values().stream().filter(java.util.Objects::nonNull)
-                    .max(OffsetDateTime::compareTo).orElse(null);
+            OffsetDateTime through = StagingCatalog.newest(newestLoads);
             if (through == null) {
                 return;
             }
             if (firstThrough == null) {
                 firstThrough = through;
             }
-            List<String> stagingTables = StagingCatalog.tables(connection, dialect);
+            List<String> stagingTables = List.copyOf(newestLoads.keySet());
             Map<String, List<String>> keys = currentState.keyColumns(connection);
             Set<String> failed = new HashSet<>();
             Set<String> waiting = new HashSet<>();

@@ -75,8 +75,12 @@ public final class StagingCatalog {
 
     /** The newest {@code _cdc_loaded_at} of any staging table, or null when staging is empty. */
     public static OffsetDateTime newestLoad(Connection connection, WarehouseDialect dialect) throws SQLException {
-        return newestLoads(connection, dialect).values().stream().filter(java.util.Objects::nonNull)
-                .max(OffsetDateTime::compareTo).orElse(null);
+        return newest(newestLoads(connection, dialect));
+    }
+
+    /** The newest of the per-table load times {@link #newestLoads} read, or null when staging is empty. */
+    public static OffsetDateTime newest(Map<String, OffsetDateTime> newestLoads) {
+        return newestLoads.values().stream().filter(java.util.Objects::nonNull).max(OffsetDateTime::compareTo).orElse(null);
     }
 
     /** Per staging table, the newest {@code _cdc_loaded_at} (null for an empty table). */

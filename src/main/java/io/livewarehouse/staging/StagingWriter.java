@@ -116,8 +116,7 @@ public class StagingWriter {
             return;
         }
         long started = System.nanoTime();
-        OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC).truncatedTo(java.time.temporal.ChronoUnit.MICROS);
-        OffsetDateTime loadedAt = lastLoadedAt != null && !now.isAfter(lastLoadedAt) ? lastLoadedAt.plusNanos(1000) : now;
+        OffsetDateTime loadedAt = nextLoadTime();
         try (Connection connection = warehouse.connect()) {
             connection.setAutoCommit(false);
             try {
@@ -136,12 +135,7 @@ public class StagingWriter {
                 }
             } catch (SQLException | RuntimeException e) {
                 rollbackQuietly(connection);
-                // The DDL cache may now be ahead of the warehouse: read it again next time.
-                knownColumns.clear();
-                recordedKeys.clear();
-                // A failed commit may still have landed (DuckDB, disk full: "Failed to commit" with the rows
-                // kept in memory). Reading the horizons again makes the retry remove any copy it would add.
-                replayHorizon.clear();
+                forgetWarehouseState();
                 throw e;
             }
         } catch (SQLException | RuntimeException e) {
@@ -187,8 +181,7 @@ public class StagingWriter {
         List<SnapshotCopy> copies = new ArrayList<>();
         ensureSchemas();
         WarehouseDialect dialect = warehouse.dialect();
-        OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC).truncatedTo(java.time.temporal.ChronoUnit.MICROS);
-        OffsetDateTime loadedAt = lastLoadedAt != null && !now.isAfter(lastLoadedAt) ? lastLoadedAt.plusNanos(1000) : now;
+        OffsetDateTime loadedAt = nextLoadTime();
         long rows = 0;
         try (Connection connection = warehouse.connect()) {
             connection.setAutoCommit(false);
@@ -240,10 +233,8 @@ public class StagingWriter {
                         }
                     }
                     if (horizon != Long.MIN_VALUE) {
-                        String keyColumns = copy.keyColumns().stream()
-                                .map(column -> ", " + dialect.quote(column)).collect(Collectors.joining());
-                        removeReplayed(connection, copy.table(), dialect.statement("delete-replayed-snapshot",
-                                Map.of("table", qualified, "key_columns", keyColumns)), null);
+                        removeReplayed(connection, copy.table(), "delete-replayed-snapshot", qualified,
+                                copy.keyColumns(), null);
                     }
                     replayHorizon.put(copy.table(), Math.max(horizon, lsn));
                     rows += copy.rows();
@@ -257,9 +248,7 @@ public class StagingWriter {
                 connection.commit();
             } catch (SQLException | RuntimeException e) {
                 rollbackQuietly(connection);
-                knownColumns.clear();
-                recordedKeys.clear();
-                replayHorizon.clear();
+                forgetWarehouseState();
                 lastWriteError = e.getMessage();
                 throw e;
             }
@@ -271,6 +260,26 @@ public class StagingWriter {
         lastBatchAt = OffsetDateTime.now(ZoneOffset.UTC);
         lastStagedLsn = Math.max(lastStagedLsn, lsn);
         return copies;
+    }
+
+    /**
+     * The load time of the next batch: now, but always later than the last batch's even if the clock steps
+     * back, because mart models read staging incrementally by load time.
+     */
+    private OffsetDateTime nextLoadTime() {
+        OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC).truncatedTo(java.time.temporal.ChronoUnit.MICROS);
+        return lastLoadedAt != null && !now.isAfter(lastLoadedAt) ? lastLoadedAt.plusNanos(1000) : now;
+    }
+
+    /**
+     * After a failed warehouse transaction: the DDL caches may be ahead of the warehouse, and a failed commit
+     * may still have landed (DuckDB, disk full: "Failed to commit" with the rows kept in memory), so columns,
+     * recorded keys and replay horizons are read again next time; the retry then removes any copy it adds.
+     */
+    private void forgetWarehouseState() {
+        knownColumns.clear();
+        recordedKeys.clear();
+        replayHorizon.clear();
     }
 
     private static SnapshotCopy nextTable(SnapshotCopy.Tables tables) throws SQLException {
@@ -413,7 +422,7 @@ public class StagingWriter {
             if ("r".equals(change.operation())) {
                 snapshotRows = true;
             } else {
-                streamedRising &= change.lsn() > highestLsn || highestLsn == Long.MIN_VALUE;
+                streamedRising &= change.lsn() > highestLsn;
                 firstStreamedLsn = Math.min(firstStreamedLsn, change.lsn());
             }
             highestLsn = Math.max(highestLsn, change.lsn());
@@ -424,21 +433,23 @@ public class StagingWriter {
         // up to date by every write). A snapshot into a table that already had rows may be a redone,
         // interrupted snapshot.
         long horizon = replayHorizon.get(table);
-        String keyColumns = changes.get(0).keyColumns().stream()
-                .map(column -> ", " + dialect.quote(column)).collect(Collectors.joining());
+        List<String> keyColumns = changes.get(0).keyColumns();
         if (firstStreamedLsn != Long.MAX_VALUE && (firstStreamedLsn <= horizon || !streamedRising)) {
-            removeReplayed(connection, table, dialect.statement("delete-replayed-changes",
-                    Map.of("table", qualified, "key_columns", keyColumns)), firstStreamedLsn);
+            removeReplayed(connection, table, "delete-replayed-changes", qualified, keyColumns, firstStreamedLsn);
         }
         if (snapshotRows && horizon != Long.MIN_VALUE) {
-            removeReplayed(connection, table, dialect.statement("delete-replayed-snapshot",
-                    Map.of("table", qualified, "key_columns", keyColumns)), null);
+            removeReplayed(connection, table, "delete-replayed-snapshot", qualified, keyColumns, null);
         }
         // Cleared if this transaction fails.
         replayHorizon.put(table, Math.max(horizon, highestLsn));
     }
 
-    private static void removeReplayed(Connection connection, String table, String sql, Long fromLsn) throws SQLException {
+    /** Runs one of the dialect's delete-replayed statements on a staging table; {@code fromLsn} when it takes one. */
+    private void removeReplayed(Connection connection, String table, String statement, String qualified,
+                                List<String> keyColumns, Long fromLsn) throws SQLException {
+        WarehouseDialect dialect = warehouse.dialect();
+        String keys = keyColumns.stream().map(column -> ", " + dialect.quote(column)).collect(Collectors.joining());
+        String sql = dialect.statement(statement, Map.of("table", qualified, "key_columns", keys));
         try (PreparedStatement delete = connection.prepareStatement(sql)) {
             if (fromLsn != null) {
                 delete.setLong(1, fromLsn);
