@@ -173,7 +173,12 @@ public final class PipelineProcess {
         } finally {
             source.setAutoCommit(true);
         }
-        Awaitility.await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500))
+        return awaitStaged(transaction);
+    }
+
+    /** Waits until staging holds the source transaction {@code transaction} (and so everything before it). */
+    public long awaitStaged(long transaction) {
+        Awaitility.await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(100))
                 .until(() -> readinessNumber("stagedTransactionId") >= transaction);
         return transaction;
     }
