@@ -39,7 +39,7 @@ delete from _pipeline.staging_tables where table_name = ?;
 insert into _pipeline.staging_tables (table_name, key_columns) values (?, ?);
 
 -- name: read-staging-keys
-select table_name, key_columns from _pipeline.staging_tables;
+select table_name, key_columns from _pipeline.staging_tables order by table_name;
 
 -- name: read-offsets
 select offset_key, offset_value from _pipeline.offsets;
@@ -124,6 +124,9 @@ create table if not exists _pipeline.model_runs (
 
 -- name: read-watermark
 select loaded_through from _pipeline.model_watermarks where model = ?;
+
+-- name: read-watermarks
+select model, loaded_through from _pipeline.model_watermarks;
 
 -- name: delete-watermark
 delete from _pipeline.model_watermarks where model = ?;

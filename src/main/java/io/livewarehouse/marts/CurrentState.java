@@ -3,6 +3,8 @@ package io.livewarehouse.marts;
 import io.livewarehouse.staging.StagingCatalog;
 import io.livewarehouse.warehouse.WarehouseDialect;
 
+import io.livewarehouse.support.StatementCache;
+
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -10,6 +12,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,18 +29,45 @@ final class CurrentState {
     static final String PREFIX = "int_";
 
     private final WarehouseDialect dialect;
+    /**
+     * Per staging table, its source columns as last read, valid while {@link StagingCatalog#schemaVersion} is
+     * {@link #columnsVersion}: the catalog is asked again only after the writer changed a staging table.
+     */
+    private final Map<String, Map<String, String>> stagingColumns = new HashMap<>();
+    private long columnsVersion = -1;
+    /** Per current-state table, the columns it was last made to have (by this process). */
+    private final Map<String, Map<String, String>> targetColumns = new HashMap<>();
 
     CurrentState(WarehouseDialect dialect) {
         this.dialect = dialect;
     }
 
+    /** Forgets the columns it knows (after its tables were dropped or a cycle failed). */
+    void forget() {
+        stagingColumns.clear();
+        targetColumns.clear();
+    }
+
     /** Applies the staging rows loaded in (from, through] to {@code int_<table>}; returns the rows changed. */
-    long apply(Connection connection, String table, List<String> keyColumns, OffsetDateTime from, OffsetDateTime through)
+    long apply(StatementCache statements, String table, List<String> keyColumns, OffsetDateTime from, OffsetDateTime through)
             throws SQLException {
-        Map<String, String> sourceColumns = StagingCatalog.columns(connection, dialect.stagingSchema(), table);
-        sourceColumns.keySet().removeIf(column -> column.startsWith("_cdc_"));
+        Connection connection = statements.connection();
+        long version = StagingCatalog.schemaVersion();
+        if (version != columnsVersion) {
+            stagingColumns.clear();
+            columnsVersion = version;
+        }
+        Map<String, String> sourceColumns = stagingColumns.get(table);
+        if (sourceColumns == null) {
+            sourceColumns = StagingCatalog.columns(connection, dialect.stagingSchema(), table);
+            sourceColumns.keySet().removeIf(column -> column.startsWith("_cdc_"));
+            stagingColumns.put(table, sourceColumns);
+        }
         String target = dialect.quote("marts") + "." + dialect.quote(PREFIX + table);
-        ensureTarget(connection, table, target, sourceColumns);
+        if (!sourceColumns.equals(targetColumns.get(table))) {
+            ensureTarget(connection, table, target, sourceColumns);
+            targetColumns.put(table, Map.copyOf(sourceColumns));
+        }
 
         List<String> valueColumns = sourceColumns.keySet().stream().filter(c -> !keyColumns.contains(c)).toList();
         String latest = valueColumns.stream().map(column -> dialect.statement("current-state-latest-value", tokens(column)))
@@ -62,11 +92,10 @@ final class CurrentState {
                 "update_assignments", updates,
                 "insert_columns", insertColumns.stream().map(dialect::quote).collect(Collectors.joining(", ")),
                 "insert_values", insertColumns.stream().map(c -> "s." + dialect.quote(c)).collect(Collectors.joining(", "))));
-        try (PreparedStatement merge = connection.prepareStatement(sql)) {
-            merge.setObject(1, from);
-            merge.setObject(2, through);
-            return merge.executeUpdate();
-        }
+        PreparedStatement merge = statements.prepare(sql);
+        merge.setObject(1, from);
+        merge.setObject(2, through);
+        return merge.executeUpdate();
     }
 
     /** Key columns of each staging table (the source's primary key, as the change events carry it). */

@@ -1,11 +1,13 @@
 package io.livewarehouse.marts;
 
 import io.livewarehouse.staging.StagingCatalog;
+import io.livewarehouse.support.StatementCache;
 import io.livewarehouse.warehouse.Warehouse;
 import io.livewarehouse.warehouse.WarehouseDialect;
 import io.livewarehouse.warehouse.WarehouseSetup;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Named;
 import org.jboss.logging.Logger;
@@ -41,11 +43,12 @@ public class MartRunner {
     private static final Logger LOG = Logger.getLogger(MartRunner.class);
     private static final OffsetDateTime BEGINNING = OffsetDateTime.of(1970, 1, 1, 0, 0, 0, 0, ZoneOffset.UTC);
     private static final Pattern WINDOW = Pattern.compile(":loaded_(from|through)\\b");
+    private static final Pattern DEFINITION = Pattern.compile("\\s*create\\s", Pattern.CASE_INSENSITIVE);
 
     /** Applies one model's changes inside the transaction the runner opened. */
     @FunctionalInterface
     interface ModelWork {
-        long apply(Connection connection, OffsetDateTime from, OffsetDateTime through) throws SQLException;
+        long apply(StatementCache statements, OffsetDateTime from, OffsetDateTime through) throws SQLException;
     }
 
     private final Warehouse warehouse;
@@ -71,6 +74,10 @@ public class MartRunner {
     private volatile String crashAfterChangesOf;
 
     private final WarehouseSetup setup;
+    /** The cycle's connection and prepared statements, open between cycles; null after a failure. */
+    private StatementCache statements;
+    /** Models whose tables this process has created (or found): their CREATE statements are not run again. */
+    private final Set<String> created = new HashSet<>();
 
     public MartRunner(Warehouse warehouse, WarehouseSetup setup, MeterRegistry registry, MartFiles files) {
         this.warehouse = warehouse;
@@ -112,68 +119,111 @@ public class MartRunner {
     }
 
     public synchronized void refresh() throws SQLException {
-        WarehouseDialect dialect = warehouse.dialect();
         setup.ensure();
         reloadIfChanged();
-        try (Connection connection = warehouse.connect()) {
-            // This cycle reads staging up to the newest load time there now, and no further.
-            Map<String, OffsetDateTime> newestLoads = StagingCatalog.newestLoads(connection, dialect);
-            OffsetDateTime through = StagingCatalog.newest(newestLoads);
-            if (through == null) {
-                return;
-            }
-            if (firstThrough == null) {
-                firstThrough = through;
-            }
-            List<String> stagingTables = List.copyOf(newestLoads.keySet());
-            Map<String, List<String>> keys = currentState.keyColumns(connection);
-            Set<String> failed = new HashSet<>();
-            Set<String> waiting = new HashSet<>();
-            Set<String> declared = Set.copyOf(modelNames());
-            for (String table : stagingTables) {
-                List<String> key = keys.get(table);
-                if (key == null || key.isEmpty()) {
-                    continue;
-                }
-                run(connection, CurrentState.PREFIX + table, through, newestLoads.get(table), failed,
-                        (c, from, to) -> currentState.apply(c, table, key, from, to));
-            }
-            for (MartModel model : models) {
-                List<String> failedInputs = model.inputs().stream().filter(failed::contains).toList();
-                if (!failedInputs.isEmpty()) {
-                    failed.add(model.name());
-                    record(connection, model.name(), OffsetDateTime.now(ZoneOffset.UTC), null, null, 0, "skipped",
-                            "inputs not refreshed this cycle: " + failedInputs);
-                    continue;
-                }
-                // During the first snapshot some source tables have no staging table yet: wait for them quietly.
-                boolean inputsMissing = model.inputs().stream().anyMatch(input -> waiting.contains(input)
-                        || (!declared.contains(input) && input.startsWith(CurrentState.PREFIX)
-                            && !stagingTables.contains(input.substring(CurrentState.PREFIX.length()))));
-                if (inputsMissing) {
-                    waiting.add(model.name());
-                    continue;
-                }
-                // A model whose inputs have not changed since its watermark has nothing to do: the cost of a
-                // cycle follows the changes, not the number of models.
-                OffsetDateTime unknown = firstThrough;
-                OffsetDateTime newestInput = model.inputs().stream().map(input -> declared.contains(input)
-                                ? lastChange.getOrDefault(input, unknown)
-                                : newestLoads.get(input.substring(CurrentState.PREFIX.length())))
-                        .filter(java.util.Objects::nonNull).max(OffsetDateTime::compareTo).orElse(BEGINNING);
-                long rows = run(connection, model.name(), through, newestInput, failed,
-                        (c, from, to) -> execute(c, model, from, to));
-                if (rows > 0) {
-                    lastChange.put(model.name(), through);
-                }
-            }
-            lastCycleAt = OffsetDateTime.now(ZoneOffset.UTC);
-            lastFailures = List.copyOf(failed);
-            if (failed.isEmpty() && waiting.isEmpty()) {
-                // Every model has now applied everything staged up to `through`.
-                appliedSourceCommit = StagingCatalog.newestSourceCommit(connection, dialect, through);
+        boolean clean = false;
+        try {
+            clean = cycle(statements());
+        } finally {
+            if (!clean) {
+                // After a failure nothing prepared or remembered is trusted: the next cycle starts afresh.
+                forgetStatements();
             }
         }
+    }
+
+    /** One cycle over the cached connection; false when a model failed. */
+    private boolean cycle(StatementCache statements) throws SQLException {
+        WarehouseDialect dialect = warehouse.dialect();
+        Connection connection = statements.connection();
+        // The tables staging has (recorded with their keys as the writer creates them), and how far each is
+        // loaded: this cycle reads staging up to the newest load time there now, and no further.
+        Map<String, List<String>> keys = currentState.keyColumns(connection);
+        List<String> stagingTables = List.copyOf(keys.keySet());
+        if (stagingTables.isEmpty()) {
+            return true;
+        }
+        Map<String, OffsetDateTime> newestLoads = StagingCatalog.newestLoads(
+                statements.prepare(StagingCatalog.newestLoadsSql(dialect, stagingTables)), stagingTables);
+        OffsetDateTime through = StagingCatalog.newest(newestLoads);
+        if (through == null) {
+            return true;
+        }
+        if (firstThrough == null) {
+            firstThrough = through;
+        }
+        Map<String, OffsetDateTime> watermarks = watermarks(statements);
+        Set<String> failed = new HashSet<>();
+        Set<String> waiting = new HashSet<>();
+        Set<String> declared = Set.copyOf(modelNames());
+        for (String table : stagingTables) {
+            List<String> key = keys.get(table);
+            if (key == null || key.isEmpty()) {
+                continue;
+            }
+            run(statements, watermarks, CurrentState.PREFIX + table, through, newestLoads.get(table), failed,
+                    (c, from, to) -> currentState.apply(c, table, key, from, to));
+        }
+        for (MartModel model : models) {
+            List<String> failedInputs = model.inputs().stream().filter(failed::contains).toList();
+            if (!failedInputs.isEmpty()) {
+                failed.add(model.name());
+                record(statements, model.name(), OffsetDateTime.now(ZoneOffset.UTC), null, null, 0, "skipped",
+                        "inputs not refreshed this cycle: " + failedInputs);
+                continue;
+            }
+            // During the first snapshot some source tables have no staging table yet: wait for them quietly.
+            boolean inputsMissing = model.inputs().stream().anyMatch(input -> waiting.contains(input)
+                    || (!declared.contains(input) && input.startsWith(CurrentState.PREFIX)
+                        && !stagingTables.contains(input.substring(CurrentState.PREFIX.length()))));
+            if (inputsMissing) {
+                waiting.add(model.name());
+                continue;
+            }
+            // A model whose inputs have not changed since its watermark has nothing to do: the cost of a
+            // cycle follows the changes, not the number of models.
+            OffsetDateTime unknown = firstThrough;
+            OffsetDateTime newestInput = model.inputs().stream().map(input -> declared.contains(input)
+                            ? lastChange.getOrDefault(input, unknown)
+                            : newestLoads.get(input.substring(CurrentState.PREFIX.length())))
+                    .filter(java.util.Objects::nonNull).max(OffsetDateTime::compareTo).orElse(BEGINNING);
+            long rows = run(statements, watermarks, model.name(), through, newestInput, failed,
+                    (c, from, to) -> execute(c, model, from, to));
+            if (rows > 0) {
+                lastChange.put(model.name(), through);
+            }
+        }
+        lastCycleAt = OffsetDateTime.now(ZoneOffset.UTC);
+        lastFailures = List.copyOf(failed);
+        if (failed.isEmpty() && waiting.isEmpty()) {
+            // Every model has now applied everything staged up to `through`.
+            appliedSourceCommit = StagingCatalog.newestSourceCommit(
+                    statements.prepare(StagingCatalog.newestSourceCommitSql(dialect, stagingTables)), stagingTables, through);
+        }
+        return failed.isEmpty();
+    }
+
+    /** The cycle's connection and statements, kept between cycles (see {@link StatementCache}). */
+    private StatementCache statements() throws SQLException {
+        if (statements == null) {
+            statements = new StatementCache(warehouse.connect());
+        }
+        return statements;
+    }
+
+    /** Closes the cycle's connection and forgets every cached statement, table definition and column list. */
+    private void forgetStatements() {
+        if (statements != null) {
+            statements.close();
+            statements = null;
+        }
+        created.clear();
+        currentState.forget();
+    }
+
+    @PreDestroy
+    synchronized void close() {
+        forgetStatements();
     }
 
     /**
@@ -200,6 +250,7 @@ public class MartRunner {
         }
         lastChange.clear();
         firstThrough = null;
+        forgetStatements();
         LOG.infof("Marts dropped for a full rebuild from staging");
         refresh();
     }
@@ -219,6 +270,7 @@ public class MartRunner {
             List<MartModel> reloaded = ModelCatalog.load(files, warehouse.dialect());
             slowlyChanging = new SlowlyChangingDimension(files, warehouse.dialect());
             models = reloaded;
+            forgetStatements();
             LOG.infof("Mart files changed in %s: %d models reloaded", files.describe(), reloaded.size());
         } catch (RuntimeException e) {
             LOG.errorf("Mart files changed in %s but cannot be loaded; the models stay as they were: %s",
@@ -246,39 +298,42 @@ public class MartRunner {
      * Runs one model (or current-state table) over (watermark, through] unless its newest input is not past
      * its watermark. Returns the rows it changed, 0 when it had nothing to do, -1 when it failed.
      */
-    private long run(Connection connection, String model, OffsetDateTime through, OffsetDateTime newestInput,
-                     Set<String> failed, ModelWork work) throws SQLException {
+    private long run(StatementCache statements, Map<String, OffsetDateTime> watermarks, String model,
+                     OffsetDateTime through, OffsetDateTime newestInput, Set<String> failed, ModelWork work)
+            throws SQLException {
         WarehouseDialect dialect = warehouse.dialect();
+        Connection connection = statements.connection();
         OffsetDateTime started = OffsetDateTime.now(ZoneOffset.UTC);
         long startNanos = System.nanoTime();
-        OffsetDateTime stored = watermark(connection, model);
+        OffsetDateTime stored = watermarks.get(model);
         OffsetDateTime from = stored == null ? BEGINNING : stored;
         if (!through.isAfter(from) || (newestInput != null && !newestInput.isAfter(from))) {
             return 0;
         }
         connection.setAutoCommit(false);
         try {
-            long rows = work.apply(connection, from, through);
+            long rows = work.apply(statements, from, through);
             if (model.equals(crashAfterChangesOf)) {
                 crashAfterChangesOf = null;
                 throw new SQLException("simulated crash between the changes and the watermark of " + model);
             }
-            try (PreparedStatement delete = connection.prepareStatement(dialect.statement("delete-watermark"));
-                 PreparedStatement insert = connection.prepareStatement(dialect.statement("insert-watermark"))) {
-                delete.setString(1, model);
-                delete.executeUpdate();
-                insert.setString(1, model);
-                insert.setObject(2, through);
-                insert.setObject(3, OffsetDateTime.now(ZoneOffset.UTC));
-                insert.executeUpdate();
-            }
+            PreparedStatement delete = statements.prepare(dialect.statement("delete-watermark"));
+            delete.setString(1, model);
+            delete.executeUpdate();
+            PreparedStatement insert = statements.prepare(dialect.statement("insert-watermark"));
+            insert.setString(1, model);
+            insert.setObject(2, through);
+            insert.setObject(3, OffsetDateTime.now(ZoneOffset.UTC));
+            insert.executeUpdate();
+            // The run log row commits with the changes it describes.
+            record(statements, model, started, from, through, rows, "ok", null);
             connection.commit();
             connection.setAutoCommit(true);
+            watermarks.put(model, through);
             Timer.builder("pipeline.mart.refresh").tag("model", model)
                     .description("Duration of a model's incremental refresh").register(registry)
                     .record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
             registry.counter("pipeline.mart.rows", "model", model).increment(rows);
-            record(connection, model, started, from, through, rows, "ok", null);
             return rows;
         } catch (SQLException | RuntimeException e) {
             // A failed commit has already ended the transaction (DuckDB: "no transaction is active").
@@ -292,29 +347,41 @@ public class MartRunner {
             registry.counter("pipeline.mart.failures", "model", model).increment();
             LOG.warnf("Mart model %s failed and was rolled back; models that read it wait for the next cycle: %s",
                     model, e.getMessage());
-            record(connection, model, started, from, through, 0, "failed", e.getMessage());
+            record(statements, model, started, from, through, 0, "failed", e.getMessage());
             return -1;
         }
     }
 
-    private long execute(Connection connection, MartModel model, OffsetDateTime from, OffsetDateTime through)
+    private long execute(StatementCache statements, MartModel model, OffsetDateTime from, OffsetDateTime through)
             throws SQLException {
+        Connection connection = statements.connection();
         if (model.isSlowlyChanging()) {
             List<OffsetDateTime> binds = new ArrayList<>();
             String select = bindWindow(model.statements().get(0), from, through, binds);
             return slowlyChanging.apply(connection, model, select, binds, through);
         }
         long rows = 0;
+        boolean tablesExist = created.contains(model.name());
         for (String statement : model.statements()) {
-            List<OffsetDateTime> binds = new ArrayList<>();
-            try (PreparedStatement prepared = connection.prepareStatement(bindWindow(statement, from, through, binds))) {
-                for (int i = 0; i < binds.size(); i++) {
-                    prepared.setObject(i + 1, binds.get(i));
+            boolean definition = DEFINITION.matcher(statement).lookingAt();
+            if (definition) {
+                // A model's CREATE TABLE IF NOT EXISTS runs at its first run in this process, not every cycle.
+                if (!tablesExist) {
+                    try (java.sql.Statement ddl = connection.createStatement()) {
+                        ddl.execute(statement);
+                    }
                 }
-                prepared.execute();
-                rows += Math.max(0, prepared.getUpdateCount());
+                continue;
             }
+            List<OffsetDateTime> binds = new ArrayList<>();
+            PreparedStatement prepared = statements.prepare(bindWindow(statement, from, through, binds));
+            for (int i = 0; i < binds.size(); i++) {
+                prepared.setObject(i + 1, binds.get(i));
+            }
+            prepared.execute();
+            rows += Math.max(0, prepared.getUpdateCount());
         }
+        created.add(model.name());
         return rows;
     }
 
@@ -341,9 +408,21 @@ public class MartRunner {
         }
     }
 
-    private void record(Connection connection, String model, OffsetDateTime started, OffsetDateTime from,
+    /** How far each model has read staging (load time); a model that never ran is absent. */
+    private Map<String, OffsetDateTime> watermarks(StatementCache statements) throws SQLException {
+        Map<String, OffsetDateTime> watermarks = new java.util.HashMap<>();
+        try (ResultSet rows = statements.prepare(warehouse.dialect().statement("read-watermarks")).executeQuery()) {
+            while (rows.next()) {
+                watermarks.put(rows.getString(1), rows.getObject(2, OffsetDateTime.class));
+            }
+        }
+        return watermarks;
+    }
+
+    private void record(StatementCache statements, String model, OffsetDateTime started, OffsetDateTime from,
                         OffsetDateTime through, long rows, String status, String error) {
-        try (PreparedStatement insert = connection.prepareStatement(warehouse.dialect().statement("insert-model-run"))) {
+        try {
+            PreparedStatement insert = statements.prepare(warehouse.dialect().statement("insert-model-run"));
             insert.setString(1, model);
             insert.setObject(2, started);
             insert.setObject(3, OffsetDateTime.now(ZoneOffset.UTC));

@@ -6,15 +6,19 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
 
 /** What the warehouse's STAGING schema holds: its tables and how far loading has got. */
 public final class StagingCatalog {
+
+    /** See {@link #schemaVersion}. */
+    private static final AtomicLong SCHEMA_VERSION = new AtomicLong();
 
     private StagingCatalog() {
     }
@@ -54,23 +58,33 @@ public final class StagingCatalog {
     /** The newest source commit time among the rows loaded up to {@code through}, or null. */
     public static OffsetDateTime newestSourceCommit(Connection connection, WarehouseDialect dialect, OffsetDateTime through)
             throws SQLException {
-        OffsetDateTime newest = null;
-        for (String table : tables(connection, dialect)) {
-            try (PreparedStatement statement = connection.prepareStatement("select max(" + dialect.quote(CdcColumns.SOURCE_TS)
-                    + ") from " + dialect.quote(dialect.stagingSchema()) + "." + dialect.quote(table)
-                    + " where " + dialect.quote(CdcColumns.LOADED_AT) + " <= ?")) {
-                statement.setObject(1, through);
-                try (ResultSet row = statement.executeQuery()) {
-                    if (row.next()) {
-                        OffsetDateTime value = row.getObject(1, OffsetDateTime.class);
-                        if (value != null && (newest == null || value.isAfter(newest))) {
-                            newest = value;
-                        }
-                    }
-                }
-            }
+        List<String> tables = tables(connection, dialect);
+        if (tables.isEmpty()) {
+            return null;
         }
-        return newest;
+        try (PreparedStatement statement = connection.prepareStatement(newestSourceCommitSql(dialect, tables))) {
+            return newestSourceCommit(statement, tables, through);
+        }
+    }
+
+    /** One statement for {@link #newestSourceCommit}: a round trip per cycle, not one per table. */
+    public static String newestSourceCommitSql(WarehouseDialect dialect, List<String> tables) {
+        return "select max(newest) from (" + tables.stream()
+                .map(table -> "select max(" + dialect.quote(CdcColumns.SOURCE_TS) + ") as newest from "
+                        + dialect.quote(dialect.stagingSchema()) + "." + dialect.quote(table)
+                        + " where " + dialect.quote(CdcColumns.LOADED_AT) + " <= ?")
+                .collect(Collectors.joining(" union all ")) + ") as staged";
+    }
+
+    /** Runs the statement of {@link #newestSourceCommitSql} for these tables. */
+    public static OffsetDateTime newestSourceCommit(PreparedStatement statement, List<String> tables, OffsetDateTime through)
+            throws SQLException {
+        for (int i = 1; i <= tables.size(); i++) {
+            statement.setObject(i, through);
+        }
+        try (ResultSet row = statement.executeQuery()) {
+            return row.next() ? row.getObject(1, OffsetDateTime.class) : null;
+        }
     }
 
     /** The newest {@code _cdc_loaded_at} of any staging table, or null when staging is empty. */
@@ -85,15 +99,54 @@ public final class StagingCatalog {
 
     /** Per staging table, the newest {@code _cdc_loaded_at} (null for an empty table). */
     public static Map<String, OffsetDateTime> newestLoads(Connection connection, WarehouseDialect dialect) throws SQLException {
-        Map<String, OffsetDateTime> newest = new LinkedHashMap<>();
-        try (Statement statement = connection.createStatement()) {
-            for (String table : tables(connection, dialect)) {
-                try (ResultSet row = statement.executeQuery("select max(" + dialect.quote(CdcColumns.LOADED_AT) + ") from "
-                        + dialect.quote(dialect.stagingSchema()) + "." + dialect.quote(table))) {
-                    newest.put(table, row.next() ? row.getObject(1, OffsetDateTime.class) : null);
-                }
+        List<String> tables = tables(connection, dialect);
+        if (tables.isEmpty()) {
+            return new LinkedHashMap<>();
+        }
+        try (PreparedStatement statement = connection.prepareStatement(newestLoadsSql(dialect, tables))) {
+            return newestLoads(statement, tables);
+        }
+    }
+
+    /**
+     * One statement for {@link #newestLoads}: each table's row is tagged with its position in {@code tables}
+     * (a UNION ALL keeps no order), so no table name is written into the SQL as a literal.
+     */
+    public static String newestLoadsSql(WarehouseDialect dialect, List<String> tables) {
+        List<String> parts = new ArrayList<>();
+        for (int i = 0; i < tables.size(); i++) {
+            parts.add("select " + i + " as position, max(" + dialect.quote(CdcColumns.LOADED_AT) + ") as newest from "
+                    + dialect.quote(dialect.stagingSchema()) + "." + dialect.quote(tables.get(i)));
+        }
+        return String.join(" union all ", parts);
+    }
+
+    /** Runs the statement of {@link #newestLoadsSql} for these tables: per table, in their order. */
+    public static Map<String, OffsetDateTime> newestLoads(PreparedStatement statement, List<String> tables) throws SQLException {
+        OffsetDateTime[] newest = new OffsetDateTime[tables.size()];
+        try (ResultSet rows = statement.executeQuery()) {
+            while (rows.next()) {
+                newest[rows.getInt(1)] = rows.getObject(2, OffsetDateTime.class);
             }
         }
-        return newest;
+        Map<String, OffsetDateTime> loads = new LinkedHashMap<>();
+        for (int i = 0; i < newest.length; i++) {
+            loads.put(tables.get(i), newest[i]);
+        }
+        return loads;
+    }
+
+    /**
+     * A number that changes whenever this process changes the columns of a staging table (creates it, adds or
+     * widens a column): what lets readers keep a table's column list between cycles instead of asking the
+     * catalog each time. Only this process changes the staging schema (one pipeline per warehouse schema).
+     */
+    public static long schemaVersion() {
+        return SCHEMA_VERSION.get();
+    }
+
+    /** Called by the writer after each change to a staging table's columns. */
+    static void schemaChanged() {
+        SCHEMA_VERSION.incrementAndGet();
     }
 }

@@ -50,6 +50,8 @@ public class StagingWriter {
      * (with rising LSNs) skip the duplicate check.
      */
     private final Map<String, Long> replayHorizon = new HashMap<>();
+    /** Whether the open transaction changed the columns of a staging table. */
+    private boolean schemaTouched;
     /** Key columns already recorded in _pipeline.staging_tables by this process. */
     private final Map<String, String> recordedKeys = new HashMap<>();
     /**
@@ -129,6 +131,7 @@ public class StagingWriter {
                     writeOffsets(connection, offsets, loadedAt);
                 }
                 connection.commit();
+                schemaSettled();
                 for (DeadLetter letter : deadLetters.subList(batch.deadLetters().size(), deadLetters.size())) {
                     LOG.warnf("Dead letter: event of %s at LSN %s: %s", letter.table(), letter.lsn(), letter.error());
                     registry.counter("pipeline.dead.letters", "table", letter.table(), "stage", "staging").increment();
@@ -246,6 +249,7 @@ public class StagingWriter {
                 }
                 writeOffsets(connection, offsets, loadedAt);
                 connection.commit();
+                schemaSettled();
             } catch (SQLException | RuntimeException e) {
                 rollbackQuietly(connection);
                 forgetWarehouseState();
@@ -280,6 +284,19 @@ public class StagingWriter {
         knownColumns.clear();
         recordedKeys.clear();
         replayHorizon.clear();
+        schemaSettled();
+    }
+
+    /**
+     * After a transaction that changed staging columns has ended either way: readers that keep column lists
+     * ({@link StagingCatalog#schemaVersion}) read them again. Not at the DDL itself: other connections see it
+     * only once committed.
+     */
+    private void schemaSettled() {
+        if (schemaTouched) {
+            schemaTouched = false;
+            StagingCatalog.schemaChanged();
+        }
     }
 
     private static SnapshotCopy nextTable(SnapshotCopy.Tables tables) throws SQLException {
@@ -476,6 +493,7 @@ public class StagingWriter {
                         .map(column -> dialect.quote(column.name()) + " " + dialect.typeOf(column.type()))
                         .collect(Collectors.joining(",\n    "));
                 try (Statement statement = connection.createStatement()) {
+                    schemaTouched = true;
                     statement.execute("create table if not exists " + qualified + " (\n    " + definition + "\n)");
                 }
                 LOG.infof("Staging: created table %s with %d source columns", qualified, first.size());
@@ -497,6 +515,7 @@ public class StagingWriter {
             if (current == null) {
                 // ADD COLUMN at the source: older rows read NULL.
                 try (Statement statement = connection.createStatement()) {
+                    schemaTouched = true;
                     statement.execute("alter table " + qualified + " add column " + dialect.quote(column.name()) + " "
                             + dialect.typeOf(column.type()));
                 }
@@ -505,6 +524,7 @@ public class StagingWriter {
             } else if (!TypeWidening.canHold(current, column.type()) && TypeWidening.canHold(column.type(), current)) {
                 // A widening type change at the source (integer to bigint, numeric(5,2) to numeric(7,2)).
                 try (Statement statement = connection.createStatement()) {
+                    schemaTouched = true;
                     statement.execute("alter table " + qualified + " alter column " + dialect.quote(column.name())
                             + " set data type " + dialect.typeOf(column.type()));
                 }
