@@ -1,6 +1,14 @@
 -- Statements the pipeline runs on DuckDB. ${...} tokens are identifiers quoted from the schema; values are
 -- always bound with ?.
 
+-- What the catalog says about staging and mart tables (names bound as the catalog spells them).
+-- name: catalog-tables
+select table_name from information_schema.tables where table_schema = ? order by table_name;
+
+-- name: catalog-columns
+select column_name, data_type from information_schema.columns
+where table_schema = ? and table_name = ? order by ordinal_position;
+
 -- name: create-schemas
 create schema if not exists staging;
 create schema if not exists marts;
@@ -52,6 +60,20 @@ insert into _pipeline.offsets (offset_key, offset_value, updated_at) values (?, 
 
 -- name: insert-dead-letter
 insert into _pipeline.dead_letters (table_name, key_json, lsn, payload_json, error, failed_at) values (?, ?, ?, ?, ?, ?);
+
+-- The writer's DDL for staging tables; ${columns} is the list of quoted names with the dialect's types.
+-- name: create-staging-table
+create table if not exists ${table} (
+    ${columns}
+);
+
+-- ADD COLUMN at the source: older rows read NULL.
+-- name: add-column
+alter table ${table} add column ${column} ${type};
+
+-- A widening type change at the source (integer to bigint, numeric(5,2) to numeric(7,2)).
+-- name: widen-column
+alter table ${table} alter column ${column} set data type ${type};
 
 -- The newest position already in a staging table: events at or below it may be replays.
 -- name: staging-high-water

@@ -94,6 +94,10 @@ public class CopySnapshot {
         if (!"copy".equals(method) || !storedOffsets.isEmpty() || !UnfinishedSnapshotGuard.takesSnapshot(snapshotMode)) {
             return List.of();
         }
+        if (!writer.dialect().loadsSnapshotFiles()) {
+            throw new IllegalStateException("pipeline.cdc.snapshot-method=copy loads CSV files into the warehouse, which "
+                    + "the " + writer.dialect().name() + " warehouse does not do yet; set pipeline.cdc.snapshot-method=debezium");
+        }
         long started = System.nanoTime();
         Path directory = Files.createTempDirectory("live-warehouse-snapshot");
         List<SnapshotCopy> copies;

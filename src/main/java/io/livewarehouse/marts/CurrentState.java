@@ -1,5 +1,6 @@
 package io.livewarehouse.marts;
 
+import io.livewarehouse.staging.ColumnType;
 import io.livewarehouse.staging.StagingCatalog;
 import io.livewarehouse.warehouse.WarehouseDialect;
 
@@ -59,16 +60,25 @@ final class CurrentState {
         }
         Map<String, String> sourceColumns = stagingColumns.get(table);
         if (sourceColumns == null) {
-            sourceColumns = StagingCatalog.columns(connection, dialect.stagingSchema(), table);
+            sourceColumns = StagingCatalog.columns(connection, dialect, dialect.stagingSchema(), table);
             sourceColumns.keySet().removeIf(column -> column.startsWith("_cdc_"));
             stagingColumns.put(table, sourceColumns);
         }
-        String target = dialect.quote("marts") + "." + dialect.quote(PREFIX + table);
+        String target = dialect.quote(dialect.martsSchema()) + "." + dialect.quote(PREFIX + table);
         if (!sourceColumns.equals(targetColumns.get(table))) {
             ensureTarget(connection, table, target, sourceColumns);
             targetColumns.put(table, Map.copyOf(sourceColumns));
         }
 
+        PreparedStatement merge = statements.prepare(mergeSql(table, keyColumns, sourceColumns));
+        dialect.bind(merge, 1, from);
+        dialect.bind(merge, 2, through);
+        return merge.executeUpdate();
+    }
+
+    /** The MERGE that applies a window of the staging table to {@code int_<table>} (binds: from, through). */
+    String mergeSql(String table, List<String> keyColumns, Map<String, String> sourceColumns) {
+        String target = dialect.quote(dialect.martsSchema()) + "." + dialect.quote(PREFIX + table);
         List<String> valueColumns = sourceColumns.keySet().stream().filter(c -> !keyColumns.contains(c)).toList();
         String latest = valueColumns.stream().map(column -> dialect.statement("current-state-latest-value", tokens(column)))
                 .collect(Collectors.joining(",\n           "));
@@ -81,7 +91,7 @@ final class CurrentState {
         updates += ", _cdc_lsn = s._cdc_lsn, _cdc_source_ts = s._cdc_source_ts, _cdc_loaded_at = s._cdc_loaded_at";
         List<String> insertColumns = new ArrayList<>(sourceColumns.keySet());
         insertColumns.addAll(List.of("_cdc_lsn", "_cdc_source_ts", "_cdc_loaded_at"));
-        String sql = dialect.statement("merge-current-state", Map.of(
+        return dialect.statement("merge-current-state", Map.of(
                 "target", target,
                 "source", dialect.quote(dialect.stagingSchema()) + "." + dialect.quote(table),
                 "key_columns", keyColumns.stream().map(dialect::quote).collect(Collectors.joining(", ")),
@@ -92,10 +102,6 @@ final class CurrentState {
                 "update_assignments", updates,
                 "insert_columns", insertColumns.stream().map(dialect::quote).collect(Collectors.joining(", ")),
                 "insert_values", insertColumns.stream().map(c -> "s." + dialect.quote(c)).collect(Collectors.joining(", "))));
-        PreparedStatement merge = statements.prepare(sql);
-        merge.setObject(1, from);
-        merge.setObject(2, through);
-        return merge.executeUpdate();
     }
 
     /** Key columns of each staging table (the source's primary key, as the change events carry it). */
@@ -121,14 +127,16 @@ final class CurrentState {
 
     private void ensureTarget(Connection connection, String table, String target, Map<String, String> sourceColumns)
             throws SQLException {
-        Map<String, String> existing = StagingCatalog.columns(connection, "marts", PREFIX + table);
+        Map<String, String> existing = StagingCatalog.columns(connection, dialect, dialect.martsSchema(), PREFIX + table);
         try (Statement statement = connection.createStatement()) {
             if (existing.isEmpty()) {
                 String definition = sourceColumns.entrySet().stream()
                         .map(column -> dialect.quote(column.getKey()) + " " + column.getValue())
                         .collect(Collectors.joining(", "));
                 statement.execute("create table if not exists " + target + " (" + definition
-                        + ", _cdc_lsn BIGINT, _cdc_source_ts TIMESTAMPTZ, _cdc_loaded_at TIMESTAMPTZ)");
+                        + ", _cdc_lsn " + dialect.typeOf(ColumnType.of(ColumnType.Kind.BIGINT))
+                        + ", _cdc_source_ts " + dialect.typeOf(ColumnType.of(ColumnType.Kind.TIMESTAMPTZ))
+                        + ", _cdc_loaded_at " + dialect.typeOf(ColumnType.of(ColumnType.Kind.TIMESTAMPTZ)) + ")");
                 return;
             }
             for (Map.Entry<String, String> column : sourceColumns.entrySet()) {

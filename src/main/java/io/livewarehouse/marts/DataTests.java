@@ -114,11 +114,11 @@ public class DataTests {
                 }
                 try (PreparedStatement insert = marts.prepareStatement(dialect.statement("insert-data-test-result"))) {
                     for (Result result : results) {
-                        insert.setObject(1, runAt);
+                        warehouse.dialect().bind(insert, 1, runAt);
                         insert.setString(2, result.model());
                         insert.setString(3, result.test());
                         insert.setString(4, result.status());
-                        insert.setObject(5, result.failingRows());
+                        warehouse.dialect().bind(insert, 5, result.failingRows());
                         insert.setString(6, result.detail());
                         insert.addBatch();
                     }
@@ -143,8 +143,8 @@ public class DataTests {
     /** One line of the run log, _pipeline.data_test_runs; {@code failed} -1 when the run itself failed. */
     private void recordRun(Connection marts, OffsetDateTime startedAt, int tests, int failed, String error) {
         try (PreparedStatement insert = marts.prepareStatement(warehouse.dialect().statement("insert-data-test-run"))) {
-            insert.setObject(1, startedAt);
-            insert.setObject(2, OffsetDateTime.now(ZoneOffset.UTC));
+            warehouse.dialect().bind(insert, 1, startedAt);
+            warehouse.dialect().bind(insert, 2, OffsetDateTime.now(ZoneOffset.UTC));
             insert.setInt(3, tests);
             insert.setInt(4, Math.max(failed, 0));
             insert.setString(5, failed < 0 ? "error" : failed == 0 ? "passed" : "failed");
@@ -296,8 +296,8 @@ public class DataTests {
         Map<String, String> tokens = martTokens(reconciliation);
         List<Object> keys = new ArrayList<>();
         try (PreparedStatement changed = marts.prepareStatement(dialect.statement("reconcile-changed-keys", tokens))) {
-            changed.setObject(1, watermark);
-            changed.setObject(2, stagedThrough);
+            warehouse.dialect().bind(changed, 1, watermark);
+            warehouse.dialect().bind(changed, 2, stagedThrough);
             try (ResultSet rows = changed.executeQuery()) {
                 while (rows.next()) {
                     keys.add(rows.getObject(1));
@@ -319,7 +319,7 @@ public class DataTests {
     private Map<String, String> martTokens(Reconciliation reconciliation) {
         WarehouseDialect dialect = warehouse.dialect();
         return Map.of("measure", reconciliation.measure(),
-                "model", dialect.quote("marts") + "." + dialect.quote(reconciliation.model()),
+                "model", dialect.quote(dialect.martsSchema()) + "." + dialect.quote(reconciliation.model()),
                 // `where` names a boolean column of the mart.
                 "where", reconciliation.martWhere() == null ? "1 = 1" : dialect.quote(reconciliation.martWhere()),
                 "staging_table", dialect.quote(dialect.stagingSchema()) + "." + dialect.quote(reconciliation.table()),
@@ -327,10 +327,10 @@ public class DataTests {
                 "mart_key", dialect.quote(reconciliation.martKey()));
     }
 
-    private static String single(Connection connection, String sql, List<Object> values) throws SQLException {
+    private String single(Connection connection, String sql, List<Object> values) throws SQLException {
         try (PreparedStatement statement = connection.prepareStatement(sql)) {
             for (int i = 0; i < values.size(); i++) {
-                statement.setObject(i + 1, values.get(i));
+                warehouse.dialect().bind(statement, i + 1, values.get(i));
             }
             try (ResultSet row = statement.executeQuery()) {
                 row.next();
@@ -354,7 +354,7 @@ public class DataTests {
         Map<String, Object> schema = ModelCatalog.schema(files);
         for (Map<String, Object> model : (List<Map<String, Object>>) schema.get("models")) {
             String name = (String) model.get("name");
-            String table = dialect.quote("marts") + "." + dialect.quote(name);
+            String table = dialect.quote(dialect.martsSchema()) + "." + dialect.quote(name);
             for (Object modelTest : (List<Object>) model.getOrDefault("tests", List.of())) {
                 Map<String, Object> definition = (Map<String, Object>) modelTest;
                 String column = (String) definition.get("unique_current");
@@ -379,7 +379,7 @@ public class DataTests {
                     } else if (definition.containsKey("relationships")) {
                         Map<String, String> relationship = (Map<String, String>) definition.get("relationships");
                         Map<String, String> withParent = new HashMap<>(identifiers);
-                        withParent.put("parent", dialect.quote("marts") + "." + dialect.quote(relationship.get("to")));
+                        withParent.put("parent", dialect.quote(dialect.martsSchema()) + "." + dialect.quote(relationship.get("to")));
                         withParent.put("field", dialect.quote(relationship.get("field")));
                         tests.add(new Test(name, "relationships_" + columnName + "_" + relationship.get("to"),
                                 "test-relationships", withParent, List.of()));

@@ -143,7 +143,7 @@ public class MartRunner {
         if (stagingTables.isEmpty()) {
             return true;
         }
-        Map<String, OffsetDateTime> newestLoads = StagingCatalog.newestLoads(
+        Map<String, OffsetDateTime> newestLoads = StagingCatalog.newestLoads(dialect,
                 statements.prepare(StagingCatalog.newestLoadsSql(dialect, stagingTables)), stagingTables);
         OffsetDateTime through = StagingCatalog.newest(newestLoads);
         if (through == null) {
@@ -197,7 +197,7 @@ public class MartRunner {
         lastFailures = List.copyOf(failed);
         if (failed.isEmpty() && waiting.isEmpty()) {
             // Every model has now applied everything staged up to `through`.
-            appliedSourceCommit = StagingCatalog.newestSourceCommit(
+            appliedSourceCommit = StagingCatalog.newestSourceCommit(dialect,
                     statements.prepare(StagingCatalog.newestSourceCommitSql(dialect, stagingTables)), stagingTables, through);
         }
         return failed.isEmpty();
@@ -242,7 +242,7 @@ public class MartRunner {
                 tables.add(CurrentState.PREFIX + table);
             }
             for (String table : tables) {
-                statement.execute("drop table if exists " + dialect.quote("marts") + "." + dialect.quote(table));
+                statement.execute("drop table if exists " + dialect.quote(dialect.martsSchema()) + "." + dialect.quote(table));
             }
             statement.execute(dialect.statement("delete-all-watermarks"));
             connection.commit();
@@ -322,8 +322,8 @@ public class MartRunner {
             delete.executeUpdate();
             PreparedStatement insert = statements.prepare(dialect.statement("insert-watermark"));
             insert.setString(1, model);
-            insert.setObject(2, through);
-            insert.setObject(3, OffsetDateTime.now(ZoneOffset.UTC));
+            warehouse.dialect().bind(insert, 2, through);
+            warehouse.dialect().bind(insert, 3, OffsetDateTime.now(ZoneOffset.UTC));
             insert.executeUpdate();
             // The run log row commits with the changes it describes.
             record(statements, model, started, from, through, rows, "ok", null);
@@ -376,7 +376,7 @@ public class MartRunner {
             List<OffsetDateTime> binds = new ArrayList<>();
             PreparedStatement prepared = statements.prepare(bindWindow(statement, from, through, binds));
             for (int i = 0; i < binds.size(); i++) {
-                prepared.setObject(i + 1, binds.get(i));
+                warehouse.dialect().bind(prepared, i + 1, binds.get(i));
             }
             prepared.execute();
             rows += Math.max(0, prepared.getUpdateCount());
@@ -403,7 +403,7 @@ public class MartRunner {
         try (PreparedStatement read = connection.prepareStatement(warehouse.dialect().statement("read-watermark"))) {
             read.setString(1, model);
             try (ResultSet row = read.executeQuery()) {
-                return row.next() ? row.getObject(1, OffsetDateTime.class) : null;
+                return row.next() ? warehouse.dialect().instant(row, 1) : null;
             }
         }
     }
@@ -413,7 +413,7 @@ public class MartRunner {
         Map<String, OffsetDateTime> watermarks = new java.util.HashMap<>();
         try (ResultSet rows = statements.prepare(warehouse.dialect().statement("read-watermarks")).executeQuery()) {
             while (rows.next()) {
-                watermarks.put(rows.getString(1), rows.getObject(2, OffsetDateTime.class));
+                watermarks.put(rows.getString(1), warehouse.dialect().instant(rows, 2));
             }
         }
         return watermarks;
@@ -424,10 +424,10 @@ public class MartRunner {
         try {
             PreparedStatement insert = statements.prepare(warehouse.dialect().statement("insert-model-run"));
             insert.setString(1, model);
-            insert.setObject(2, started);
-            insert.setObject(3, OffsetDateTime.now(ZoneOffset.UTC));
-            insert.setObject(4, from);
-            insert.setObject(5, through);
+            warehouse.dialect().bind(insert, 2, started);
+            warehouse.dialect().bind(insert, 3, OffsetDateTime.now(ZoneOffset.UTC));
+            warehouse.dialect().bind(insert, 4, from);
+            warehouse.dialect().bind(insert, 5, through);
             insert.setLong(6, rows);
             insert.setString(7, status);
             insert.setString(8, error);

@@ -36,7 +36,7 @@ final class ModelCatalog {
             String name = (String) declared.get("name");
             String sql = files.readOptional(dialect.name() + "/" + name + ".sql");
             sql = sql != null ? sql : files.read("models/" + name + ".sql");
-            models.put(name, MartModel.parse(name, macros.expand(sql)));
+            models.put(name, MartModel.parse(name, dialect.qualify(macros.expand(sql))));
         }
         return ordered(models);
     }

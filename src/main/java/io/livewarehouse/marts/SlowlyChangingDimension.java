@@ -47,22 +47,44 @@ final class SlowlyChangingDimension {
     /** Applies one window's changes; {@code select} is the model's SELECT with its window already bound as ?. */
     long apply(Connection connection, MartModel model, String select, List<OffsetDateTime> selectBinds,
                OffsetDateTime through) throws SQLException {
-        String naturalId = model.setting("natural_id");
-        Map<String, String> tokens = new HashMap<>();
-        tokens.put("target", dialect.quote("marts") + "." + dialect.quote(model.name()));
-        tokens.put("changes", dialect.quote(model.name() + "__changes"));
-        tokens.put("versions", dialect.quote(model.name() + "__versions"));
-        tokens.put("natural_id", dialect.quote(naturalId));
-        tokens.put("surrogate_key", dialect.quote(model.setting("surrogate_key")));
-        tokens.put("select", select);
-        try (PreparedStatement changes = connection.prepareStatement(templates.get("scd2-changes", tokens))) {
+        Map<String, String> tokens = tokens(model, select, null);
+        try (PreparedStatement changes = connection.prepareStatement(statement("scd2-changes", tokens))) {
             for (int i = 0; i < selectBinds.size(); i++) {
-                changes.setObject(i + 1, selectBinds.get(i));
+                dialect.bind(changes, i + 1, selectBinds.get(i));
             }
             changes.execute();
         }
+        tokens = tokens(model, select, attributes(connection, tokens.get("changes"), model.setting("natural_id")));
+        List<String> untracked = model.untracked();
 
-        List<String> attributes = attributes(connection, tokens.get("changes"), naturalId);
+        long rows = 0;
+        try (Statement ddl = connection.createStatement()) {
+            ddl.execute(statement("scd2-create", tokens));
+            ddl.execute(statement("scd2-versions", tokens));
+        }
+        if (!untracked.isEmpty()) {
+            rows += update(connection, statement("scd2-update-untracked", tokens), through);
+        }
+        rows += update(connection, statement("scd2-close", tokens), through);
+        rows += update(connection, statement("scd2-open", tokens), BEGINNING_OF_TIME, END_OF_TIME, through);
+        return rows;
+    }
+
+    /**
+     * The tokens of the scd2 templates for a model: its tables and keys, and with its attribute columns (all
+     * but the natural id and the change columns of its SELECT) the column lists and the row hash.
+     */
+    Map<String, String> tokens(MartModel model, String select, List<String> attributes) {
+        Map<String, String> tokens = new HashMap<>();
+        tokens.put("target", dialect.quote(dialect.martsSchema()) + "." + dialect.quote(model.name()));
+        tokens.put("changes", dialect.quote(model.name() + "__changes"));
+        tokens.put("versions", dialect.quote(model.name() + "__versions"));
+        tokens.put("natural_id", dialect.quote(model.setting("natural_id")));
+        tokens.put("surrogate_key", dialect.quote(model.setting("surrogate_key")));
+        tokens.put("select", select);
+        if (attributes == null) {
+            return tokens;
+        }
         List<String> untracked = model.untracked();
         List<String> tracked = attributes.stream().filter(a -> !untracked.contains(a)).toList();
         tokens.put("attributes", join(attributes, ""));
@@ -73,18 +95,12 @@ final class SlowlyChangingDimension {
                 .collect(Collectors.joining(", ")))));
         tokens.put("untracked_assignments", untracked.stream()
                 .map(column -> dialect.quote(column) + " = v." + dialect.quote(column)).collect(Collectors.joining(", ")));
+        return tokens;
+    }
 
-        long rows = 0;
-        try (Statement statement = connection.createStatement()) {
-            statement.execute(templates.get("scd2-create", tokens));
-            statement.execute(templates.get("scd2-versions", tokens));
-        }
-        if (!untracked.isEmpty()) {
-            rows += update(connection, templates.get("scd2-update-untracked", tokens), through);
-        }
-        rows += update(connection, templates.get("scd2-close", tokens), through);
-        rows += update(connection, templates.get("scd2-open", tokens), BEGINNING_OF_TIME, END_OF_TIME, through);
-        return rows;
+    /** One of the scd2 templates of materializations.sql with these tokens. */
+    String statement(String template, Map<String, String> tokens) {
+        return dialect.qualify(templates.get(template, tokens));
     }
 
     /** The model's attribute columns: everything its SELECT returns but the natural id and the change columns. */
@@ -107,10 +123,10 @@ final class SlowlyChangingDimension {
         return columns.stream().map(column -> prefix + dialect.quote(column)).collect(Collectors.joining(", "));
     }
 
-    private static long update(Connection connection, String sql, Object... values) throws SQLException {
+    private long update(Connection connection, String sql, Object... values) throws SQLException {
         try (PreparedStatement statement = connection.prepareStatement(sql)) {
             for (int i = 0; i < values.length; i++) {
-                statement.setObject(i + 1, values[i]);
+                dialect.bind(statement, i + 1, values[i]);
             }
             return Math.max(0, statement.executeUpdate());
         }

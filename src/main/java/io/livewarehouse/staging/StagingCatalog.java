@@ -26,29 +26,30 @@ public final class StagingCatalog {
     /** The staging tables, by name. */
     public static List<String> tables(Connection connection, WarehouseDialect dialect) throws SQLException {
         List<String> tables = new ArrayList<>();
-        try (PreparedStatement statement = connection.prepareStatement(
-                "select table_name from information_schema.tables where table_schema = ? order by table_name")) {
-            statement.setString(1, dialect.stagingSchema());
+        try (PreparedStatement statement = connection.prepareStatement(dialect.statement("catalog-tables"))) {
+            statement.setString(1, dialect.catalogName(dialect.stagingSchema()));
             try (ResultSet rows = statement.executeQuery()) {
                 while (rows.next()) {
-                    tables.add(rows.getString(1));
+                    tables.add(dialect.fromCatalog(rows.getString(1)));
                 }
             }
         }
         return tables;
     }
 
-    /** A table's columns and their warehouse type names, in table order (empty when there is no such table). */
-    public static Map<String, String> columns(Connection connection, String schema, String table) throws SQLException {
+    /**
+     * A table's columns and their warehouse type names (as {@link WarehouseDialect#parseType} reads them), in
+     * table order (empty when there is no such table).
+     */
+    public static Map<String, String> columns(Connection connection, WarehouseDialect dialect, String schema, String table)
+            throws SQLException {
         Map<String, String> columns = new LinkedHashMap<>();
-        try (PreparedStatement statement = connection.prepareStatement(
-                "select column_name, data_type from information_schema.columns "
-                        + "where table_schema = ? and table_name = ? order by ordinal_position")) {
-            statement.setString(1, schema);
-            statement.setString(2, table);
+        try (PreparedStatement statement = connection.prepareStatement(dialect.statement("catalog-columns"))) {
+            statement.setString(1, dialect.catalogName(schema));
+            statement.setString(2, dialect.catalogName(table));
             try (ResultSet rows = statement.executeQuery()) {
                 while (rows.next()) {
-                    columns.put(rows.getString(1), rows.getString(2));
+                    columns.put(dialect.fromCatalog(rows.getString(1)), rows.getString(2));
                 }
             }
         }
@@ -63,7 +64,7 @@ public final class StagingCatalog {
             return null;
         }
         try (PreparedStatement statement = connection.prepareStatement(newestSourceCommitSql(dialect, tables))) {
-            return newestSourceCommit(statement, tables, through);
+            return newestSourceCommit(dialect, statement, tables, through);
         }
     }
 
@@ -77,13 +78,13 @@ public final class StagingCatalog {
     }
 
     /** Runs the statement of {@link #newestSourceCommitSql} for these tables. */
-    public static OffsetDateTime newestSourceCommit(PreparedStatement statement, List<String> tables, OffsetDateTime through)
-            throws SQLException {
+    public static OffsetDateTime newestSourceCommit(WarehouseDialect dialect, PreparedStatement statement, List<String> tables,
+                                                    OffsetDateTime through) throws SQLException {
         for (int i = 1; i <= tables.size(); i++) {
-            statement.setObject(i, through);
+            dialect.bind(statement, i, through);
         }
         try (ResultSet row = statement.executeQuery()) {
-            return row.next() ? row.getObject(1, OffsetDateTime.class) : null;
+            return row.next() ? dialect.instant(row, 1) : null;
         }
     }
 
@@ -104,7 +105,7 @@ public final class StagingCatalog {
             return new LinkedHashMap<>();
         }
         try (PreparedStatement statement = connection.prepareStatement(newestLoadsSql(dialect, tables))) {
-            return newestLoads(statement, tables);
+            return newestLoads(dialect, statement, tables);
         }
     }
 
@@ -122,11 +123,12 @@ public final class StagingCatalog {
     }
 
     /** Runs the statement of {@link #newestLoadsSql} for these tables: per table, in their order. */
-    public static Map<String, OffsetDateTime> newestLoads(PreparedStatement statement, List<String> tables) throws SQLException {
+    public static Map<String, OffsetDateTime> newestLoads(WarehouseDialect dialect, PreparedStatement statement,
+                                                          List<String> tables) throws SQLException {
         OffsetDateTime[] newest = new OffsetDateTime[tables.size()];
         try (ResultSet rows = statement.executeQuery()) {
             while (rows.next()) {
-                newest[rows.getInt(1)] = rows.getObject(2, OffsetDateTime.class);
+                newest[rows.getInt(1)] = dialect.instant(rows, 2);
             }
         }
         Map<String, OffsetDateTime> loads = new LinkedHashMap<>();

@@ -123,7 +123,13 @@ public class StagingWriter {
             connection.setAutoCommit(false);
             try {
                 List<DeadLetter> deadLetters = new ArrayList<>(batch.deadLetters());
-                for (Map.Entry<String, List<StagedChange>> table : byTable(batch.changes()).entrySet()) {
+                Map<String, List<StagedChange>> tables = byTable(batch.changes());
+                // Every table's DDL first: in Snowflake a CREATE or ALTER commits the open transaction, which
+                // must not happen between the batch's rows and its offsets.
+                for (Map.Entry<String, List<StagedChange>> table : tables.entrySet()) {
+                    ensureColumns(connection, table.getKey(), table.getValue());
+                }
+                for (Map.Entry<String, List<StagedChange>> table : tables.entrySet()) {
                     writeTable(connection, table.getKey(), table.getValue(), loadedAt, deadLetters);
                 }
                 writeDeadLetters(connection, deadLetters);
@@ -158,14 +164,14 @@ public class StagingWriter {
         long committedMicros = java.time.temporal.ChronoUnit.MICROS.between(java.time.Instant.EPOCH, lastBatchAt.toInstant());
         for (StagedChange change : batch.changes()) {
             lastStagedLsn = Math.max(lastStagedLsn, change.lsn());
+            // Snapshot rows carry the snapshot's own transaction id, which says nothing about what was streamed.
+            if (change.transactionId() != null && !"r".equals(change.operation())) {
+                lastStagedTransactionId = Math.max(lastStagedTransactionId, change.transactionId());
+            }
             if (change.sourceTimestamp() != null && !"r".equals(change.operation())) {
                 long sourceMicros = java.time.temporal.ChronoUnit.MICROS.between(java.time.Instant.EPOCH,
                         change.sourceTimestamp().toInstant());
                 commitToStaging.record(Math.max(0, committedMicros - sourceMicros), java.util.concurrent.TimeUnit.MICROSECONDS);
-            }
-            // Snapshot rows carry the snapshot's own transaction id, which says nothing about what was streamed.
-            if (change.transactionId() != null && !"r".equals(change.operation())) {
-                lastStagedTransactionId = Math.max(lastStagedTransactionId, change.transactionId());
             }
         }
         LOG.debugf("Staged %d changes and %d dead letters in %d ms (offsets %s)", batch.changes().size(),
@@ -227,8 +233,8 @@ public class StagingWriter {
                         }
                         insert.setLong(salts + 1, lsn);
                         insert.setLong(salts + 2, transactionId);
-                        insert.setObject(salts + 3, sourceTime);
-                        insert.setObject(salts + 4, loadedAt);
+                        warehouse.dialect().bind(insert, salts + 3, sourceTime);
+                        warehouse.dialect().bind(insert, salts + 4, loadedAt);
                         int inserted = insert.executeUpdate();
                         if (inserted != copy.rows()) {
                             throw new SQLException("snapshot copy of " + copy.schema() + "." + copy.table() + ": "
@@ -322,6 +328,11 @@ public class StagingWriter {
         return offsets;
     }
 
+    /** The warehouse's dialect, for what the capture asks of it before staging anything. */
+    public io.livewarehouse.warehouse.WarehouseDialect dialect() {
+        return warehouse.dialect();
+    }
+
     public long rowsWritten() {
         return rowsWritten.get();
     }
@@ -353,17 +364,16 @@ public class StagingWriter {
         setup.ensure();
     }
 
-    private static Map<String, List<StagedChange>> byTable(List<StagedChange> changes) {
-        return changes.stream().collect(Collectors.groupingBy(StagedChange::table, LinkedHashMap::new, Collectors.toList()));
-    }
-
-    private void writeTable(Connection connection, String table, List<StagedChange> changes, OffsetDateTime loadedAt,
-                            List<DeadLetter> deadLetters) throws SQLException {
+    /**
+     * Creates the staging table or adds and widens its columns for this batch's changes (nothing when the
+     * columns are known); returns the batch's source columns, in order of first appearance.
+     */
+    private LinkedHashMap<String, StagingColumn> ensureColumns(Connection connection, String table, List<StagedChange> changes)
+            throws SQLException {
         WarehouseDialect dialect = warehouse.dialect();
-        String qualified = dialect.quote(dialect.stagingSchema()) + "." + dialect.quote(table);
-        // Columns of this batch, in order of first appearance: a schema change mid-batch adds columns. Every
-        // (column, type) pair is checked, so a type change mid-batch is seen too.
-        // Events of one table share their column list until the table changes: each list is looked at once.
+        // A schema change mid-batch adds columns. Every (column, type) pair is checked, so a type change
+        // mid-batch is seen too. Events of one table share their column list until the table changes: each
+        // list is looked at once.
         LinkedHashMap<String, StagingColumn> sourceColumns = new LinkedHashMap<>();
         List<StagingColumn> distinctTyped = new ArrayList<>();
         Map<List<StagingColumn>, Boolean> columnLists = new java.util.IdentityHashMap<>();
@@ -378,7 +388,19 @@ public class StagingWriter {
                 }
             }
         }
-        ensureTable(connection, table, qualified, distinctTyped);
+        ensureTable(connection, table, dialect.quote(dialect.stagingSchema()) + "." + dialect.quote(table), distinctTyped);
+        return sourceColumns;
+    }
+
+    private static Map<String, List<StagedChange>> byTable(List<StagedChange> changes) {
+        return changes.stream().collect(Collectors.groupingBy(StagedChange::table, LinkedHashMap::new, Collectors.toList()));
+    }
+
+    private void writeTable(Connection connection, String table, List<StagedChange> changes, OffsetDateTime loadedAt,
+                            List<DeadLetter> deadLetters) throws SQLException {
+        WarehouseDialect dialect = warehouse.dialect();
+        String qualified = dialect.quote(dialect.stagingSchema()) + "." + dialect.quote(table);
+        LinkedHashMap<String, StagingColumn> sourceColumns = ensureColumns(connection, table, changes);
         recordKey(connection, table, changes.get(0).keyColumns());
         Map<String, ColumnType> tableTypes = knownColumns.get(table);
         List<StagedChange> writable = new ArrayList<>(changes.size());
@@ -444,6 +466,9 @@ public class StagingWriter {
             }
             highestLsn = Math.max(highestLsn, change.lsn());
         }
+        if (!streamedRising) {
+            rows = withoutCopies(table, rows, changes.get(0).keyColumns().stream().mapToInt(position::get).toArray(), cdc);
+        }
         dialect.append(connection, dialect.stagingSchema(), table, tableOrder, rows);
 
         // The horizon is the highest LSN this table held before this batch (read when the stream started, kept
@@ -461,12 +486,46 @@ public class StagingWriter {
         replayHorizon.put(table, Math.max(horizon, highestLsn));
     }
 
+    /**
+     * The rows without the later copies of a streamed change the batch holds twice (same key, LSN and
+     * operation): a replay that began while the first delivery was still buffered. Dropped here, so the
+     * delete-replayed statements only meet copies from earlier batches, which every warehouse can tell apart
+     * by load time (Snowflake has no row id).
+     */
+    private static List<Object[]> withoutCopies(String table, List<Object[]> rows, int[] keyPositions, int[] cdc) {
+        java.util.Set<List<Object>> seen = new java.util.HashSet<>();
+        List<Object[]> kept = new ArrayList<>(rows.size());
+        for (Object[] row : rows) {
+            if ("r".equals(row[cdc[0]])) {
+                kept.add(row);
+                continue;
+            }
+            List<Object> identity = new ArrayList<>(keyPositions.length + 2);
+            identity.add(row[cdc[0]]);
+            identity.add(row[cdc[1]]);
+            for (int position : keyPositions) {
+                Object value = row[position];
+                identity.add(value instanceof byte[] bytes ? java.nio.ByteBuffer.wrap(bytes) : value);
+            }
+            if (seen.add(identity)) {
+                kept.add(row);
+            }
+        }
+        if (kept.size() < rows.size()) {
+            LOG.infof("Staging %s: %d replayed events were in the batch twice and were added once", table,
+                    rows.size() - kept.size());
+        }
+        return kept;
+    }
+
     /** Runs one of the dialect's delete-replayed statements on a staging table; {@code fromLsn} when it takes one. */
     private void removeReplayed(Connection connection, String table, String statement, String qualified,
                                 List<String> keyColumns, Long fromLsn) throws SQLException {
         WarehouseDialect dialect = warehouse.dialect();
         String keys = keyColumns.stream().map(column -> ", " + dialect.quote(column)).collect(Collectors.joining());
-        String sql = dialect.statement(statement, Map.of("table", qualified, "key_columns", keys));
+        String match = keyColumns.stream().map(column -> " and t." + dialect.quote(column) + " = copies." + dialect.quote(column))
+                .collect(Collectors.joining());
+        String sql = dialect.statement(statement, Map.of("table", qualified, "key_columns", keys, "key_match", match));
         try (PreparedStatement delete = connection.prepareStatement(sql)) {
             if (fromLsn != null) {
                 delete.setLong(1, fromLsn);
@@ -494,7 +553,7 @@ public class StagingWriter {
                         .collect(Collectors.joining(",\n    "));
                 try (Statement statement = connection.createStatement()) {
                     schemaTouched = true;
-                    statement.execute("create table if not exists " + qualified + " (\n    " + definition + "\n)");
+                    statement.execute(dialect.statement("create-staging-table", Map.of("table", qualified, "columns", definition)));
                 }
                 LOG.infof("Staging: created table %s with %d source columns", qualified, first.size());
                 existing = readColumns(connection, table);
@@ -516,8 +575,8 @@ public class StagingWriter {
                 // ADD COLUMN at the source: older rows read NULL.
                 try (Statement statement = connection.createStatement()) {
                     schemaTouched = true;
-                    statement.execute("alter table " + qualified + " add column " + dialect.quote(column.name()) + " "
-                            + dialect.typeOf(column.type()));
+                    statement.execute(dialect.statement("add-column", Map.of("table", qualified,
+                            "column", dialect.quote(column.name()), "type", dialect.typeOf(column.type()))));
                 }
                 existing.put(column.name(), column.type());
                 LOG.infof("Staging: added column %s %s to %s", column.name(), dialect.typeOf(column.type()), qualified);
@@ -525,8 +584,8 @@ public class StagingWriter {
                 // A widening type change at the source (integer to bigint, numeric(5,2) to numeric(7,2)).
                 try (Statement statement = connection.createStatement()) {
                     schemaTouched = true;
-                    statement.execute("alter table " + qualified + " alter column " + dialect.quote(column.name())
-                            + " set data type " + dialect.typeOf(column.type()));
+                    statement.execute(dialect.statement("widen-column", Map.of("table", qualified,
+                            "column", dialect.quote(column.name()), "type", dialect.typeOf(column.type()))));
                 }
                 existing.put(column.name(), column.type());
                 LOG.infof("Staging: widened column %s of %s from %s to %s", column.name(), qualified,
@@ -601,7 +660,7 @@ public class StagingWriter {
 
     private Map<String, ColumnType> readColumns(Connection connection, String table) throws SQLException {
         Map<String, ColumnType> columns = new LinkedHashMap<>();
-        StagingCatalog.columns(connection, warehouse.dialect().stagingSchema(), table)
+        StagingCatalog.columns(connection, warehouse.dialect(), warehouse.dialect().stagingSchema(), table)
                 .forEach((name, type) -> columns.put(name, warehouse.dialect().parseType(type)));
         return columns;
     }
@@ -625,10 +684,10 @@ public class StagingWriter {
             for (DeadLetter letter : deadLetters) {
                 insert.setString(1, letter.table());
                 insert.setString(2, letter.keyJson());
-                insert.setObject(3, letter.lsn());
+                warehouse.dialect().bind(insert, 3, letter.lsn());
                 insert.setString(4, letter.payloadJson());
                 insert.setString(5, letter.error());
-                insert.setObject(6, letter.failedAt());
+                warehouse.dialect().bind(insert, 6, letter.failedAt());
                 insert.addBatch();
             }
             insert.executeBatch();
@@ -644,7 +703,7 @@ public class StagingWriter {
                 delete.executeUpdate();
                 insert.setString(1, offset.getKey());
                 insert.setString(2, offset.getValue());
-                insert.setObject(3, at);
+                warehouse.dialect().bind(insert, 3, at);
                 insert.executeUpdate();
             }
         }

@@ -69,6 +69,11 @@ public final class NamedSql {
         return statement;
     }
 
+    /** The statements' names, in file order. */
+    public java.util.Set<String> names() {
+        return java.util.Collections.unmodifiableSet(statements.keySet());
+    }
+
     public String get(String name) {
         String statement = statements.get(name);
         if (statement == null) {

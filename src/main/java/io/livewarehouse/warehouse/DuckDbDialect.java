@@ -76,6 +76,11 @@ final class DuckDbDialect implements WarehouseDialect {
     }
 
     @Override
+    public boolean loadsSnapshotFiles() {
+        return true;
+    }
+
+    @Override
     public String stagingSchema() {
         return "staging";
     }

@@ -4,7 +4,11 @@ import io.livewarehouse.staging.ColumnType;
 import io.livewarehouse.staging.StagingColumn;
 
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.List;
 
 /** What differs between warehouses in SQL and loading: types, quoting, bulk appends, named statements. */
@@ -30,9 +34,58 @@ public interface WarehouseDialect {
      */
     String saltedHash(String expression);
 
+    /** The schema staging tables live in, as the catalog names it ({@code staging}; Snowflake: {@code STAGING}). */
     String stagingSchema();
 
+    /** The schema of the marts (current-state tables, dimensions, facts). */
+    default String martsSchema() {
+        return "marts";
+    }
+
     String pipelineSchema();
+
+    /**
+     * How the catalog (information_schema) spells an identifier this dialect {@link #quote}s: what to bind when
+     * asking it about a table or column. DuckDB keeps names as written; Snowflake folds plain names to upper case.
+     */
+    default String catalogName(String identifier) {
+        return identifier;
+    }
+
+    /** The pipeline's spelling of a name the catalog answered with: the inverse of {@link #catalogName}. */
+    default String fromCatalog(String name) {
+        return name;
+    }
+
+    /**
+     * Shared SQL (models, templates) names schemas by their logical names {@code staging.}, {@code marts.} and
+     * {@code _pipeline.}; this writes them as the warehouse's configured schemas.
+     */
+    default String qualify(String sql) {
+        return sql;
+    }
+
+    /**
+     * Binds a value held as one of the staged Java types ({@link ColumnType.Kind}; java.time for dates and
+     * times, which not every driver takes through setObject).
+     */
+    default void bind(PreparedStatement statement, int index, Object value) throws SQLException {
+        statement.setObject(index, value);
+    }
+
+    /** Reads a TIMESTAMPTZ column as an instant in UTC (null for NULL). */
+    default OffsetDateTime instant(ResultSet row, int column) throws SQLException {
+        OffsetDateTime value = row.getObject(column, OffsetDateTime.class);
+        return value == null ? null : value.withOffsetSameInstant(ZoneOffset.UTC);
+    }
+
+    /**
+     * Whether snapshot files copied from the source can be loaded ({@code insert-snapshot-csv}), as
+     * pipeline.cdc.snapshot-method=copy needs.
+     */
+    default boolean loadsSnapshotFiles() {
+        return false;
+    }
 
     /** A statement from this dialect's {@code .sql} files. */
     String statement(String name);
