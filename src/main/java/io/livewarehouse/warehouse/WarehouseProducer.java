@@ -18,8 +18,7 @@ public class WarehouseProducer {
     Warehouse warehouse(WarehouseSettings settings) {
         return switch (settings.kind()) {
             case duckdb -> new DuckDbWarehouse(Path.of(settings.duckdb().path()), settings.duckdb().memoryLimit());
-            case snowflake -> throw new IllegalStateException(
-                    "pipeline.warehouse.kind=snowflake is not available yet in this version; use duckdb");
+            case snowflake -> new SnowflakeWarehouse(settings.snowflake());
         };
     }
 

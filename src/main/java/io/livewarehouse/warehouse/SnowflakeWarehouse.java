@@ -1,0 +1,184 @@
+package io.livewarehouse.warehouse;
+
+import org.jboss.logging.Logger;
+
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.Driver;
+import java.sql.SQLException;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.Properties;
+
+/**
+ * Snowflake through the Snowflake JDBC driver. A login costs a round trip and a session, and the pipeline
+ * asks for a connection per staging batch and per mart cycle, so closed connections go back to a small pool
+ * (checked with the driver's heartbeat before reuse) instead of logging out.
+ *
+ * <p>The session is set up for the pipeline's SQL: UTC as its time zone (instants are bound and read as
+ * such), JSON results (the driver then needs no Arrow memory), and the platform detection off, which
+ * otherwise probes cloud metadata hosts at every login.
+ */
+final class SnowflakeWarehouse implements Warehouse {
+
+    private static final Logger LOG = Logger.getLogger(SnowflakeWarehouse.class);
+    private static final int POOL_SIZE = 4;
+
+    private final String url;
+    private final Properties properties;
+    private final String describe;
+    private final SnowflakeDialect dialect;
+    private final Deque<Connection> idle = new ArrayDeque<>();
+    private Driver driver;
+
+    SnowflakeWarehouse(WarehouseSettings.Snowflake settings) {
+        this.dialect = new SnowflakeDialect(settings.stagingSchema(), settings.martsSchema(), settings.pipelineSchema());
+        this.url = url(settings);
+        this.properties = properties(settings);
+        this.describe = "Snowflake " + url.replaceAll("\\?.*", "") + " database " + settings.database()
+                + " as " + settings.user().orElse("?") + " (" + authentication(settings) + ")";
+    }
+
+    /** The JDBC URL: the one configured, or the account's. */
+    static String url(WarehouseSettings.Snowflake settings) {
+        if (settings.url().isPresent()) {
+            return settings.url().get();
+        }
+        String account = settings.account().orElseThrow(() -> new IllegalStateException(
+                "pipeline.warehouse.kind=snowflake needs pipeline.warehouse.snowflake.account (or .url)"));
+        return "jdbc:snowflake://" + account + ".snowflakecomputing.com/";
+    }
+
+    /** The connection properties; secrets come from the settings, which take them from the environment. */
+    static Properties properties(WarehouseSettings.Snowflake settings) {
+        Properties properties = new Properties();
+        properties.setProperty("user", settings.user().orElseThrow(() -> new IllegalStateException(
+                "pipeline.warehouse.kind=snowflake needs pipeline.warehouse.snowflake.user")));
+        properties.setProperty("db", settings.database());
+        properties.setProperty("schema", settings.stagingSchema());
+        settings.role().ifPresent(role -> properties.setProperty("role", role));
+        settings.warehouse().ifPresent(warehouse -> properties.setProperty("warehouse", warehouse));
+        if (settings.privateKeyFile().isPresent()) {
+            Path key = Path.of(settings.privateKeyFile().get());
+            if (!Files.isReadable(key)) {
+                throw new IllegalStateException("pipeline.warehouse.snowflake.private-key-file " + key
+                        + " cannot be read");
+            }
+            properties.setProperty("authenticator", "SNOWFLAKE_JWT");
+            properties.setProperty("private_key_file", key.toAbsolutePath().toString());
+            settings.privateKeyPassphrase().ifPresent(passphrase -> properties.setProperty("private_key_pwd", passphrase));
+        } else if (settings.password().isPresent()) {
+            properties.setProperty("password", settings.password().get());
+        } else {
+            throw new IllegalStateException("pipeline.warehouse.kind=snowflake needs a key pair "
+                    + "(pipeline.warehouse.snowflake.private-key-file) or PIPELINE_WAREHOUSE_SNOWFLAKE_PASSWORD");
+        }
+        properties.setProperty("loginTimeout", Integer.toString(settings.loginTimeoutSeconds()));
+        properties.setProperty("disablePlatformDetection", "true");
+        // Unknown properties are session parameters for the driver.
+        properties.setProperty("TIMEZONE", "UTC");
+        properties.setProperty("JDBC_QUERY_RESULT_FORMAT", "JSON");
+        properties.setProperty("CLIENT_SESSION_KEEP_ALIVE", "true");
+        return properties;
+    }
+
+    private static String authentication(WarehouseSettings.Snowflake settings) {
+        return settings.privateKeyFile().isPresent() ? "key pair" : "password";
+    }
+
+    @Override
+    public String describe() {
+        return describe;
+    }
+
+    @Override
+    public WarehouseDialect dialect() {
+        return dialect;
+    }
+
+    @Override
+    public synchronized Connection connect() throws SQLException {
+        while (!idle.isEmpty()) {
+            Connection pooled = idle.pop();
+            if (isUsable(pooled)) {
+                return lease(pooled);
+            }
+            closeQuietly(pooled);
+        }
+        if (driver == null) {
+            driver = new net.snowflake.client.api.driver.SnowflakeDriver();
+        }
+        Connection connection = driver.connect(url, properties);
+        if (connection == null) {
+            throw new SQLException("the Snowflake driver does not accept " + url);
+        }
+        return lease(connection);
+    }
+
+    private static boolean isUsable(Connection connection) {
+        try {
+            return !connection.isClosed() && connection.isValid(5);
+        } catch (SQLException e) {
+            return false;
+        }
+    }
+
+    /** A view of the connection whose close() returns it to the pool, in autocommit as it came. */
+    private Connection lease(Connection physical) {
+        boolean[] returned = {false};
+        return (Connection) Proxy.newProxyInstance(Connection.class.getClassLoader(), new Class<?>[] {Connection.class},
+                (proxy, method, arguments) -> {
+                    if (method.getName().equals("close") && method.getParameterCount() == 0) {
+                        if (!returned[0]) {
+                            returned[0] = true;
+                            giveBack(physical);
+                        }
+                        return null;
+                    }
+                    if (method.getName().equals("isClosed") && method.getParameterCount() == 0 && returned[0]) {
+                        return true;
+                    }
+                    if (returned[0]) {
+                        throw new SQLException("connection already closed");
+                    }
+                    try {
+                        return method.invoke(physical, arguments);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+    }
+
+    private synchronized void giveBack(Connection physical) {
+        try {
+            if (!physical.isClosed() && !physical.getAutoCommit()) {
+                physical.rollback();
+                physical.setAutoCommit(true);
+            }
+            if (!physical.isClosed() && idle.size() < POOL_SIZE) {
+                idle.push(physical);
+                return;
+            }
+        } catch (SQLException e) {
+            LOG.debugf("A Snowflake connection could not be reset and is closed: %s", e.getMessage());
+        }
+        closeQuietly(physical);
+    }
+
+    private static void closeQuietly(Connection connection) {
+        try {
+            connection.close();
+        } catch (SQLException e) {
+            LOG.debugf("Closing a Snowflake connection: %s", e.getMessage());
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        idle.forEach(SnowflakeWarehouse::closeQuietly);
+        idle.clear();
+    }
+}
