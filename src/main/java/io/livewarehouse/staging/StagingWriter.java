@@ -66,6 +66,8 @@ public class StagingWriter {
     private volatile OffsetDateTime lastBatchAt;
     private volatile long lastStagedLsn;
     private volatile long lastStagedTransactionId;
+    /** The highest streamed transaction id written so far, complete or not. */
+    private long streamedTransactionWritten;
 
     private final boolean deadLetterEnabled;
     private final MeterRegistry registry;
@@ -166,13 +168,19 @@ public class StagingWriter {
             lastStagedLsn = Math.max(lastStagedLsn, change.lsn());
             // Snapshot rows carry the snapshot's own transaction id, which says nothing about what was streamed.
             if (change.transactionId() != null && !"r".equals(change.operation())) {
-                lastStagedTransactionId = Math.max(lastStagedTransactionId, change.transactionId());
+                streamedTransactionWritten = Math.max(streamedTransactionWritten, change.transactionId());
             }
             if (change.sourceTimestamp() != null && !"r".equals(change.operation())) {
                 long sourceMicros = java.time.temporal.ChronoUnit.MICROS.between(java.time.Instant.EPOCH,
                         change.sourceTimestamp().toInstant());
                 commitToStaging.record(Math.max(0, committedMicros - sourceMicros), java.util.concurrent.TimeUnit.MICROSECONDS);
             }
+        }
+        if (offsets != null) {
+            // Offsets are stored only when the engine stands at a transaction end: every change written so far
+            // belongs to a transaction staged whole. (A batch without offsets may end inside a large transaction,
+            // whose id must not show before all of it is in.)
+            lastStagedTransactionId = Math.max(lastStagedTransactionId, streamedTransactionWritten);
         }
         LOG.debugf("Staged %d changes and %d dead letters in %d ms (offsets %s)", batch.changes().size(),
                 batch.deadLetters().size(), (System.nanoTime() - started) / 1_000_000, offsets == null ? "kept" : "stored");
@@ -355,7 +363,10 @@ public class StagingWriter {
         return lastStagedLsn;
     }
 
-    /** Highest id of a streamed (not snapshot) source transaction written to staging by this process. */
+    /**
+     * The source transaction up to which staging holds every change, as of the offsets this process stored
+     * last (0 before any): any transaction with an id up to it that committed before it is staged whole.
+     */
     public long lastStagedTransactionId() {
         return lastStagedTransactionId;
     }

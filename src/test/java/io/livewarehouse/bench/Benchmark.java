@@ -54,7 +54,7 @@ public final class Benchmark {
                            List<Integer> refreshChanges, Path work) {
 
         public static Settings full(int scale, Path work) {
-            return new Settings(scale, 20_000, List.of(500, 2000), Duration.ofSeconds(60), List.of(1, 1000, 100_000), work);
+            return new Settings(scale, 10_000, List.of(500, 2000), Duration.ofSeconds(60), List.of(1, 1000, 100_000), work);
         }
 
         public static Settings smoke(Path work) {
