@@ -25,6 +25,16 @@ public final class NamedSql {
         return of(resource, ClasspathText.read(resource));
     }
 
+    /**
+     * The statements every warehouse shares ({@code shared}) with a warehouse's own ({@code own}) on top: a
+     * statement of the same name in {@code own} replaces the shared one.
+     */
+    public static NamedSql layered(String shared, String own) {
+        Map<String, String> statements = new LinkedHashMap<>(parse(ClasspathText.read(shared)));
+        statements.putAll(parse(ClasspathText.read(own)));
+        return new NamedSql(own + " over " + shared, statements);
+    }
+
     /** Statements from text read elsewhere; {@code name} says where, for error messages. */
     public static NamedSql of(String name, String text) {
         return new NamedSql(name, parse(text));

@@ -18,7 +18,7 @@ import java.util.List;
 /** DuckDB: schemas {@code staging}, {@code marts} and {@code _pipeline}; bulk loads through the Appender. */
 final class DuckDbDialect implements WarehouseDialect {
 
-    private final NamedSql statements = NamedSql.load("warehouse/duckdb/pipeline.sql");
+    private final NamedSql statements = NamedSql.layered("warehouse/pipeline.sql", "warehouse/duckdb/pipeline.sql");
 
     @Override
     public String name() {

@@ -35,7 +35,8 @@ import java.util.stream.IntStream;
  * {@code "two words"}) keeps its spelling, quoted. The catalog ({@code INFORMATION_SCHEMA}) answers in the
  * folded form, which {@link #fromCatalog} turns back.
  *
- * <p>SQL: the statements the pipeline writes itself live in {@code warehouse/snowflake/pipeline.sql}; the
+ * <p>SQL: the statements the pipeline writes itself are those all warehouses share ({@code warehouse/pipeline.sql})
+ * with Snowflake's own forms on top ({@code warehouse/snowflake/pipeline.sql}); the
  * models are shared with DuckDB except for {@code marts/snowflake/} (macros, the date dimension). The
  * schema names in that SQL ({@code staging.}, {@code marts.}, {@code _pipeline.}) are the configured
  * schemas ({@link #qualify}). DDL commits any open transaction in Snowflake, so the writer and the mart
@@ -62,7 +63,7 @@ public final class SnowflakeDialect implements WarehouseDialect {
         this.staging = stagingSchema;
         this.marts = martsSchema;
         this.pipeline = pipelineSchema;
-        this.statements = NamedSql.load("warehouse/snowflake/pipeline.sql");
+        this.statements = NamedSql.layered("warehouse/pipeline.sql", "warehouse/snowflake/pipeline.sql");
     }
 
     @Override
@@ -207,7 +208,7 @@ public final class SnowflakeDialect implements WarehouseDialect {
             statement = statement.replace("${" + token.getKey() + "}", token.getValue());
         }
         if (statement.contains("${")) {
-            throw new IllegalArgumentException("unreplaced token in statement " + name + " of warehouse/snowflake/pipeline.sql");
+            throw new IllegalArgumentException("unreplaced token in statement " + name + " of the Snowflake SQL");
         }
         return qualify(statement);
     }

@@ -118,7 +118,7 @@ class SnowflakeStatementsTest {
 
     @Test
     void everyPipelineStatementParses() {
-        NamedSql statements = NamedSql.of("snowflake", ClasspathText.read("warehouse/snowflake/pipeline.sql"));
+        NamedSql statements = NamedSql.layered("warehouse/pipeline.sql", "warehouse/snowflake/pipeline.sql");
         // Fragments (parts of merge-current-state) are parsed inside the MERGE above.
         List<String> fragments = List.of("current-state-latest-value", "current-state-carried");
         Map<String, String> tokens = Map.ofEntries(
@@ -141,7 +141,7 @@ class SnowflakeStatementsTest {
         }
         // The same names as DuckDB's file, so that no code path finds a statement missing on Snowflake, but
         // for the snapshot copy's CSV load, which Snowflake does not offer yet (snapshot-method=debezium).
-        NamedSql duckdb = NamedSql.load("warehouse/duckdb/pipeline.sql");
+        NamedSql duckdb = NamedSql.layered("warehouse/pipeline.sql", "warehouse/duckdb/pipeline.sql");
         assertThat(statements.names()).containsAll(duckdb.names().stream().filter(n -> !n.equals("insert-snapshot-csv")).toList());
     }
 

@@ -1,0 +1,176 @@
+-- Statements the pipeline runs on every warehouse, written once: SQL that DuckDB and Snowflake both take.
+-- A warehouse's own file (warehouse/<dialect>/pipeline.sql) holds what it writes its own way and may
+-- replace any of these by using the same name. ${...} tokens are identifiers quoted from the schema; values
+-- are always bound with ?. Schemas are named staging., marts. and _pipeline.; the dialect maps them to
+-- the warehouse's (Snowflake: the configured schemas).
+
+-- What the catalog says about staging and mart tables (names bound as the catalog spells them).
+-- name: catalog-tables
+select table_name from information_schema.tables where table_schema = ? order by table_name;
+
+-- Debezium offsets, written in the same transaction as the staging rows they cover.
+-- name: create-offsets
+create table if not exists _pipeline.offsets (
+    offset_key varchar primary key,
+    offset_value varchar not null,
+    updated_at timestamptz not null
+);
+
+-- Events that could not be converted or written: the pipeline records them here and goes on.
+-- name: create-dead-letters
+create table if not exists _pipeline.dead_letters (
+    table_name varchar,
+    key_json varchar,
+    lsn bigint,
+    payload_json varchar,
+    error varchar not null,
+    failed_at timestamptz not null
+);
+
+-- The primary key of each staging table's source table, as its change events carry it.
+-- name: create-staging-tables
+create table if not exists _pipeline.staging_tables (
+    table_name varchar primary key,
+    key_columns varchar not null
+);
+
+-- name: delete-staging-table
+delete from _pipeline.staging_tables where table_name = ?;
+
+-- name: insert-staging-table
+insert into _pipeline.staging_tables (table_name, key_columns) values (?, ?);
+
+-- name: read-staging-keys
+select table_name, key_columns from _pipeline.staging_tables order by table_name;
+
+-- name: read-offsets
+select offset_key, offset_value from _pipeline.offsets;
+
+-- name: delete-offset
+delete from _pipeline.offsets where offset_key = ?;
+
+-- name: insert-offset
+insert into _pipeline.offsets (offset_key, offset_value, updated_at) values (?, ?, ?);
+
+-- name: insert-dead-letter
+insert into _pipeline.dead_letters (table_name, key_json, lsn, payload_json, error, failed_at) values (?, ?, ?, ?, ?, ?);
+
+-- The writer's DDL for staging tables; ${columns} is the list of quoted names with the dialect's types.
+-- name: create-staging-table
+create table if not exists ${table} (
+    ${columns}
+);
+
+-- ADD COLUMN at the source: older rows read NULL.
+-- name: add-column
+alter table ${table} add column ${column} ${type};
+
+-- The newest position already in a staging table: events at or below it may be replays.
+-- name: staging-high-water
+select max(_cdc_lsn) from ${table};
+
+-- Where each mart model has read staging up to (by load time), moved in the same transaction as its MERGE.
+-- name: create-model-watermarks
+create table if not exists _pipeline.model_watermarks (
+    model varchar primary key,
+    loaded_through timestamptz not null,
+    updated_at timestamptz not null
+);
+
+-- One row per model run: the run log.
+-- name: create-model-runs
+create table if not exists _pipeline.model_runs (
+    model varchar not null,
+    started_at timestamptz not null,
+    finished_at timestamptz not null,
+    loaded_from timestamptz,
+    loaded_through timestamptz,
+    rows_changed bigint,
+    status varchar not null,
+    error varchar
+);
+
+-- name: read-watermark
+select loaded_through from _pipeline.model_watermarks where model = ?;
+
+-- name: read-watermarks
+select model, loaded_through from _pipeline.model_watermarks;
+
+-- name: delete-watermark
+delete from _pipeline.model_watermarks where model = ?;
+
+-- name: delete-all-watermarks
+delete from _pipeline.model_watermarks;
+
+-- name: insert-watermark
+insert into _pipeline.model_watermarks (model, loaded_through, updated_at) values (?, ?, ?);
+
+-- name: insert-model-run
+insert into _pipeline.model_runs (model, started_at, finished_at, loaded_from, loaded_through, rows_changed, status, error)
+values (?, ?, ?, ?, ?, ?, ?, ?);
+
+-- Every data test run's results.
+-- name: create-data-test-results
+create table if not exists _pipeline.data_test_results (
+    run_at timestamptz not null,
+    model varchar not null,
+    test varchar not null,
+    status varchar not null,
+    failing_rows bigint,
+    detail varchar
+);
+
+-- name: insert-data-test-result
+insert into _pipeline.data_test_results (run_at, model, test, status, failing_rows, detail) values (?, ?, ?, ?, ?, ?);
+
+-- One row per data test run: the run log beside the results.
+-- name: create-data-test-runs
+create table if not exists _pipeline.data_test_runs (
+    started_at timestamptz not null,
+    finished_at timestamptz not null,
+    tests integer not null,
+    failed integer not null,
+    status varchar not null,
+    error varchar
+);
+
+-- name: insert-data-test-run
+insert into _pipeline.data_test_runs (started_at, finished_at, tests, failed, status, error) values (?, ?, ?, ?, ?, ?);
+
+-- Generic data tests: each counts the rows that break the rule.
+-- name: test-unique
+select count(*) from (
+    select ${column} from ${model} where ${column} is not null group by ${column} having count(*) > 1
+) as duplicates;
+
+-- name: test-not-null
+select count(*) from ${model} where ${column} is null;
+
+-- name: test-accepted-values
+select count(*) from ${model} where ${column} is not null and cast(${column} as varchar) not in (${values});
+
+-- name: test-relationships
+select count(*) from ${model} as child
+where child.${column} is not null
+  and not exists (select 1 from ${parent} as parent where parent.${field} = child.${column});
+
+-- name: test-unique-current
+select count(*) from (
+    select ${column} from ${model} where is_current group by ${column} having count(*) > 1
+) as duplicates;
+
+-- Reconciliation of a mart with the source (see DataTests). ${where} selects the rows that stand for current
+-- source rows (true when every row does).
+-- name: reconcile-mart-measure
+select ${measure} from ${model} where ${where};
+
+-- The source keys staged in a load-time window: those the marts have not applied yet, or are applying.
+-- name: reconcile-changed-keys
+select distinct ${key} from ${staging_table} where _cdc_loaded_at > ? and _cdc_loaded_at <= ?;
+
+-- name: reconcile-mart-measure-excluding
+select ${measure}
+from ${model} as m
+where ${where}
+  and not exists (select 1 from ${staging_table} as s
+                  where s.${key} = m.${mart_key} and s._cdc_loaded_at > ? and s._cdc_loaded_at <= ?);
