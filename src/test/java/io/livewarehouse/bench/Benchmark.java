@@ -325,7 +325,9 @@ public final class Benchmark {
         });
         long end = System.nanoTime();
         double cold = seconds(end - first[0]) * total / Math.max(1, total - first[1]);
-        double steady = seconds(end - warm[0]) * (total - warmUp) / Math.max(1, total - warm[1]);
+        // A drain too short to see the second set on its own (the smoke run) has only the cold rate.
+        double steady = total - warm[1] <= 0 ? cold * (total - warmUp) / total
+                : seconds(end - warm[0]) * (total - warmUp) / (total - warm[1]);
         return new double[] {cold, steady};
     }
 
