@@ -174,3 +174,27 @@ from ${model} as m
 where ${where}
   and not exists (select 1 from ${staging_table} as s
                   where s.${key} = m.${mart_key} and s._cdc_loaded_at > ? and s._cdc_loaded_at <= ?);
+
+-- The current state of one source table, kept from its staging change log: per key the latest change by
+-- source order; a delete removes the key; a column the change did not carry (unchanged TOAST) keeps its
+-- value. ${latest} aggregates each column's latest available value, ${available} says whether the window
+-- carried one at all, ${deleted} whether the latest change deleted the key (the dialect's current-state-*
+-- fragments: the source order is written differently in each warehouse).
+-- name: merge-current-state
+merge into ${target} as t
+using (
+    select ${key_columns},
+           ${latest},
+           ${available},
+           ${deleted},
+           max(_cdc_lsn) as _cdc_lsn,
+           max(_cdc_source_ts) as _cdc_source_ts,
+           max(_cdc_loaded_at) as _cdc_loaded_at
+    from ${source}
+    where _cdc_loaded_at > ? and _cdc_loaded_at <= ?
+    group by ${key_columns}
+) as s
+on ${key_match}
+when matched and s._deleted then delete
+when matched then update set ${update_assignments}
+when not matched and not s._deleted then insert (${insert_columns}) values (${insert_values});

@@ -72,25 +72,6 @@ arg_max_null(${column}, struct_pack(loaded := _cdc_loaded_at, streamed := _cdc_o
 -- name: current-state-carried
 bool_or(_cdc_unavailable is null or not json_contains(_cdc_unavailable, ${json_name})) as ${flag}
 
--- The current state of one source table, kept from its staging change log: per key the latest change by
--- source order; a delete removes the key; a column the change did not carry (unchanged TOAST) keeps its
--- value. ${latest} aggregates each column's latest available value, ${available} says whether the window
--- carried one at all.
--- name: merge-current-state
-merge into ${target} as t
-using (
-    select ${key_columns},
-           ${latest},
-           ${available},
-           arg_max_null(_cdc_deleted, struct_pack(loaded := _cdc_loaded_at, streamed := _cdc_op <> 'r', lsn := _cdc_lsn, seq := _cdc_seq)) as _deleted,
-           max(_cdc_lsn) as _cdc_lsn,
-           max(_cdc_source_ts) as _cdc_source_ts,
-           max(_cdc_loaded_at) as _cdc_loaded_at
-    from ${source}
-    where _cdc_loaded_at > ? and _cdc_loaded_at <= ?
-    group by ${key_columns}
-) as s
-on ${key_match}
-when matched and s._deleted then delete
-when matched then update set ${update_assignments}
-when not matched and not s._deleted then insert (${insert_columns}) values (${insert_values});
+-- Whether the latest change in the window, in the same source order, deleted the key.
+-- name: current-state-deleted
+arg_max_null(_cdc_deleted, struct_pack(loaded := _cdc_loaded_at, streamed := _cdc_op <> 'r', lsn := _cdc_lsn, seq := _cdc_seq)) as _deleted

@@ -55,23 +55,7 @@ max_by(${column},
 -- name: current-state-carried
 boolor_agg(_cdc_unavailable is null or not array_contains(parse_json(${json_name}), _cdc_unavailable)) as ${flag}
 
--- The current state of one source table, kept from its staging change log (see the DuckDB file).
--- name: merge-current-state
-merge into ${target} as t
-using (
-    select ${key_columns},
-           ${latest},
-           ${available},
-           max_by(_cdc_deleted, to_char(_cdc_loaded_at, 'YYYY-MM-DD HH24:MI:SS.FF6') || iff(_cdc_op <> 'r', '1', '0')
-               || lpad(to_varchar(_cdc_lsn), 20, '0') || lpad(to_varchar(_cdc_seq), 10, '0')) as _deleted,
-           max(_cdc_lsn) as _cdc_lsn,
-           max(_cdc_source_ts) as _cdc_source_ts,
-           max(_cdc_loaded_at) as _cdc_loaded_at
-    from ${source}
-    where _cdc_loaded_at > ? and _cdc_loaded_at <= ?
-    group by ${key_columns}
-) as s
-on ${key_match}
-when matched and s._deleted then delete
-when matched then update set ${update_assignments}
-when not matched and not s._deleted then insert (${insert_columns}) values (${insert_values});
+-- Whether the latest change in the window, in the same source order, deleted the key.
+-- name: current-state-deleted
+max_by(_cdc_deleted, to_char(_cdc_loaded_at, 'YYYY-MM-DD HH24:MI:SS.FF6') || iff(_cdc_op <> 'r', '1', '0')
+    || lpad(to_varchar(_cdc_lsn), 20, '0') || lpad(to_varchar(_cdc_seq), 10, '0')) as _deleted

@@ -97,6 +97,7 @@ final class CurrentState {
                 "key_columns", keyColumns.stream().map(dialect::quote).collect(Collectors.joining(", ")),
                 "latest", latest.isEmpty() ? "1 as _no_values" : latest,
                 "available", availableFlags.isEmpty() ? "true as _no_flags" : availableFlags,
+                "deleted", dialect.statement("current-state-deleted"),
                 "key_match", keyColumns.stream().map(k -> "t." + dialect.quote(k) + " = s." + dialect.quote(k))
                         .collect(Collectors.joining(" and ")),
                 "update_assignments", updates,

@@ -120,7 +120,7 @@ class SnowflakeStatementsTest {
     void everyPipelineStatementParses() {
         NamedSql statements = NamedSql.layered("warehouse/pipeline.sql", "warehouse/snowflake/pipeline.sql");
         // Fragments (parts of merge-current-state) are parsed inside the MERGE above.
-        List<String> fragments = List.of("current-state-latest-value", "current-state-carried");
+        List<String> fragments = List.of("current-state-latest-value", "current-state-carried", "current-state-deleted");
         Map<String, String> tokens = Map.ofEntries(
                 Map.entry("table", "\"STAGING\".\"PAYMENT\""), Map.entry("model", "\"MARTS\".\"FACT_PAYMENT\""),
                 Map.entry("column", "\"PAYMENT_ID\""), Map.entry("parent", "\"MARTS\".\"DIM_CUSTOMER\""),
