@@ -11,6 +11,7 @@ import java.sql.Driver;
 import java.sql.SQLException;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.List;
 import java.util.Properties;
 
 /**
@@ -34,7 +35,24 @@ final class SnowflakeWarehouse implements Warehouse {
     private final Deque<Connection> idle = new ArrayDeque<>();
     private Driver driver;
 
-    SnowflakeWarehouse(WarehouseSettings.Snowflake settings) {
+    /**
+     * @param cacheDirectory where the driver keeps its caches (OCSP responses, credentials), which it would
+     *                       otherwise write under the user's home directory (~/.cache/snowflake), even with
+     *                       ssl=off: a container's home may be read-only or shared. System properties, so
+     *                       set before the driver first loads and only when not set already.
+     */
+    SnowflakeWarehouse(WarehouseSettings.Snowflake settings, Path cacheDirectory) {
+        try {
+            Files.createDirectories(cacheDirectory);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("Cannot create the Snowflake driver's cache folder " + cacheDirectory, e);
+        }
+        String cache = cacheDirectory.toAbsolutePath().toString();
+        for (String property : List.of("net.snowflake.jdbc.ocspResponseCacheDir", "net.snowflake.jdbc.temporaryCredentialCacheDir")) {
+            if (System.getProperty(property) == null) {
+                System.setProperty(property, cache);
+            }
+        }
         this.dialect = new SnowflakeDialect(settings.stagingSchema(), settings.martsSchema(), settings.pipelineSchema());
         this.url = url(settings);
         this.properties = properties(settings);
@@ -111,11 +129,30 @@ final class SnowflakeWarehouse implements Warehouse {
         if (driver == null) {
             driver = new net.snowflake.client.api.driver.SnowflakeDriver();
         }
-        Connection connection = driver.connect(url, properties);
+        Connection connection;
+        try {
+            connection = driver.connect(url, properties);
+        } catch (SQLException e) {
+            throw actionable(e);
+        }
         if (connection == null) {
             throw new SQLException("the Snowflake driver does not accept " + url);
         }
         return lease(connection);
+    }
+
+    /**
+     * A login that fails for the network (an unreachable account: the driver's SQLState 58030 after its
+     * retries, seen here against a closed port) as one message that says what to check. Other failures
+     * keep the driver's own message.
+     */
+    SQLException actionable(SQLException e) {
+        if (!"58030".equals(e.getSQLState())) {
+            return e;
+        }
+        return new SQLException("Snowflake at " + url.replaceAll("\\?.*", "") + " cannot be reached: check "
+                + "pipeline.warehouse.snowflake.account (or .url), the network and any proxy (" + e.getMessage() + ")",
+                e.getSQLState(), e.getErrorCode(), e);
     }
 
     private static boolean isUsable(Connection connection) {

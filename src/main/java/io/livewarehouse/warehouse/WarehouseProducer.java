@@ -4,6 +4,7 @@ import io.quarkus.arc.DefaultBean;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import java.nio.file.Path;
 import java.sql.SQLException;
@@ -15,10 +16,10 @@ public class WarehouseProducer {
     @Produces
     @ApplicationScoped
     @DefaultBean
-    Warehouse warehouse(WarehouseSettings settings) {
+    Warehouse warehouse(WarehouseSettings settings, @ConfigProperty(name = "pipeline.state.dir") Path stateDirectory) {
         return switch (settings.kind()) {
             case duckdb -> new DuckDbWarehouse(Path.of(settings.duckdb().path()), settings.duckdb().memoryLimit());
-            case snowflake -> new SnowflakeWarehouse(settings.snowflake());
+            case snowflake -> new SnowflakeWarehouse(settings.snowflake(), stateDirectory.resolve("snowflake"));
         };
     }
 
