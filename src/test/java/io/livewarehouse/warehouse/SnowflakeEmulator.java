@@ -31,8 +31,9 @@ import java.util.zip.GZIPInputStream;
  * driver sends (login, query requests with JSON results, heartbeat, logout) and runs the statements on
  * DuckDB. The driver connects to it with {@code jdbc:snowflake://127.0.0.1:PORT/?ssl=off&account=...}.
  *
- * <p>This first cut speaks the session calls and plain queries without bindings; the rewrites Snowflake SQL
- * needs to run on DuckDB, array bindings and transactions are still to come (issue 7).
+ * <p>This first cut speaks the session calls, plain queries, bindings and array bindings (a JDBC batch in one
+ * request), and rewrites Snowflake's type names for DuckDB; the rewrites of Snowflake's functions and
+ * transactions are still to come (issue 7).
  */
 public final class SnowflakeEmulator implements AutoCloseable {
 
@@ -80,11 +81,25 @@ public final class SnowflakeEmulator implements AutoCloseable {
 
     private ObjectNode query(JsonNode request) {
         queries.incrementAndGet();
-        String sql = request.path("sqlText").asText();
+        String sql = toDuckDb(request.path("sqlText").asText());
         ObjectNode data = JSON.createObjectNode();
         data.put("queryId", UUID.randomUUID().toString());
         data.set("parameters", parameters());
         data.put("version", 1);
+        if (request.path("describeOnly").asBoolean()) {
+            // What prepareStatement asks: the number of binds and whether an INSERT takes array bindings.
+            data.putArray("rowtype");
+            data.putArray("rowset");
+            data.put("total", 0);
+            data.put("numberOfBinds", (int) sql.chars().filter(c -> c == '?').count());
+            data.put("arrayBindSupported", sql.stripLeading().toLowerCase(java.util.Locale.ROOT).startsWith("insert"));
+            data.put("statementTypeId", statementType(sql));
+            return success(data);
+        }
+        JsonNode bindings = request.path("bindings");
+        if (bindings.isObject() && bindings.size() > 0) {
+            return bound(sql, bindings, data);
+        }
         try (Statement statement = duckdb.createStatement()) {
             if (statement.execute(sql)) {
                 try (ResultSet rows = statement.getResultSet()) {
@@ -114,17 +129,104 @@ public final class SnowflakeEmulator implements AutoCloseable {
                         .put("nullable", false);
                 data.putArray("rowset").addArray().add(Long.toString(count));
                 data.put("total", 1);
-                data.put("statementTypeId", 12544);
+                data.put("statementTypeId", statementType(sql));
             }
             return success(data);
         } catch (SQLException e) {
-            ObjectNode failure = JSON.createObjectNode();
-            failure.put("success", false);
-            failure.put("code", "002003");
-            failure.put("message", e.getMessage());
-            failure.putObject("data").put("sqlState", "42S02").put("errorCode", "002003");
-            return failure;
+            return failure(e);
         }
+    }
+
+    /**
+     * A statement with bindings: {@code {"1": {"type": "FIXED", "value": "7"}}}, or with array bindings (a
+     * JDBC batch) a list of values per parameter, run once per row.
+     */
+    private ObjectNode bound(String sql, JsonNode bindings, ObjectNode data) {
+        int parameters = bindings.size();
+        int rows = bindings.path("1").path("value").isArray() ? bindings.path("1").path("value").size() : 1;
+        long count = 0;
+        try (java.sql.PreparedStatement statement = duckdb.prepareStatement(sql)) {
+            for (int row = 0; row < rows; row++) {
+                for (int i = 1; i <= parameters; i++) {
+                    JsonNode binding = bindings.path(Integer.toString(i));
+                    JsonNode value = binding.path("value").isArray() ? binding.path("value").get(row) : binding.path("value");
+                    statement.setObject(i, fromBinding(binding.path("type").asText(), value));
+                }
+                if (statement.execute()) {
+                    return failure(new SQLException("the emulator runs queries with bindings only as DML"));
+                }
+                count += Math.max(0, statement.getUpdateCount());
+            }
+        } catch (SQLException e) {
+            return failure(e);
+        }
+        ObjectNode type = data.putArray("rowtype").addObject();
+        type.put("name", "number of rows inserted").put("type", "fixed").put("precision", 19).put("scale", 0)
+                .put("nullable", false);
+        data.putArray("rowset").addArray().add(Long.toString(count));
+        data.put("total", 1);
+        data.put("statementTypeId", statementType(sql));
+        return success(data);
+    }
+
+    /** Snowflake's statement type ids (the driver's SFStatementType): what it allows executeUpdate and batches for. */
+    private static long statementType(String sql) {
+        String verb = sql.stripLeading().split("\\s+", 2)[0].toLowerCase(java.util.Locale.ROOT);
+        return switch (verb) {
+            case "select", "with" -> 4096;
+            case "insert" -> 12544;
+            case "update" -> 12800;
+            case "delete" -> 13056;
+            case "merge" -> 13312;
+            default -> 24576;
+        };
+    }
+
+    /** A bound value as the driver encodes it (shared/SNOWFLAKE.md), as the Java value DuckDB takes. */
+    private static Object fromBinding(String type, JsonNode value) {
+        if (value == null || value.isNull()) {
+            return null;
+        }
+        String text = value.asText();
+        return switch (type) {
+            case "FIXED" -> new java.math.BigDecimal(text);
+            case "REAL" -> Double.parseDouble(text);
+            case "BOOLEAN" -> Boolean.parseBoolean(text);
+            case "BINARY" -> java.util.HexFormat.of().parseHex(text);
+            case "DATE" -> java.time.Instant.ofEpochMilli(Long.parseLong(text)).atOffset(java.time.ZoneOffset.UTC).toLocalDate();
+            case "TIMESTAMP_LTZ", "TIMESTAMP_TZ", "TIMESTAMP_NTZ" -> {
+                java.math.BigDecimal nanos = new java.math.BigDecimal(text.split(" ")[0]);
+                long seconds = nanos.divide(java.math.BigDecimal.valueOf(1_000_000_000L), java.math.RoundingMode.FLOOR).longValue();
+                long rest = nanos.subtract(java.math.BigDecimal.valueOf(seconds).multiply(java.math.BigDecimal.valueOf(1_000_000_000L))).longValue();
+                yield java.time.Instant.ofEpochSecond(seconds, rest).atOffset(java.time.ZoneOffset.UTC);
+            }
+            default -> text;
+        };
+    }
+
+    /** The few rewrites Snowflake's DDL needs on DuckDB: its type names. */
+    static String toDuckDb(String sql) {
+        return sql.replaceAll("(?i)\\bNUMBER\\((\\d+),(\\d+)\\)", "DECIMAL($1,$2)")
+                .replaceAll("(?i)\\bTIMESTAMP_NTZ(\\(\\d+\\))?", "TIMESTAMP")
+                .replaceAll("(?i)\\bTIMESTAMP_TZ(\\(\\d+\\))?", "TIMESTAMPTZ")
+                .replaceAll("(?i)\\bTIME\\(\\d+\\)", "TIME")
+                .replaceAll("(?i)\\bVARIANT\\b", "JSON")
+                .replaceAll("(?i)\\bBINARY\\b", "BLOB")
+                .replaceAll("(?i)\\bFLOAT\\b", "DOUBLE");
+    }
+
+    private static ObjectNode failure(SQLException e) {
+        ObjectNode failure = JSON.createObjectNode();
+        failure.put("success", false);
+        failure.put("code", "002003");
+        failure.put("message", e.getMessage());
+        failure.putObject("data").put("sqlState", "42S02").put("errorCode", "002003");
+        return failure;
+    }
+
+    /** The emulator's DuckDB, for tests to look at what landed exactly as stored. */
+    Connection duckdb() {
+        return duckdb;
     }
 
     /** Snowflake's rowtype for each DuckDB column: the driver decodes the JSON strings by these types. */
