@@ -123,13 +123,7 @@ public final class SnowflakeEmulator implements AutoCloseable {
                     data.put("statementTypeId", 4096);
                 }
             } else {
-                long count = Math.max(0, statement.getUpdateCount());
-                ObjectNode type = data.putArray("rowtype").addObject();
-                type.put("name", "number of rows updated").put("type", "fixed").put("precision", 19).put("scale", 0)
-                        .put("nullable", false);
-                data.putArray("rowset").addArray().add(Long.toString(count));
-                data.put("total", 1);
-                data.put("statementTypeId", statementType(sql));
+                rowsChanged(data, sql, Math.max(0, statement.getUpdateCount()));
             }
             return success(data);
         } catch (SQLException e) {
@@ -160,13 +154,17 @@ public final class SnowflakeEmulator implements AutoCloseable {
         } catch (SQLException e) {
             return failure(e);
         }
-        ObjectNode type = data.putArray("rowtype").addObject();
-        type.put("name", "number of rows inserted").put("type", "fixed").put("precision", 19).put("scale", 0)
-                .put("nullable", false);
+        rowsChanged(data, sql, count);
+        return success(data);
+    }
+
+    /** A DML statement's answer: one row with the number of rows it changed (the driver sums the first row). */
+    private static void rowsChanged(ObjectNode data, String sql, long count) {
+        data.putArray("rowtype").addObject().put("name", "number of rows changed").put("type", "fixed")
+                .put("precision", 19).put("scale", 0).put("nullable", false);
         data.putArray("rowset").addArray().add(Long.toString(count));
         data.put("total", 1);
         data.put("statementTypeId", statementType(sql));
-        return success(data);
     }
 
     /** Snowflake's statement type ids (the driver's SFStatementType): what it allows executeUpdate and batches for. */

@@ -18,7 +18,6 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -124,21 +123,7 @@ class SnowflakeEmulatorTest {
         }
     }
 
-    static WarehouseSettings.Snowflake settings(String url) {
-        return new WarehouseSettings.Snowflake() {
-            public Optional<String> account() { return Optional.empty(); }
-            public Optional<String> url() { return Optional.of(url); }
-            public Optional<String> user() { return Optional.of("pipeline"); }
-            public Optional<String> privateKeyFile() { return Optional.empty(); }
-            public Optional<String> privateKeyPassphrase() { return Optional.empty(); }
-            public Optional<String> password() { return Optional.of("emulated"); }
-            public Optional<String> role() { return Optional.empty(); }
-            public Optional<String> warehouse() { return Optional.empty(); }
-            public String database() { return "DVD_RENTALS"; }
-            public String stagingSchema() { return "STAGING"; }
-            public String martsSchema() { return "MARTS"; }
-            public String pipelineSchema() { return "_PIPELINE"; }
-            public int loginTimeoutSeconds() { return 10; }
-        };
+    private static WarehouseSettings.Snowflake settings(String url) {
+        return SnowflakeLoginProbe.settings(url, "emulated");
     }
 }
