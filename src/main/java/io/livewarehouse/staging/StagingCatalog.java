@@ -56,19 +56,10 @@ public final class StagingCatalog {
         return columns;
     }
 
-    /** The newest source commit time among the rows loaded up to {@code through}, or null. */
-    public static OffsetDateTime newestSourceCommit(Connection connection, WarehouseDialect dialect, OffsetDateTime through)
-            throws SQLException {
-        List<String> tables = tables(connection, dialect);
-        if (tables.isEmpty()) {
-            return null;
-        }
-        try (PreparedStatement statement = connection.prepareStatement(newestSourceCommitSql(dialect, tables))) {
-            return newestSourceCommit(dialect, statement, tables, through);
-        }
-    }
-
-    /** One statement for {@link #newestSourceCommit}: a round trip per cycle, not one per table. */
+    /**
+     * The newest source commit time among the rows loaded up to a time, in one statement (a round trip per
+     * mart cycle, not one per table); run it with {@link #newestSourceCommit}.
+     */
     public static String newestSourceCommitSql(WarehouseDialect dialect, List<String> tables) {
         return "select max(newest) from (" + tables.stream()
                 .map(table -> "select max(" + dialect.quote(CdcColumns.SOURCE_TS) + ") as newest from "

@@ -128,11 +128,13 @@ public class StagingWriter {
                 Map<String, List<StagedChange>> tables = byTable(batch.changes());
                 // Every table's DDL first: in Snowflake a CREATE or ALTER commits the open transaction, which
                 // must not happen between the batch's rows and its offsets.
+                Map<String, LinkedHashMap<String, StagingColumn>> sourceColumns = new HashMap<>();
                 for (Map.Entry<String, List<StagedChange>> table : tables.entrySet()) {
-                    ensureColumns(connection, table.getKey(), table.getValue());
+                    sourceColumns.put(table.getKey(), ensureColumns(connection, table.getKey(), table.getValue()));
                 }
                 for (Map.Entry<String, List<StagedChange>> table : tables.entrySet()) {
-                    writeTable(connection, table.getKey(), table.getValue(), loadedAt, deadLetters);
+                    writeTable(connection, table.getKey(), table.getValue(), sourceColumns.get(table.getKey()),
+                            loadedAt, deadLetters);
                 }
                 writeDeadLetters(connection, deadLetters);
                 if (offsets != null) {
@@ -407,11 +409,12 @@ public class StagingWriter {
         return changes.stream().collect(Collectors.groupingBy(StagedChange::table, LinkedHashMap::new, Collectors.toList()));
     }
 
-    private void writeTable(Connection connection, String table, List<StagedChange> changes, OffsetDateTime loadedAt,
+    /** Appends one table's changes; {@code sourceColumns} is what {@link #ensureColumns} made the table hold. */
+    private void writeTable(Connection connection, String table, List<StagedChange> changes,
+                            LinkedHashMap<String, StagingColumn> sourceColumns, OffsetDateTime loadedAt,
                             List<DeadLetter> deadLetters) throws SQLException {
         WarehouseDialect dialect = warehouse.dialect();
         String qualified = dialect.quote(dialect.stagingSchema()) + "." + dialect.quote(table);
-        LinkedHashMap<String, StagingColumn> sourceColumns = ensureColumns(connection, table, changes);
         recordKey(connection, table, changes.get(0).keyColumns());
         Map<String, ColumnType> tableTypes = knownColumns.get(table);
         List<StagedChange> writable = new ArrayList<>(changes.size());
