@@ -56,8 +56,8 @@ select cast(to_char(full_date, 'YYYYMMDD') as integer) as date_key,
        to_char(full_date, 'MMMM') as month_name,
        day(full_date) as day_of_month,
        dayofweekiso(full_date) as day_of_week,
-       decode(dayofweekiso(full_date), 1, 'Monday', 2, 'Tuesday', 3, 'Wednesday', 4, 'Thursday', 5, 'Friday',
-              6, 'Saturday', 7, 'Sunday') as day_name,
+       case dayofweekiso(full_date) when 1 then 'Monday' when 2 then 'Tuesday' when 3 then 'Wednesday'
+            when 4 then 'Thursday' when 5 then 'Friday' when 6 then 'Saturday' else 'Sunday' end as day_name,
        weekiso(full_date) as week_of_year,
        dayofweekiso(full_date) >= 6 as is_weekend
 from days

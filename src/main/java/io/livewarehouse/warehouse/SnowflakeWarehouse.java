@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.Driver;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
@@ -31,6 +32,9 @@ final class SnowflakeWarehouse implements Warehouse {
     private final String url;
     private final Properties properties;
     private final String describe;
+    private final String user;
+    private final String role;
+    private final boolean keyPair;
     private final SnowflakeDialect dialect;
     private final Deque<Connection> idle = new ArrayDeque<>();
     private Driver driver;
@@ -56,6 +60,9 @@ final class SnowflakeWarehouse implements Warehouse {
         this.dialect = new SnowflakeDialect(settings.stagingSchema(), settings.martsSchema(), settings.pipelineSchema());
         this.url = url(settings);
         this.properties = properties(settings);
+        this.user = settings.user().orElse("?");
+        this.role = settings.role().map(name -> "role " + name).orElse("the user's default role");
+        this.keyPair = settings.privateKeyFile().isPresent();
         this.describe = "Snowflake " + url.replaceAll("\\?.*", "") + " database " + settings.database()
                 + " as " + settings.user().orElse("?") + " (" + authentication(settings) + ")";
     }
@@ -142,19 +149,30 @@ final class SnowflakeWarehouse implements Warehouse {
     }
 
     /**
-     * A login that fails for the network (an unreachable account: the driver's SQLState 58030 after its
-     * retries, seen here against a closed port) as one message that says what to check. Other failures
-     * keep the driver's own message.
+     * The failures an operator can mend, as one message that says what to check; others keep the driver's
+     * own message. Seen against the emulator and a closed port with snowflake-jdbc 4.4.1: an unreachable
+     * account is SQLState 58030 after the driver's retries; a rejected login is error 390144 (key pair) or
+     * 390100 (password); a missing privilege is 003001 with SQLState 42501, on the statement that needed it.
      */
     SQLException actionable(SQLException e) {
-        if (!"58030".equals(e.getSQLState())) {
+        String base = url.replaceAll("\\?.*", "");
+        String message;
+        if ("58030".equals(e.getSQLState())) {
+            message = "Snowflake at " + base + " cannot be reached: check pipeline.warehouse.snowflake.account (or .url), "
+                    + "the network and any proxy";
+        } else if (e.getErrorCode() == 390144 || e.getErrorCode() == 390100 || e.getErrorCode() == 390101) {
+            message = "Snowflake at " + base + " rejected the login of " + user + ": " + (keyPair
+                    ? "check that pipeline.warehouse.snowflake.private-key-file (and PIPELINE_WAREHOUSE_SNOWFLAKE_PRIVATE_KEY_PASSPHRASE) "
+                            + "is the pair of the public key set on the user (ALTER USER " + user + " SET RSA_PUBLIC_KEY = ...)"
+                    : "check pipeline.warehouse.snowflake.user and PIPELINE_WAREHOUSE_SNOWFLAKE_PASSWORD");
+        } else if (e.getErrorCode() == 3001 || "42501".equals(e.getSQLState())) {
+            message = "Snowflake refused a statement to " + role + " for lack of a privilege: grant it what the README lists "
+                    + "(Snowflake, grants); nothing is acknowledged to the source until it succeeds";
+        } else {
             return e;
         }
-        return new SQLException("Snowflake at " + url.replaceAll("\\?.*", "") + " cannot be reached: check "
-                + "pipeline.warehouse.snowflake.account (or .url), the network and any proxy (" + e.getMessage() + ")",
-                e.getSQLState(), e.getErrorCode(), e);
+        return new SQLException(message + " (" + e.getMessage().strip() + ")", e.getSQLState(), e.getErrorCode(), e);
     }
-
     private static boolean isUsable(Connection connection) {
         try {
             return !connection.isClosed() && connection.isValid(5);
@@ -163,7 +181,10 @@ final class SnowflakeWarehouse implements Warehouse {
         }
     }
 
-    /** A view of the connection whose close() returns it to the pool, in autocommit as it came. */
+    /**
+     * A view of the connection whose close() returns it to the pool, in autocommit as it came. Its statements
+     * are views too, so that every failure of the pipeline's SQL passes through {@link #actionable}.
+     */
     private Connection lease(Connection physical) {
         boolean[] returned = {false};
         return (Connection) Proxy.newProxyInstance(Connection.class.getClassLoader(), new Class<?>[] {Connection.class},
@@ -181,12 +202,25 @@ final class SnowflakeWarehouse implements Warehouse {
                     if (returned[0]) {
                         throw new SQLException("connection already closed");
                     }
-                    try {
-                        return method.invoke(physical, arguments);
-                    } catch (InvocationTargetException e) {
-                        throw e.getCause();
+                    Object result = invoke(physical, method, arguments);
+                    if (result instanceof Statement statement && method.getReturnType().isInterface()) {
+                        return explaining(statement, method.getReturnType());
                     }
+                    return result;
                 });
+    }
+
+    private Object explaining(Statement statement, Class<?> type) {
+        return Proxy.newProxyInstance(Connection.class.getClassLoader(), new Class<?>[] {type},
+                (proxy, method, arguments) -> invoke(statement, method, arguments));
+    }
+
+    private Object invoke(Object target, java.lang.reflect.Method method, Object[] arguments) throws Throwable {
+        try {
+            return method.invoke(target, arguments);
+        } catch (InvocationTargetException e) {
+            throw e.getCause() instanceof SQLException failure ? actionable(failure) : e.getCause();
+        }
     }
 
     private synchronized void giveBack(Connection physical) {

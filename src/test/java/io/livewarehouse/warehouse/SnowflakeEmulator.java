@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import org.duckdb.DuckDBConnection;
 import org.duckdb.DuckDBDriver;
 
 import java.io.IOException;
@@ -13,44 +14,99 @@ import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.PublicKey;
+import java.security.Signature;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.sql.Types;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.zip.GZIPInputStream;
 
 /**
  * A Snowflake wire-protocol emulator for tests: an HTTP server that answers what the real snowflake-jdbc
- * driver sends (login, query requests with JSON results, heartbeat, logout) and runs the statements on
- * DuckDB. The driver connects to it with {@code jdbc:snowflake://127.0.0.1:PORT/?ssl=off&account=...}.
+ * driver sends (login by password or key pair, query requests with JSON results, bindings and array bindings,
+ * session parameters, heartbeat, token renewal, abort, logout) and runs the statements on DuckDB after the
+ * rewrites of {@link EmulatedSql}. The driver connects with {@code jdbc:snowflake://127.0.0.1:PORT/?ssl=off&account=...}.
  *
- * <p>This first cut speaks the session calls, plain queries, bindings and array bindings (a JDBC batch in one
- * request), and rewrites Snowflake's type names for DuckDB; the rewrites of Snowflake's functions and
- * transactions are still to come (issue 7).
+ * <p>Each session has its own DuckDB connection, so transactions are per session as in Snowflake:
+ * {@code ALTER SESSION SET AUTOCOMMIT}, COMMIT and ROLLBACK are honoured, and DDL commits the open
+ * transaction first, as Snowflake's does. A DDL statement that arrives while the session has uncommitted
+ * changes is recorded ({@link #implicitCommits()}): the pipeline must never rely on a transaction that DDL
+ * would cut.
+ *
+ * <p>Failures a production account gives are answered the way Snowflake does: a wrong key or password at
+ * login (390144 / 390100), a missing privilege (003001, SQLState 42501; {@link #deny}), an expired session
+ * (390112, then 390114 when the renewal fails; {@link #expireSessions}).
  */
 public final class SnowflakeEmulator implements AutoCloseable {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(SnowflakeEmulator.class);
+    private static final Pattern AUTOCOMMIT = Pattern.compile("(?is)\\s*alter\\s+session\\s+set\\s+autocommit\\s*=\\s*(true|false)\\s*;?\\s*");
+
+    /** One logged-in session: its own DuckDB connection and transaction state. */
+    private static final class Session {
+        final String user;
+        final String masterToken;
+        final Connection duckdb;
+        boolean autocommit = true;
+        boolean uncommitted;
+
+        Session(String user, String masterToken, Connection duckdb) {
+            this.user = user;
+            this.masterToken = masterToken;
+            this.duckdb = duckdb;
+        }
+    }
 
     private final HttpServer server;
-    private final Connection duckdb;
-    private final Map<String, String> sessions = new ConcurrentHashMap<>();
+    private final ExecutorService threads = Executors.newFixedThreadPool(8);
+    private final DuckDBConnection duckdb;
+    private final Map<String, Session> sessions = new ConcurrentHashMap<>();
     private final AtomicLong queries = new AtomicLong();
+    private final AtomicLong logins = new AtomicLong();
+    private final List<String> implicitCommits = Collections.synchronizedList(new ArrayList<>());
+    private final List<String> failures = Collections.synchronizedList(new ArrayList<>());
+    private final Map<Pattern, String> denied = new ConcurrentHashMap<>();
+    private volatile String password = "emulated";
+    private volatile PublicKey publicKey;
 
     public SnowflakeEmulator(Path database) throws IOException, SQLException {
-        this.duckdb = new DuckDBDriver().connect("jdbc:duckdb:" + database, new Properties());
+        this.duckdb = (DuckDBConnection) new DuckDBDriver().connect("jdbc:duckdb:" + database, new Properties());
+        EmulatedSql.install(duckdb);
         this.server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.setExecutor(threads);
         server.createContext("/session/v1/login-request", exchange -> answer(exchange, login(body(exchange))));
-        server.createContext("/queries/v1/query-request", exchange -> answer(exchange, query(body(exchange))));
-        server.createContext("/session/heartbeat", exchange -> answer(exchange, success(JSON.createObjectNode())));
-        server.createContext("/session", exchange -> answer(exchange, success(JSON.createObjectNode())));
+        server.createContext("/session/token-request", exchange -> answer(exchange, renew(body(exchange))));
+        server.createContext("/queries/v1/query-request", exchange -> {
+            JsonNode request = body(exchange);
+            answer(exchange, withSession(exchange, session -> query(session, request)));
+        });
+        server.createContext("/queries/v1/abort-request", exchange -> answer(exchange, success(JSON.createObjectNode())));
+        server.createContext("/session/heartbeat", exchange -> answer(exchange,
+                withSession(exchange, session -> success(JSON.createObjectNode()))));
+        server.createContext("/session", exchange -> {
+            Session session = sessions.remove(token(exchange));
+            if (session != null) {
+                closeQuietly(session.duckdb);
+            }
+            answer(exchange, success(JSON.createObjectNode()));
+        });
         server.start();
     }
 
@@ -59,103 +115,293 @@ public final class SnowflakeEmulator implements AutoCloseable {
         return "jdbc:snowflake://127.0.0.1:" + server.getAddress().getPort() + "/?ssl=off&account=emulated";
     }
 
+    /** Logins by password take this one (the default: {@code emulated}). */
+    public void acceptPassword(String password) {
+        this.password = password;
+    }
+
+    /** Logins by key pair are checked against this public key (as ALTER USER ... SET RSA_PUBLIC_KEY). */
+    public void acceptKey(PublicKey key) {
+        this.publicKey = key;
+    }
+
+    /** Statements matching the pattern fail as for a role without the privilege, naming {@code object}. */
+    public void deny(Pattern statements, String object) {
+        denied.put(statements, object);
+    }
+
+    public void allowAll() {
+        denied.clear();
+    }
+
+    /** Every session ends, as when they time out; the driver's renewal with its master token fails too. */
+    public void expireSessions() {
+        for (String token : List.copyOf(sessions.keySet())) {
+            Session session = sessions.remove(token);
+            if (session != null) {
+                closeQuietly(session.duckdb);
+            }
+        }
+    }
+
     public long queries() {
         return queries.get();
     }
 
+    public long logins() {
+        return logins.get();
+    }
+
+    /** DDL statements that arrived while their session had uncommitted changes (Snowflake would commit them). */
+    public List<String> implicitCommits() {
+        return List.copyOf(implicitCommits);
+    }
+
+    /** Statements that failed, with DuckDB's message: what the emulator could not run, or a real error. */
+    public List<String> failures() {
+        return List.copyOf(failures);
+    }
+
+    /** The emulator's DuckDB, for tests to look at what landed exactly as stored. */
+    public Connection duckdb() {
+        return duckdb;
+    }
+
     private ObjectNode login(JsonNode request) {
+        JsonNode data = request.path("data");
+        String user = data.path("LOGIN_NAME").asText();
+        if ("SNOWFLAKE_JWT".equalsIgnoreCase(data.path("AUTHENTICATOR").asText())) {
+            if (!validJwt(data.path("TOKEN").asText())) {
+                return failure("390144", "JWT token is invalid. [" + UUID.randomUUID() + "]", "08001");
+            }
+        } else if (!password.equals(data.path("PASSWORD").asText())) {
+            return failure("390100", "Incorrect username or password was specified.", "08001");
+        }
         String token = UUID.randomUUID().toString();
-        sessions.put(token, request.path("data").path("LOGIN_NAME").asText());
-        ObjectNode data = JSON.createObjectNode();
-        data.put("token", token);
-        data.put("masterToken", UUID.randomUUID().toString());
-        data.put("sessionId", Math.abs(token.hashCode()));
-        data.set("parameters", parameters());
-        ObjectNode info = data.putObject("sessionInfo");
+        String masterToken = UUID.randomUUID().toString();
+        try {
+            sessions.put(token, new Session(user, masterToken, duckdb.duplicate()));
+        } catch (SQLException e) {
+            return failure("000603", e.getMessage(), "XX000");
+        }
+        logins.incrementAndGet();
+        ObjectNode answer = JSON.createObjectNode();
+        answer.put("token", token);
+        answer.put("masterToken", masterToken);
+        answer.put("sessionId", Math.abs(token.hashCode()));
+        answer.put("validityInSeconds", 3600);
+        answer.put("masterValidityInSeconds", 14400);
+        answer.set("parameters", parameters(true));
+        ObjectNode info = answer.putObject("sessionInfo");
         info.put("databaseName", "DVD_RENTALS");
         info.put("schemaName", "STAGING");
         info.put("roleName", "PIPELINE");
         info.put("warehouseName", "PIPELINE_WH");
-        return success(data);
+        return success(answer);
     }
 
-    private ObjectNode query(JsonNode request) {
+    /**
+     * A key-pair login's JWT: signed (RS256) by the private key of the public key on record, and naming that
+     * key's fingerprint in its issuer, as Snowflake checks it.
+     */
+    private boolean validJwt(String jwt) {
+        PublicKey key = publicKey;
+        String[] parts = jwt.split("\\.");
+        if (key == null || parts.length != 3) {
+            return false;
+        }
+        try {
+            Signature signature = Signature.getInstance("SHA256withRSA");
+            signature.initVerify(key);
+            signature.update((parts[0] + "." + parts[1]).getBytes(StandardCharsets.US_ASCII));
+            if (!signature.verify(Base64.getUrlDecoder().decode(parts[2]))) {
+                return false;
+            }
+            JsonNode claims = JSON.readTree(Base64.getUrlDecoder().decode(parts[1]));
+            String fingerprint = "SHA256:" + Base64.getEncoder().encodeToString(
+                    MessageDigest.getInstance("SHA-256").digest(key.getEncoded()));
+            return claims.path("iss").asText().endsWith(fingerprint);
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    /** The driver renews an expired session token with its master token; that fails once the session is gone. */
+    private ObjectNode renew(JsonNode request) {
+        String old = request.path("oldSessionToken").asText();
+        Session session = sessions.get(old);
+        if (session == null) {
+            return failure("390114", "Authentication token has expired.  The user must authenticate again.", "08001");
+        }
+        ObjectNode answer = JSON.createObjectNode();
+        answer.put("sessionToken", old);
+        answer.put("masterToken", session.masterToken);
+        answer.put("validityInSecondsST", 3600);
+        answer.put("validityInSecondsMT", 14400);
+        return success(answer);
+    }
+
+    private interface SessionCall {
+        ObjectNode call(Session session);
+    }
+
+    private ObjectNode withSession(HttpExchange exchange, SessionCall call) {
+        Session session = sessions.get(token(exchange));
+        if (session == null) {
+            return failure("390112", "Your session has expired. Please login again.", "08001");
+        }
+        synchronized (session) {
+            return call.call(session);
+        }
+    }
+
+    private static String token(HttpExchange exchange) {
+        String header = exchange.getRequestHeaders().getFirst("Authorization");
+        Matcher token = Pattern.compile("Token=\"([^\"]*)\"").matcher(header == null ? "" : header);
+        return token.find() ? token.group(1) : "";
+    }
+
+    private ObjectNode query(Session session, JsonNode request) {
         queries.incrementAndGet();
-        String sql = toDuckDb(request.path("sqlText").asText());
+        String snowflakeSql = request.path("sqlText").asText();
         ObjectNode data = JSON.createObjectNode();
         data.put("queryId", UUID.randomUUID().toString());
-        data.set("parameters", parameters());
         data.put("version", 1);
-        if (request.path("describeOnly").asBoolean()) {
-            // What prepareStatement asks: the number of binds and whether an INSERT takes array bindings.
-            data.putArray("rowtype");
-            data.putArray("rowset");
-            data.put("total", 0);
-            data.put("numberOfBinds", (int) sql.chars().filter(c -> c == '?').count());
-            data.put("arrayBindSupported", sql.stripLeading().toLowerCase(java.util.Locale.ROOT).startsWith("insert"));
-            data.put("statementTypeId", statementType(sql));
-            return success(data);
-        }
-        JsonNode bindings = request.path("bindings");
-        if (bindings.isObject() && bindings.size() > 0) {
-            return bound(sql, bindings, data);
-        }
-        try (Statement statement = duckdb.createStatement()) {
-            if (statement.execute(sql)) {
-                try (ResultSet rows = statement.getResultSet()) {
-                    describe(rows.getMetaData(), data.putArray("rowtype"));
-                    ArrayNode rowset = data.putArray("rowset");
-                    int columns = rows.getMetaData().getColumnCount();
-                    long total = 0;
-                    while (rows.next()) {
-                        ArrayNode row = rowset.addArray();
-                        for (int i = 1; i <= columns; i++) {
-                            Object value = rows.getObject(i);
-                            if (value == null) {
-                                row.addNull();
-                            } else {
-                                row.add(value instanceof Boolean b ? b.toString() : value.toString());
-                            }
-                        }
-                        total++;
-                    }
-                    data.put("total", total);
-                    data.put("statementTypeId", 4096);
-                }
-            } else {
-                rowsChanged(data, sql, Math.max(0, statement.getUpdateCount()));
+        for (Map.Entry<Pattern, String> denial : denied.entrySet()) {
+            if (denial.getKey().matcher(snowflakeSql).find()) {
+                data.set("parameters", parameters(session.autocommit));
+                return failure("003001", "SQL access control error:\nInsufficient privileges to operate on "
+                        + denial.getValue() + ".", "42501");
             }
+        }
+        String sql = EmulatedSql.toDuckDb(snowflakeSql);
+        try {
+            Matcher autocommit = AUTOCOMMIT.matcher(EmulatedSql.withoutComments(sql));
+            if (autocommit.matches()) {
+                boolean on = Boolean.parseBoolean(autocommit.group(1).toLowerCase(java.util.Locale.ROOT));
+                if (on && !session.autocommit) {
+                    session.duckdb.commit();
+                }
+                session.duckdb.setAutoCommit(on);
+                session.autocommit = on;
+                session.uncommitted = false;
+                return statusOnly(session, data, sql);
+            }
+            switch (EmulatedSql.verb(sql)) {
+                case "commit" -> {
+                    if (!session.autocommit) {
+                        session.duckdb.commit();
+                    }
+                    session.uncommitted = false;
+                    return statusOnly(session, data, sql);
+                }
+                case "rollback" -> {
+                    if (!session.autocommit) {
+                        session.duckdb.rollback();
+                    }
+                    session.uncommitted = false;
+                    return statusOnly(session, data, sql);
+                }
+                case "alter" -> {
+                    if (!EmulatedSql.isDdl(sql)) {
+                        // Other session parameters (TIMEZONE, ...) are taken as set.
+                        return statusOnly(session, data, sql);
+                    }
+                }
+                case "use" -> {
+                    return statusOnly(session, data, sql);
+                }
+                default -> {
+                }
+            }
+            if (request.path("describeOnly").asBoolean()) {
+                // What prepareStatement asks: the number of binds and whether the statement takes array bindings.
+                data.putArray("rowtype");
+                data.putArray("rowset");
+                data.put("total", 0);
+                data.put("numberOfBinds", (int) sql.chars().filter(c -> c == '?').count());
+                data.put("arrayBindSupported", EmulatedSql.verb(sql).equals("insert"));
+                data.put("statementTypeId", EmulatedSql.statementType(sql));
+                data.set("parameters", parameters(session.autocommit));
+                return success(data);
+            }
+            boolean ddl = EmulatedSql.isDdl(sql);
+            if (ddl && !session.autocommit) {
+                // Snowflake runs DDL in its own transaction, committing the open one first.
+                if (session.uncommitted) {
+                    implicitCommits.add(snowflakeSql);
+                }
+                session.duckdb.commit();
+                session.uncommitted = false;
+            }
+            run(session, sql, request.path("bindings"), data);
+            if (ddl && !session.autocommit) {
+                session.duckdb.commit();
+            } else if (!session.autocommit && EmulatedSql.statementType(sql) != 4096) {
+                session.uncommitted = true;
+            }
+            data.set("parameters", parameters(session.autocommit));
             return success(data);
         } catch (SQLException e) {
-            return failure(e);
+            failures.add(e.getMessage().lines().findFirst().orElse("") + " <- " + snowflakeSql);
+            LOG.infof("The emulated Snowflake failed %s (run on DuckDB as %s): %s", snowflakeSql, sql, e.getMessage());
+            return failure("002003", e.getMessage(), "42000");
         }
     }
 
     /**
-     * A statement with bindings: {@code {"1": {"type": "FIXED", "value": "7"}}}, or with array bindings (a
-     * JDBC batch) a list of values per parameter, run once per row.
+     * Runs a statement: without bindings, with bindings ({@code {"1": {"type": "FIXED", "value": "7"}}}), or
+     * with array bindings (a JDBC batch: a list of values per parameter), run once per row.
      */
-    private ObjectNode bound(String sql, JsonNode bindings, ObjectNode data) {
+    private static void run(Session session, String sql, JsonNode bindings, ObjectNode data) throws SQLException {
+        if (!bindings.isObject() || bindings.isEmpty()) {
+            try (Statement statement = session.duckdb.createStatement()) {
+                if (statement.execute(sql)) {
+                    answer(statement.getResultSet(), sql, data);
+                } else {
+                    rowsChanged(data, sql, Math.max(0, statement.getUpdateCount()));
+                }
+            }
+            return;
+        }
         int parameters = bindings.size();
-        int rows = bindings.path("1").path("value").isArray() ? bindings.path("1").path("value").size() : 1;
+        JsonNode first = bindings.path("1").path("value");
+        int rows = first.isArray() ? first.size() : 1;
         long count = 0;
-        try (java.sql.PreparedStatement statement = duckdb.prepareStatement(sql)) {
+        try (PreparedStatement statement = session.duckdb.prepareStatement(sql)) {
             for (int row = 0; row < rows; row++) {
                 for (int i = 1; i <= parameters; i++) {
                     JsonNode binding = bindings.path(Integer.toString(i));
                     JsonNode value = binding.path("value").isArray() ? binding.path("value").get(row) : binding.path("value");
-                    statement.setObject(i, fromBinding(binding.path("type").asText(), value));
+                    statement.setObject(i, EmulatedSql.fromBinding(binding.path("type").asText(), value));
                 }
                 if (statement.execute()) {
-                    return failure(new SQLException("the emulator runs queries with bindings only as DML"));
+                    if (rows == 1) {
+                        answer(statement.getResultSet(), sql, data);
+                        return;
+                    }
+                    try (ResultSet changed = statement.getResultSet()) {
+                        count += changed.next() ? changed.getLong(1) : 0;
+                    }
+                } else {
+                    count += Math.max(0, statement.getUpdateCount());
                 }
-                count += Math.max(0, statement.getUpdateCount());
             }
-        } catch (SQLException e) {
-            return failure(e);
         }
         rowsChanged(data, sql, count);
-        return success(data);
+    }
+
+    /** A query's rows, or a DML statement's count when DuckDB answers it as a result (MERGE, INSERT ... RETURNING). */
+    private static void answer(ResultSet rows, String sql, ObjectNode data) throws SQLException {
+        try (rows) {
+            long type = EmulatedSql.statementType(sql);
+            if (type != 4096 && type != 24576) {
+                rowsChanged(data, sql, rows.next() ? rows.getLong(1) : 0);
+                return;
+            }
+            EmulatedSql.result(rows, data);
+            data.put("statementTypeId", 4096);
+        }
     }
 
     /** A DML statement's answer: one row with the number of rows it changed (the driver sums the first row). */
@@ -164,94 +410,37 @@ public final class SnowflakeEmulator implements AutoCloseable {
                 .put("precision", 19).put("scale", 0).put("nullable", false);
         data.putArray("rowset").addArray().add(Long.toString(count));
         data.put("total", 1);
-        data.put("statementTypeId", statementType(sql));
+        data.put("statementTypeId", EmulatedSql.statementType(sql));
     }
 
-    /** Snowflake's statement type ids (the driver's SFStatementType): what it allows executeUpdate and batches for. */
-    private static long statementType(String sql) {
-        String verb = sql.stripLeading().split("\\s+", 2)[0].toLowerCase(java.util.Locale.ROOT);
-        return switch (verb) {
-            case "select", "with" -> 4096;
-            case "insert" -> 12544;
-            case "update" -> 12800;
-            case "delete" -> 13056;
-            case "merge" -> 13312;
-            default -> 24576;
-        };
+    private ObjectNode statusOnly(Session session, ObjectNode data, String sql) {
+        data.putArray("rowtype").addObject().put("name", "status").put("type", "text").put("length", 256);
+        data.putArray("rowset").addArray().add("Statement executed successfully.");
+        data.put("total", 1);
+        data.put("statementTypeId", EmulatedSql.statementType(sql));
+        data.set("parameters", parameters(session.autocommit));
+        return success(data);
     }
 
-    /** A bound value as the driver encodes it (shared/SNOWFLAKE.md), as the Java value DuckDB takes. */
-    private static Object fromBinding(String type, JsonNode value) {
-        if (value == null || value.isNull()) {
-            return null;
-        }
-        String text = value.asText();
-        return switch (type) {
-            case "FIXED" -> new java.math.BigDecimal(text);
-            case "REAL" -> Double.parseDouble(text);
-            case "BOOLEAN" -> Boolean.parseBoolean(text);
-            case "BINARY" -> java.util.HexFormat.of().parseHex(text);
-            case "DATE" -> java.time.Instant.ofEpochMilli(Long.parseLong(text)).atOffset(java.time.ZoneOffset.UTC).toLocalDate();
-            case "TIMESTAMP_LTZ", "TIMESTAMP_TZ", "TIMESTAMP_NTZ" -> {
-                java.math.BigDecimal nanos = new java.math.BigDecimal(text.split(" ")[0]);
-                long seconds = nanos.divide(java.math.BigDecimal.valueOf(1_000_000_000L), java.math.RoundingMode.FLOOR).longValue();
-                long rest = nanos.subtract(java.math.BigDecimal.valueOf(seconds).multiply(java.math.BigDecimal.valueOf(1_000_000_000L))).longValue();
-                yield java.time.Instant.ofEpochSecond(seconds, rest).atOffset(java.time.ZoneOffset.UTC);
-            }
-            default -> text;
-        };
-    }
-
-    /** The few rewrites Snowflake's DDL needs on DuckDB: its type names. */
-    static String toDuckDb(String sql) {
-        return sql.replaceAll("(?i)\\bNUMBER\\((\\d+),(\\d+)\\)", "DECIMAL($1,$2)")
-                .replaceAll("(?i)\\bTIMESTAMP_NTZ(\\(\\d+\\))?", "TIMESTAMP")
-                .replaceAll("(?i)\\bTIMESTAMP_TZ(\\(\\d+\\))?", "TIMESTAMPTZ")
-                .replaceAll("(?i)\\bTIME\\(\\d+\\)", "TIME")
-                .replaceAll("(?i)\\bVARIANT\\b", "JSON")
-                .replaceAll("(?i)\\bBINARY\\b", "BLOB")
-                .replaceAll("(?i)\\bFLOAT\\b", "DOUBLE");
-    }
-
-    private static ObjectNode failure(SQLException e) {
-        ObjectNode failure = JSON.createObjectNode();
-        failure.put("success", false);
-        failure.put("code", "002003");
-        failure.put("message", e.getMessage());
-        failure.putObject("data").put("sqlState", "42S02").put("errorCode", "002003");
-        return failure;
-    }
-
-    /** The emulator's DuckDB, for tests to look at what landed exactly as stored. */
-    Connection duckdb() {
-        return duckdb;
-    }
-
-    /** Snowflake's rowtype for each DuckDB column: the driver decodes the JSON strings by these types. */
-    private static void describe(ResultSetMetaData metadata, ArrayNode rowtype) throws SQLException {
-        for (int i = 1; i <= metadata.getColumnCount(); i++) {
-            ObjectNode column = rowtype.addObject();
-            column.put("name", metadata.getColumnLabel(i).toUpperCase(java.util.Locale.ROOT));
-            column.put("nullable", true);
-            switch (metadata.getColumnType(i)) {
-                case Types.TINYINT, Types.SMALLINT, Types.INTEGER, Types.BIGINT ->
-                        column.put("type", "fixed").put("precision", 38).put("scale", 0);
-                case Types.DECIMAL, Types.NUMERIC -> column.put("type", "fixed")
-                        .put("precision", metadata.getPrecision(i)).put("scale", metadata.getScale(i));
-                case Types.FLOAT, Types.REAL, Types.DOUBLE -> column.put("type", "real");
-                case Types.BOOLEAN -> column.put("type", "boolean");
-                default -> column.put("type", "text").put("length", 16777216);
-            }
-        }
-    }
-
-    /** The session parameters, echoed in every answer (an empty list makes the driver reset autocommit). */
-    private static ArrayNode parameters() {
+    /**
+     * The session parameters, echoed in every answer: an empty list makes the driver re-apply the login's,
+     * which would reset AUTOCOMMIT after setAutoCommit(false).
+     */
+    private static ArrayNode parameters(boolean autocommit) {
         ArrayNode parameters = JSON.createArrayNode();
-        parameters.addObject().put("name", "AUTOCOMMIT").put("value", true);
+        parameters.addObject().put("name", "AUTOCOMMIT").put("value", autocommit);
         parameters.addObject().put("name", "TIMEZONE").put("value", "UTC");
         parameters.addObject().put("name", "CLIENT_SESSION_KEEP_ALIVE").put("value", false);
         return parameters;
+    }
+
+    private static ObjectNode failure(String code, String message, String sqlState) {
+        ObjectNode failure = JSON.createObjectNode();
+        failure.put("success", false);
+        failure.put("code", code);
+        failure.put("message", message);
+        failure.putObject("data").put("sqlState", sqlState).put("errorCode", code);
+        return failure;
     }
 
     private static ObjectNode success(ObjectNode data) {
@@ -280,9 +469,20 @@ public final class SnowflakeEmulator implements AutoCloseable {
         exchange.close();
     }
 
+    private static void closeQuietly(Connection connection) {
+        try {
+            connection.close();
+        } catch (SQLException e) {
+            // A session's connection at the end of the emulator's life.
+        }
+    }
+
     @Override
     public void close() throws SQLException {
         server.stop(0);
+        threads.shutdownNow();
+        sessions.values().forEach(session -> closeQuietly(session.duckdb));
+        sessions.clear();
         duckdb.close();
     }
 }

@@ -8,6 +8,8 @@ import io.livewarehouse.staging.StagingColumn;
 
 import java.math.BigDecimal;
 import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
@@ -21,6 +23,7 @@ import java.util.Map;
 import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The real Snowflake JDBC driver, through SnowflakeWarehouse, logs in to the emulator and runs statements. */
 class SnowflakeEmulatorTest {
@@ -54,9 +57,7 @@ class SnowflakeEmulatorTest {
             assertThat(emulator.queries()).isEqualTo(before + 1);
             warehouse.close();
         } finally {
-            // SnowflakeWarehouse points the driver's caches at this test's folder, which is about to go.
-            System.clearProperty("net.snowflake.jdbc.ocspResponseCacheDir");
-            System.clearProperty("net.snowflake.jdbc.temporaryCredentialCacheDir");
+            forgetCacheFolders();
         }
     }
 
@@ -118,9 +119,169 @@ class SnowflakeEmulatorTest {
                 }
             }
         } finally {
-            System.clearProperty("net.snowflake.jdbc.ocspResponseCacheDir");
-            System.clearProperty("net.snowflake.jdbc.temporaryCredentialCacheDir");
+            forgetCacheFolders();
         }
+    }
+
+    @Test
+    void transactionsAreTheSessionsOwnAndDdlCommitsTheOpenOne(@TempDir Path work) throws Exception {
+        try (SnowflakeEmulator emulator = new SnowflakeEmulator(work.resolve("emulated.duckdb"))) {
+            SnowflakeWarehouse warehouse = new SnowflakeWarehouse(settings(emulator.url()), work.resolve("state/snowflake"));
+            try (Connection writer = warehouse.connect(); Connection reader = warehouse.connect();
+                 Statement writes = writer.createStatement(); Statement reads = reader.createStatement()) {
+                writes.execute("create table t (id integer)");
+                writer.setAutoCommit(false);
+                writes.executeUpdate("insert into t values (1)");
+                assertThat(count(reads, "select count(*) from t")).as("uncommitted, seen from another session").isZero();
+                writer.rollback();
+                writes.executeUpdate("insert into t values (2)");
+                writer.commit();
+                assertThat(count(reads, "select count(*) from t")).isEqualTo(1);
+                assertThat(emulator.implicitCommits()).isEmpty();
+                // DDL with changes open: Snowflake commits them, and the emulator says so.
+                writes.executeUpdate("insert into t values (3)");
+                writes.execute("create table u (id integer)");
+                assertThat(count(reads, "select count(*) from t")).isEqualTo(2);
+                assertThat(emulator.implicitCommits()).containsExactly("create table u (id integer)");
+                writer.rollback();
+            }
+            warehouse.close();
+        } finally {
+            forgetCacheFolders();
+        }
+    }
+
+    @Test
+    void aKeyPairLogsInWithItsPassphraseAndAWrongKeyIsToldWhatToCheck(@TempDir Path work) throws Exception {
+        KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
+        generator.initialize(2048);
+        KeyPair registered = generator.generateKeyPair();
+        KeyPair other = generator.generateKeyPair();
+        Path key = encryptedKeyFile(work.resolve("rsa_key.p8"), registered, "key passphrase");
+        try (SnowflakeEmulator emulator = new SnowflakeEmulator(work.resolve("emulated.duckdb"))) {
+            emulator.acceptKey(registered.getPublic());
+            SnowflakeWarehouse warehouse = new SnowflakeWarehouse(keyPairSettings(emulator.url(), key, "key passphrase"),
+                    work.resolve("state/snowflake"));
+            try (Connection connection = warehouse.connect(); Statement statement = connection.createStatement()) {
+                assertThat(count(statement, "select 42")).isEqualTo(42);
+            }
+            warehouse.close();
+            assertThat(emulator.logins()).isEqualTo(1);
+
+            // The user's public key was replaced (or the file is another key): one message, what to check.
+            emulator.acceptKey(other.getPublic());
+            SnowflakeWarehouse rejected = new SnowflakeWarehouse(keyPairSettings(emulator.url(), key, "key passphrase"),
+                    work.resolve("state/snowflake"));
+            assertThatThrownBy(rejected::connect).isInstanceOf(java.sql.SQLException.class)
+                    .hasMessageStartingWith("Snowflake at jdbc:snowflake://127.0.0.1:")
+                    .hasMessageContaining("rejected the login of pipeline: check that pipeline.warehouse.snowflake.private-key-file")
+                    .hasMessageContaining("ALTER USER pipeline SET RSA_PUBLIC_KEY")
+                    .hasMessageNotContaining("key passphrase");
+            // Readiness says the same.
+            var readiness = new io.livewarehouse.health.WarehouseReadinessCheck(rejected).call();
+            assertThat(readiness.getStatus()).isEqualTo(org.eclipse.microprofile.health.HealthCheckResponse.Status.DOWN);
+            assertThat(readiness.getData().orElseThrow().get("error").toString()).contains("rejected the login of pipeline");
+            rejected.close();
+        } finally {
+            forgetCacheFolders();
+        }
+    }
+
+    @Test
+    void aMissingPrivilegeSaysWhatToGrant(@TempDir Path work) throws Exception {
+        try (SnowflakeEmulator emulator = new SnowflakeEmulator(work.resolve("emulated.duckdb"))) {
+            SnowflakeWarehouse warehouse = new SnowflakeWarehouse(settings(emulator.url()), work.resolve("state/snowflake"));
+            try (Connection connection = warehouse.connect(); Statement statement = connection.createStatement()) {
+                statement.execute("create table t (id integer)");
+                emulator.deny(java.util.regex.Pattern.compile("(?i)insert into t\\b"), "table 'T'");
+                assertThatThrownBy(() -> statement.executeUpdate("insert into t values (1)"))
+                        .hasMessageStartingWith("Snowflake refused a statement to the user's default role for lack of a privilege: "
+                                + "grant it what the README lists (Snowflake, grants)")
+                        .hasMessageContaining("Insufficient privileges to operate on table 'T'");
+                emulator.allowAll();
+                assertThat(statement.executeUpdate("insert into t values (1)")).isEqualTo(1);
+            }
+            warehouse.close();
+        } finally {
+            forgetCacheFolders();
+        }
+    }
+
+    private static long count(Statement statement, String query) throws java.sql.SQLException {
+        try (ResultSet row = statement.executeQuery(query)) {
+            row.next();
+            return row.getLong(1);
+        }
+    }
+
+    /** The private key as `openssl pkcs8 -topk8 -v2 aes256` writes it: PKCS#8, encrypted with PBES2. */
+    private static Path encryptedKeyFile(Path file, KeyPair pair, String passphrase) throws Exception {
+        byte[] salt = new byte[16];
+        byte[] iv = new byte[16];
+        java.security.SecureRandom random = new java.security.SecureRandom();
+        random.nextBytes(salt);
+        random.nextBytes(iv);
+        String algorithm = "PBEWithHmacSHA256AndAES_256";
+        javax.crypto.SecretKey secret = javax.crypto.SecretKeyFactory.getInstance(algorithm)
+                .generateSecret(new javax.crypto.spec.PBEKeySpec(passphrase.toCharArray()));
+        javax.crypto.Cipher cipher = javax.crypto.Cipher.getInstance(algorithm);
+        cipher.init(javax.crypto.Cipher.ENCRYPT_MODE, secret,
+                new javax.crypto.spec.PBEParameterSpec(salt, 10_000, new javax.crypto.spec.IvParameterSpec(iv)));
+        byte[] encrypted = cipher.doFinal(pair.getPrivate().getEncoded());
+        // EncryptedPrivateKeyInfo ::= SEQUENCE { SEQUENCE { id-PBES2, PBES2-params }, OCTET STRING } (RFC 8018);
+        // the JDK writes the PBES2 parameters but not this wrapper for them.
+        byte[] pbes2 = {0x06, 0x09, 0x2a, (byte) 0x86, 0x48, (byte) 0x86, (byte) 0xf7, 0x0d, 0x01, 0x05, 0x0d};
+        byte[] der = der(0x30, concat(der(0x30, concat(pbes2, cipher.getParameters().getEncoded())), der(0x04, encrypted)));
+        String pem = "-----BEGIN ENCRYPTED PRIVATE KEY-----\n"
+                + java.util.Base64.getMimeEncoder(64, "\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII)).encodeToString(der)
+                + "\n-----END ENCRYPTED PRIVATE KEY-----\n";
+        return java.nio.file.Files.writeString(file, pem);
+    }
+
+    private static byte[] der(int tag, byte[] content) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        out.write(tag);
+        if (content.length < 128) {
+            out.write(content.length);
+        } else {
+            byte[] length = java.math.BigInteger.valueOf(content.length).toByteArray();
+            int skip = length[0] == 0 ? 1 : 0;
+            out.write(0x80 | (length.length - skip));
+            out.write(length, skip, length.length - skip);
+        }
+        out.writeBytes(content);
+        return out.toByteArray();
+    }
+
+    private static byte[] concat(byte[] first, byte[] second) {
+        byte[] both = java.util.Arrays.copyOf(first, first.length + second.length);
+        System.arraycopy(second, 0, both, first.length, second.length);
+        return both;
+    }
+
+    private static WarehouseSettings.Snowflake keyPairSettings(String url, Path key, String passphrase) {
+        WarehouseSettings.Snowflake password = settings(url);
+        return new WarehouseSettings.Snowflake() {
+            public java.util.Optional<String> account() { return password.account(); }
+            public java.util.Optional<String> url() { return password.url(); }
+            public java.util.Optional<String> user() { return password.user(); }
+            public java.util.Optional<String> privateKeyFile() { return java.util.Optional.of(key.toString()); }
+            public java.util.Optional<String> privateKeyPassphrase() { return java.util.Optional.of(passphrase); }
+            public java.util.Optional<String> password() { return java.util.Optional.empty(); }
+            public java.util.Optional<String> role() { return password.role(); }
+            public java.util.Optional<String> warehouse() { return password.warehouse(); }
+            public String database() { return password.database(); }
+            public String stagingSchema() { return password.stagingSchema(); }
+            public String martsSchema() { return password.martsSchema(); }
+            public String pipelineSchema() { return password.pipelineSchema(); }
+            public int loginTimeoutSeconds() { return password.loginTimeoutSeconds(); }
+        };
+    }
+
+    /** SnowflakeWarehouse points the driver's caches at the test's folder, which is about to go. */
+    private static void forgetCacheFolders() {
+        System.clearProperty("net.snowflake.jdbc.ocspResponseCacheDir");
+        System.clearProperty("net.snowflake.jdbc.temporaryCredentialCacheDir");
     }
 
     private static WarehouseSettings.Snowflake settings(String url) {

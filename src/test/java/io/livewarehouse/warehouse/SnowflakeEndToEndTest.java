@@ -1,0 +1,129 @@
+package io.livewarehouse.warehouse;
+
+import io.livewarehouse.marts.DataTests;
+import io.livewarehouse.source.SourceConnections;
+import io.livewarehouse.support.OwnCapture;
+import io.livewarehouse.support.SourceDatabases;
+import io.livewarehouse.support.StagingComparison;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import jakarta.inject.Inject;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The whole pipeline into Snowflake, offline: embedded PostgreSQL, Debezium, the Camel routes, and the real
+ * Snowflake JDBC driver talking to the {@link SnowflakeEmulator}. The snapshot, changes of every kind and the
+ * marts arrive as they do into DuckDB; then the failures a production account gives (a missing privilege, a
+ * rejected login) turn readiness DOWN with a message that says what to do, and nothing is lost once they are
+ * mended.
+ */
+@QuarkusTest
+@TestProfile(SnowflakeEndToEndTest.IntoSnowflake.class)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class SnowflakeEndToEndTest {
+
+    /** Its own capture; Debezium's snapshot (the snapshot by COPY is DuckDB's); marts every second. */
+    public static class IntoSnowflake implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return OwnCapture.named("snowflake_e2e",
+                    "pipeline.cdc.snapshot-method", "debezium",
+                    "pipeline.marts.enabled", "true",
+                    "pipeline.marts.interval-ms", "1000");
+        }
+
+        @Override
+        public List<TestResourceEntry> testResources() {
+            return List.of(new TestResourceEntry(EmulatedSnowflake.class));
+        }
+    }
+
+    private static final Duration BOUND = Duration.ofMinutes(2);
+
+    @Inject
+    SourceConnections source;
+
+    @Inject
+    Warehouse warehouse;
+
+    @Inject
+    DataTests dataTests;
+
+    @Test
+    @Order(1)
+    void snapshotChangesAndMartsArriveThroughTheRealDriver() throws Exception {
+        assertThat(warehouse.dialect().name()).isEqualTo("snowflake");
+        awaitStagingEqualsSource();
+        try (Connection connection = source.open(); Statement statement = connection.createStatement()) {
+            connection.setAutoCommit(false);
+            statement.execute("""
+                    insert into public.customer (customer_id, store_id, first_name, last_name, email, address_id, create_date, last_update, active)
+                    values (9101, 1, 'Zoë', 'Snow-Flake', null, 5, '2024-02-29', '2024-02-29 23:59:59.123456', 1)""");
+            statement.execute("""
+                    update public.film set title = 'Ünïcode Title', rental_rate = 0.01,
+                           special_features = array['Commentaries', 'a "quoted", value'], rating = 'NC-17', length = null
+                    where film_id = 1""");
+            statement.execute("update public.staff set picture = '\\x00ff10'::bytea where staff_id = 2");
+            statement.execute("insert into public.rental (rental_id, rental_date, inventory_id, customer_id, staff_id) "
+                    + "values (81001, '2033-03-03 10:00:00', 100, 9101, 1)");
+            statement.execute("insert into public.payment (payment_id, customer_id, staff_id, rental_id, amount, payment_date) "
+                    + "values (81001, 9101, 1, 81001, 2.99, '2033-03-03 10:01:00')");
+            connection.commit();
+            statement.execute("update public.rental set return_date = '2033-03-05 09:00:00' where rental_id = 81001");
+            statement.execute("delete from public.payment where rental_id = 61");
+            statement.execute("delete from public.rental where rental_id = 61");
+            connection.commit();
+        }
+        awaitStagingEqualsSource();
+        awaitMarts("select count(*) from marts.obt_rental where rental_id = 81001 and is_returned and amount_paid = 2.99",
+                "select 1::bigint");
+        awaitMarts("select count(*) from marts.fact_rental where rental_id = 61", "select 0::bigint");
+        awaitMarts("select count(*) from marts.fact_payment", "select count(*) from public.payment");
+        awaitMarts("select count(*) from marts.obt_rental", "select count(*) from public.rental");
+        awaitMarts("select count(*) from marts.dim_customer where customer_id = 9101 and is_current", "select 1::bigint");
+        awaitMarts("select count(*) from marts.dim_film where film_id = 1 and is_current and title = 'Ünïcode Title'",
+                "select 1::bigint");
+        // The data tests, reconciliation with the source included, pass on what Snowflake holds.
+        assertThat(dataTests.run(true)).isNotEmpty().allSatisfy(result ->
+                assertThat(result.status()).as(result.model() + "." + result.test() + ": " + result.detail()).isEqualTo("passed"));
+        SnowflakeEmulator emulator = EmulatedSnowflake.emulator();
+        assertThat(emulator.implicitCommits()).as("DDL that would have committed an open transaction").isEmpty();
+        // The data tests' timer runs from the start, before the marts have their tables, as with DuckDB; any
+        // other failure is a statement the emulator (or Snowflake) could not run.
+        assertThat(emulator.failures()).as("statements that failed")
+                .filteredOn(failure -> !failure.matches("(?s)Catalog Error: Table with name \\w+ does not exist!.*")).isEmpty();
+        given().when().get("/q/health/ready").then().statusCode(200);
+    }
+
+    private void awaitStagingEqualsSource() {
+        Awaitility.await().atMost(BOUND).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
+            try (Connection connection = source.open()) {
+                StagingComparison.assertStagingEqualsSource(connection, EmulatedSnowflake.emulator().duckdb());
+            }
+        });
+    }
+
+    private void awaitMarts(String martQuery, String sourceQuery) {
+        Awaitility.await().atMost(BOUND).pollInterval(Duration.ofMillis(500)).ignoreExceptions().untilAsserted(() -> {
+            try (Connection connection = source.open(); Connection marts = warehouse.connect()) {
+                assertThat(((Number) SourceDatabases.single(marts, warehouse.dialect().qualify(martQuery))).longValue())
+                        .isEqualTo(((Number) SourceDatabases.single(connection, sourceQuery)).longValue());
+            }
+        });
+    }
+}
