@@ -124,21 +124,23 @@ final class SnowflakeWarehouse implements Warehouse {
         return dialect;
     }
 
+    /**
+     * A pooled session if one is still valid, else a new login. The login runs outside the pool's lock: while
+     * Snowflake cannot be reached it takes up to the login timeout, and other callers (the readiness probe)
+     * must not queue behind it.
+     */
     @Override
-    public synchronized Connection connect() throws SQLException {
-        while (!idle.isEmpty()) {
-            Connection pooled = idle.pop();
+    public Connection connect() throws SQLException {
+        Connection pooled;
+        while ((pooled = takeIdle()) != null) {
             if (isUsable(pooled)) {
                 return lease(pooled);
             }
             closeQuietly(pooled);
         }
-        if (driver == null) {
-            driver = new net.snowflake.client.api.driver.SnowflakeDriver();
-        }
         Connection connection;
         try {
-            connection = driver.connect(url, properties);
+            connection = driver().connect(url, properties);
         } catch (SQLException e) {
             throw actionable(e);
         }
@@ -146,6 +148,17 @@ final class SnowflakeWarehouse implements Warehouse {
             throw new SQLException("the Snowflake driver does not accept " + url);
         }
         return lease(connection);
+    }
+
+    private synchronized Connection takeIdle() {
+        return idle.poll();
+    }
+
+    private synchronized Driver driver() {
+        if (driver == null) {
+            driver = new net.snowflake.client.api.driver.SnowflakeDriver();
+        }
+        return driver;
     }
 
     /**
@@ -167,7 +180,7 @@ final class SnowflakeWarehouse implements Warehouse {
                     : "check pipeline.warehouse.snowflake.user and PIPELINE_WAREHOUSE_SNOWFLAKE_PASSWORD");
         } else if (e.getErrorCode() == 3001 || "42501".equals(e.getSQLState())) {
             message = "Snowflake refused a statement to " + role + " for lack of a privilege: grant it what the README lists "
-                    + "(Snowflake, grants); nothing is acknowledged to the source until it succeeds";
+                    + "(Snowflake, grants); the work is retried until it succeeds";
         } else {
             return e;
         }

@@ -74,12 +74,21 @@ public final class SnowflakeEmulator implements AutoCloseable {
         }
     }
 
-    private final HttpServer server;
+    private HttpServer server;
+    private int port;
     private final ExecutorService threads = Executors.newFixedThreadPool(8);
     private final DuckDBConnection duckdb;
     private final Map<String, Session> sessions = new ConcurrentHashMap<>();
     private final AtomicLong queries = new AtomicLong();
     private final AtomicLong logins = new AtomicLong();
+    private final AtomicLong retries = new AtomicLong();
+    /** Query requests by id, the latest 10,000 (see {@link #once}). */
+    private final Map<String, java.util.concurrent.CompletableFuture<ObjectNode>> requests = new java.util.LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, java.util.concurrent.CompletableFuture<ObjectNode>> eldest) {
+            return size() > 10_000;
+        }
+    };
     private final List<String> implicitCommits = Collections.synchronizedList(new ArrayList<>());
     private final List<String> failures = Collections.synchronizedList(new ArrayList<>());
     private final Map<Pattern, String> denied = new ConcurrentHashMap<>();
@@ -89,13 +98,19 @@ public final class SnowflakeEmulator implements AutoCloseable {
     public SnowflakeEmulator(Path database) throws IOException, SQLException {
         this.duckdb = (DuckDBConnection) new DuckDBDriver().connect("jdbc:duckdb:" + database, new Properties());
         EmulatedSql.install(duckdb);
-        this.server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        listen(0);
+    }
+
+    private void listen(int onPort) throws IOException {
+        server = HttpServer.create(new InetSocketAddress("127.0.0.1", onPort), 0);
+        port = server.getAddress().getPort();
         server.setExecutor(threads);
         server.createContext("/session/v1/login-request", exchange -> answer(exchange, login(body(exchange))));
         server.createContext("/session/token-request", exchange -> answer(exchange, renew(body(exchange))));
         server.createContext("/queries/v1/query-request", exchange -> {
             JsonNode request = body(exchange);
-            answer(exchange, withSession(exchange, session -> query(session, request)));
+            answer(exchange, once(parameter(exchange, "requestId"),
+                    () -> withSession(exchange, session -> query(session, request))));
         });
         server.createContext("/queries/v1/abort-request", exchange -> answer(exchange, success(JSON.createObjectNode())));
         server.createContext("/session/heartbeat", exchange -> answer(exchange,
@@ -110,9 +125,19 @@ public final class SnowflakeEmulator implements AutoCloseable {
         server.start();
     }
 
+    /** The account cannot be reached: the port refuses connections until {@link #reachable()}. Sessions survive. */
+    public synchronized void unreachable() {
+        server.stop(0);
+    }
+
+    /** The account answers again, on the same port. */
+    public synchronized void reachable() throws IOException {
+        listen(port);
+    }
+
     /** The JDBC URL the real driver connects with. */
     public String url() {
-        return "jdbc:snowflake://127.0.0.1:" + server.getAddress().getPort() + "/?ssl=off&account=emulated";
+        return "jdbc:snowflake://127.0.0.1:" + port + "/?ssl=off&account=emulated";
     }
 
     /** Logins by password take this one (the default: {@code emulated}). */
@@ -150,6 +175,11 @@ public final class SnowflakeEmulator implements AutoCloseable {
 
     public long logins() {
         return logins.get();
+    }
+
+    /** Query requests the driver sent again, answered with their first run's result. */
+    public long retries() {
+        return retries.get();
     }
 
     /** DDL statements that arrived while their session had uncommitted changes (Snowflake would commit them). */
@@ -253,6 +283,42 @@ public final class SnowflakeEmulator implements AutoCloseable {
         synchronized (session) {
             return call.call(session);
         }
+    }
+
+    /**
+     * A query request runs once per request id: the driver sends a request again, with the same id, when its
+     * answer did not arrive (a timeout, a connection reset), and Snowflake answers that with the first run's
+     * result instead of running the statement again. A retry while the first run is still going waits for it.
+     */
+    private ObjectNode once(String requestId, java.util.function.Supplier<ObjectNode> run) {
+        if (requestId == null) {
+            return run.get();
+        }
+        java.util.concurrent.CompletableFuture<ObjectNode> mine = new java.util.concurrent.CompletableFuture<>();
+        java.util.concurrent.CompletableFuture<ObjectNode> first;
+        synchronized (requests) {
+            first = requests.putIfAbsent(requestId, mine);
+        }
+        if (first != null) {
+            retries.incrementAndGet();
+            return first.join();
+        }
+        try {
+            mine.complete(run.get());
+        } catch (RuntimeException e) {
+            mine.completeExceptionally(e);
+        }
+        return mine.join();
+    }
+
+    private static String parameter(HttpExchange exchange, String name) {
+        String query = exchange.getRequestURI().getRawQuery();
+        for (String pair : query == null ? new String[0] : query.split("&")) {
+            if (pair.startsWith(name + "=")) {
+                return java.net.URLDecoder.decode(pair.substring(name.length() + 1), StandardCharsets.UTF_8);
+            }
+        }
+        return null;
     }
 
     private static String token(HttpExchange exchange) {

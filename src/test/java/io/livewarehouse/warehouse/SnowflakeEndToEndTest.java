@@ -110,6 +110,79 @@ class SnowflakeEndToEndTest {
         given().when().get("/q/health/ready").then().statusCode(200);
     }
 
+    @Test
+    @Order(2)
+    void aMissingPrivilegeTurnsReadinessDownAndNothingIsLostOnceGranted() throws Exception {
+        SnowflakeEmulator emulator = EmulatedSnowflake.emulator();
+        emulator.deny(Pattern.compile("(?i)^\\s*insert\\s+into\\s+\"STAGING\""), "schema 'STAGING'");
+        try {
+            change("update public.customer set email = 'granted@example.com' where customer_id = 9101");
+            awaitReadiness(503, "Snowflake refused a statement to the user's default role for lack of a privilege: "
+                    + "grant it what the README lists (Snowflake, grants)");
+            given().when().get("/q/health/live").then().statusCode(200);
+        } finally {
+            emulator.allowAll();
+        }
+        awaitStagingEqualsSource();
+        awaitMarts("select count(*) from marts.dim_customer where customer_id = 9101 and is_current "
+                + "and email = 'granted@example.com'", "select 1::bigint");
+        awaitReadiness(200, "UP");
+    }
+
+    @Test
+    @Order(3)
+    void aRejectedLoginTurnsReadinessDownAndNothingIsLostOnceMended() throws Exception {
+        SnowflakeEmulator emulator = EmulatedSnowflake.emulator();
+        // The password was changed on the user (or its key replaced), and the sessions ended.
+        emulator.acceptPassword("rotated");
+        emulator.expireSessions();
+        try {
+            change("update public.customer set email = 'mended@example.com' where customer_id = 9101");
+            awaitReadiness(503, "rejected the login of pipeline: check pipeline.warehouse.snowflake.user and "
+                    + "PIPELINE_WAREHOUSE_SNOWFLAKE_PASSWORD");
+            given().when().get("/q/health/live").then().statusCode(200);
+        } finally {
+            emulator.acceptPassword("emulated");
+        }
+        awaitStagingEqualsSource();
+        awaitMarts("select count(*) from marts.dim_customer where customer_id = 9101 and is_current "
+                + "and email = 'mended@example.com'", "select 1::bigint");
+        awaitReadiness(200, "UP");
+    }
+
+    @Test
+    @Order(4)
+    void anUnreachableAccountTurnsReadinessDownAndNothingIsLostOnceBack() throws Exception {
+        SnowflakeEmulator emulator = EmulatedSnowflake.emulator();
+        emulator.unreachable();
+        try {
+            change("update public.customer set email = 'reachable@example.com' where customer_id = 9101");
+            awaitReadiness(503, "cannot be reached: check pipeline.warehouse.snowflake.account (or .url), the network and any proxy");
+            given().when().get("/q/health/live").then().statusCode(200);
+        } finally {
+            emulator.reachable();
+        }
+        awaitStagingEqualsSource();
+        awaitMarts("select count(*) from marts.dim_customer where customer_id = 9101 and is_current "
+                + "and email = 'reachable@example.com'", "select 1::bigint");
+        awaitReadiness(200, "UP");
+        assertThat(emulator.implicitCommits()).isEmpty();
+    }
+
+    private void change(String sql) throws Exception {
+        try (Connection connection = source.open(); Statement statement = connection.createStatement()) {
+            statement.execute(sql);
+        }
+    }
+
+    private static void awaitReadiness(int status, String saying) {
+        Awaitility.await().atMost(BOUND).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
+            var response = given().when().get("/q/health/ready").then().extract();
+            assertThat(response.statusCode()).as(response.asString()).isEqualTo(status);
+            assertThat(response.asString()).contains(saying);
+        });
+    }
+
     private void awaitStagingEqualsSource() {
         Awaitility.await().atMost(BOUND).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
             try (Connection connection = source.open()) {
