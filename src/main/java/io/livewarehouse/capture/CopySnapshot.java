@@ -80,8 +80,8 @@ public class CopySnapshot {
         this.cdcName = cdcName;
         this.slotName = slotName;
         this.publicationName = publicationName;
-        if (!"copy".equals(method) && !"debezium".equals(method)) {
-            throw new IllegalArgumentException("pipeline.cdc.snapshot-method must be copy or debezium, not '" + method + "'");
+        if (!"auto".equals(method) && !"copy".equals(method) && !"debezium".equals(method)) {
+            throw new IllegalArgumentException("pipeline.cdc.snapshot-method must be auto, copy or debezium, not '" + method + "'");
         }
     }
 
@@ -91,12 +91,14 @@ public class CopySnapshot {
      * its offsets. Returns what was staged, nothing when no copy was needed.
      */
     List<SnapshotCopy> runIfNeeded(Map<String, String> storedOffsets, String snapshotMode) throws SQLException, IOException {
-        if (!"copy".equals(method) || !storedOffsets.isEmpty() || !UnfinishedSnapshotGuard.takesSnapshot(snapshotMode)) {
+        // auto: the copy where the warehouse loads snapshot files (DuckDB), Debezium's own snapshot elsewhere.
+        boolean copy = "copy".equals(method) || ("auto".equals(method) && writer.dialect().loadsSnapshotFiles());
+        if (!copy || !storedOffsets.isEmpty() || !UnfinishedSnapshotGuard.takesSnapshot(snapshotMode)) {
             return List.of();
         }
         if (!writer.dialect().loadsSnapshotFiles()) {
             throw new IllegalStateException("pipeline.cdc.snapshot-method=copy loads CSV files into the warehouse, which "
-                    + "the " + writer.dialect().name() + " warehouse does not do yet; set pipeline.cdc.snapshot-method=debezium");
+                    + "the " + writer.dialect().name() + " warehouse does not do yet; set pipeline.cdc.snapshot-method=auto or debezium");
         }
         long started = System.nanoTime();
         Path directory = Files.createTempDirectory("live-warehouse-snapshot");

@@ -40,7 +40,6 @@ public final class StagingComparison {
         });
     }
 
-    /** Every captured table's current state in staging equals the source, column by column. */
     /** Waits until the first snapshot has reached the last captured table (store: two rows). */
     public static void awaitSnapshotReachedLastTable(Warehouse warehouse) {
         Awaitility.await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500)).ignoreExceptions().until(() -> {

@@ -37,12 +37,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class SnowflakeEndToEndTest {
 
-    /** Its own capture; Debezium's snapshot (the snapshot by COPY is DuckDB's); marts every second. */
+    /**
+     * Its own capture, marts every second, and the defaults otherwise: snapshot-method=auto takes Debezium's
+     * snapshot on Snowflake (the snapshot by COPY loads its files into DuckDB only).
+     */
     public static class IntoSnowflake implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
             return OwnCapture.named("snowflake_e2e",
-                    "pipeline.cdc.snapshot-method", "debezium",
                     "pipeline.marts.enabled", "true",
                     "pipeline.marts.interval-ms", "1000");
         }
