@@ -92,8 +92,8 @@ public class CopySnapshot {
      */
     List<SnapshotCopy> runIfNeeded(Map<String, String> storedOffsets, String snapshotMode) throws SQLException, IOException {
         // auto: the copy where the warehouse loads snapshot files (DuckDB), Debezium's own snapshot elsewhere.
-        boolean copy = "copy".equals(method) || ("auto".equals(method) && writer.dialect().loadsSnapshotFiles());
-        if (!copy || !storedOffsets.isEmpty() || !UnfinishedSnapshotGuard.takesSnapshot(snapshotMode)) {
+        boolean copying = "copy".equals(method) || ("auto".equals(method) && writer.dialect().loadsSnapshotFiles());
+        if (!copying || !storedOffsets.isEmpty() || !UnfinishedSnapshotGuard.takesSnapshot(snapshotMode)) {
             return List.of();
         }
         if (!writer.dialect().loadsSnapshotFiles()) {

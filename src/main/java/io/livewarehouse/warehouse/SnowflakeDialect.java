@@ -53,11 +53,14 @@ public final class SnowflakeDialect implements WarehouseDialect {
     private static final DateTimeFormatter TIMESTAMP = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSSSSS");
     /** Rows per INSERT ... SELECT FROM VALUES when a table has JSON columns (parse_json is not allowed in VALUES). */
     static final int ROWS_PER_VALUES_INSERT = 500;
+    /** Snowflake's default CLIENT_STAGE_ARRAY_BINDING_THRESHOLD, used until the session's own is known. */
+    static final int DEFAULT_STAGE_BINDING_THRESHOLD = 65_280;
 
     private final String staging;
     private final String marts;
     private final String pipeline;
     private final NamedSql statements;
+    private volatile int stageBindingThreshold = DEFAULT_STAGE_BINDING_THRESHOLD;
 
     public SnowflakeDialect(String stagingSchema, String martsSchema, String pipelineSchema) {
         this.staging = stagingSchema;
@@ -214,9 +217,26 @@ public final class SnowflakeDialect implements WarehouseDialect {
     }
 
     /**
+     * The session's CLIENT_STAGE_ARRAY_BINDING_THRESHOLD (SnowflakeWarehouse reads it at the first login): a
+     * JDBC batch with at least that many bound values is not sent inline but uploaded by the driver to a
+     * temporary stage, which it first creates with CREATE TEMPORARY STAGE, once per session, whenever that
+     * happens to be: DDL, which would commit the staging batch's open transaction (rows without their
+     * offsets). 0 means the driver never does.
+     */
+    public void stageBindingThreshold(int threshold) {
+        this.stageBindingThreshold = threshold;
+    }
+
+    /** Rows per array-bound request so that the driver sends them inline (see {@link #stageBindingThreshold}). */
+    int rowsPerArrayBinding(int columns) {
+        int threshold = stageBindingThreshold;
+        return threshold <= 0 ? Integer.MAX_VALUE : Math.max(1, (threshold - 1) / Math.max(1, columns));
+    }
+
+    /**
      * Appends by batched binds: one INSERT, its rows added with {@code addBatch}, which the driver sends as
-     * array bindings (one request per batch; above the server's CLIENT_STAGE_ARRAY_BINDING_THRESHOLD it
-     * uploads the batch to a temporary stage and inserts from there). A table with JSON columns is loaded
+     * array bindings, one request per {@link #rowsPerArrayBinding} rows: kept below the stage threshold, so
+     * that nothing in the driver runs DDL inside the batch's transaction. A table with JSON columns is loaded
      * with INSERT ... SELECT parse_json(...) FROM VALUES, {@link #ROWS_PER_VALUES_INSERT} rows a statement:
      * Snowflake takes no function in a VALUES list, and a bound string would be stored as a JSON string.
      */
@@ -231,13 +251,21 @@ public final class SnowflakeDialect implements WarehouseDialect {
         boolean json = columns.stream().anyMatch(column -> column.type().kind() == ColumnType.Kind.JSON);
         if (!json) {
             String placeholders = columns.stream().map(column -> "?").collect(Collectors.joining(", "));
+            int perRequest = rowsPerArrayBinding(columns.size());
             try (PreparedStatement insert = connection.prepareStatement(
                     "insert into " + target + " (" + names + ") values (" + placeholders + ")")) {
+                int batched = 0;
                 for (Object[] row : rows) {
                     bindRow(insert, 0, columns, row);
                     insert.addBatch();
+                    if (++batched == perRequest) {
+                        insert.executeBatch();
+                        batched = 0;
+                    }
                 }
-                insert.executeBatch();
+                if (batched > 0) {
+                    insert.executeBatch();
+                }
             }
             return;
         }

@@ -38,6 +38,7 @@ final class SnowflakeWarehouse implements Warehouse {
     private final SnowflakeDialect dialect;
     private final Deque<Connection> idle = new ArrayDeque<>();
     private Driver driver;
+    private volatile boolean thresholdRead;
 
     /**
      * @param cacheDirectory where the driver keeps its caches (OCSP responses, credentials), which it would
@@ -147,7 +148,27 @@ final class SnowflakeWarehouse implements Warehouse {
         if (connection == null) {
             throw new SQLException("the Snowflake driver does not accept " + url);
         }
+        if (!thresholdRead) {
+            readStageBindingThreshold(connection);
+        }
         return lease(connection);
+    }
+
+    /** The session's CLIENT_STAGE_ARRAY_BINDING_THRESHOLD, for the dialect to keep batches below it. */
+    private void readStageBindingThreshold(Connection connection) {
+        try (Statement statement = connection.createStatement();
+             java.sql.ResultSet row = statement.executeQuery(
+                     "show parameters like 'CLIENT_STAGE_ARRAY_BINDING_THRESHOLD' in session")) {
+            if (row.next()) {
+                int threshold = Integer.parseInt(row.getString("value").trim());
+                dialect.stageBindingThreshold(threshold);
+                LOG.debugf("Snowflake's CLIENT_STAGE_ARRAY_BINDING_THRESHOLD is %d", threshold);
+            }
+        } catch (SQLException | NumberFormatException e) {
+            LOG.warnf("Could not read CLIENT_STAGE_ARRAY_BINDING_THRESHOLD (%s); batches stay below Snowflake's default",
+                    e.getMessage());
+        }
+        thresholdRead = true;
     }
 
     private synchronized Connection takeIdle() {

@@ -94,6 +94,7 @@ public final class SnowflakeEmulator implements AutoCloseable {
     private final Map<Pattern, String> denied = new ConcurrentHashMap<>();
     private volatile String password = "emulated";
     private volatile PublicKey publicKey;
+    private volatile int stageBindingThreshold = 65_280;
 
     public SnowflakeEmulator(Path database) throws IOException, SQLException {
         this.duckdb = (DuckDBConnection) new DuckDBDriver().connect("jdbc:duckdb:" + database, new Properties());
@@ -159,6 +160,16 @@ public final class SnowflakeEmulator implements AutoCloseable {
         denied.clear();
     }
 
+    /**
+     * The CLIENT_STAGE_ARRAY_BINDING_THRESHOLD sessions get at login (Snowflake's default: 65,280). A batch with
+     * that many bound values makes the driver create a temporary stage and PUT the rows there, which the
+     * emulator does not take: the statements fail (and are recorded), and the driver falls back to inline
+     * bindings.
+     */
+    public void stageBindingThreshold(int threshold) {
+        this.stageBindingThreshold = threshold;
+    }
+
     /** Every session ends, as when they time out; the driver's renewal with its master token fails too. */
     public void expireSessions() {
         for (String token : List.copyOf(sessions.keySet())) {
@@ -221,7 +232,7 @@ public final class SnowflakeEmulator implements AutoCloseable {
         answer.put("sessionId", Math.abs(token.hashCode()));
         answer.put("validityInSeconds", 3600);
         answer.put("masterValidityInSeconds", 14400);
-        answer.set("parameters", parameters(true));
+        answer.set("parameters", parameters(null));
         ObjectNode info = answer.putObject("sessionInfo");
         info.put("databaseName", "DVD_RENTALS");
         info.put("schemaName", "STAGING");
@@ -335,7 +346,7 @@ public final class SnowflakeEmulator implements AutoCloseable {
         data.put("version", 1);
         for (Map.Entry<Pattern, String> denial : denied.entrySet()) {
             if (denial.getKey().matcher(snowflakeSql).find()) {
-                data.set("parameters", parameters(session.autocommit));
+                data.set("parameters", parameters(session));
                 return failure("003001", "SQL access control error:\nInsufficient privileges to operate on "
                         + denial.getValue() + ".", "42501");
             }
@@ -377,6 +388,9 @@ public final class SnowflakeEmulator implements AutoCloseable {
                 case "use" -> {
                     return statusOnly(session, data, sql);
                 }
+                case "show" -> {
+                    return showParameter(session, data, sql);
+                }
                 default -> {
                 }
             }
@@ -388,7 +402,7 @@ public final class SnowflakeEmulator implements AutoCloseable {
                 data.put("numberOfBinds", (int) sql.chars().filter(c -> c == '?').count());
                 data.put("arrayBindSupported", EmulatedSql.verb(sql).equals("insert"));
                 data.put("statementTypeId", EmulatedSql.statementType(sql));
-                data.set("parameters", parameters(session.autocommit));
+                data.set("parameters", parameters(session));
                 return success(data);
             }
             boolean ddl = EmulatedSql.isDdl(sql);
@@ -406,7 +420,7 @@ public final class SnowflakeEmulator implements AutoCloseable {
             } else if (!session.autocommit && EmulatedSql.statementType(sql) != 4096) {
                 session.uncommitted = true;
             }
-            data.set("parameters", parameters(session.autocommit));
+            data.set("parameters", parameters(session));
             return success(data);
         } catch (SQLException e) {
             failures.add(e.getMessage().lines().findFirst().orElse("") + " <- " + snowflakeSql);
@@ -479,12 +493,36 @@ public final class SnowflakeEmulator implements AutoCloseable {
         data.put("statementTypeId", EmulatedSql.statementType(sql));
     }
 
+    /** SHOW PARAMETERS LIKE '...' IN SESSION, for the session parameters the emulator has. */
+    private ObjectNode showParameter(Session session, ObjectNode data, String sql) {
+        Matcher like = Pattern.compile("(?is)\\s*show\\s+parameters\\s+like\\s+'([^']+)'\\s+in\\s+session\\s*").matcher(sql);
+        if (!like.matches()) {
+            failures.add("the emulator shows only session parameters <- " + sql);
+            return failure("001003", "SQL compilation error: the emulator shows only session parameters", "42000");
+        }
+        ArrayNode rowtype = data.putArray("rowtype");
+        for (String column : List.of("key", "value", "default", "level", "description", "type")) {
+            rowtype.addObject().put("name", column).put("type", "text").put("length", 1024).put("nullable", true);
+        }
+        ArrayNode rowset = data.putArray("rowset");
+        for (JsonNode parameter : parameters(session)) {
+            if (parameter.path("name").asText().equalsIgnoreCase(like.group(1))) {
+                String value = parameter.path("value").asText();
+                rowset.addArray().add(parameter.path("name").asText()).add(value).add(value).add("").add("").add("NUMBER");
+            }
+        }
+        data.put("total", rowset.size());
+        data.put("statementTypeId", 4096);
+        data.set("parameters", parameters(session));
+        return success(data);
+    }
+
     private ObjectNode statusOnly(Session session, ObjectNode data, String sql) {
         data.putArray("rowtype").addObject().put("name", "status").put("type", "text").put("length", 256);
         data.putArray("rowset").addArray().add("Statement executed successfully.");
         data.put("total", 1);
         data.put("statementTypeId", EmulatedSql.statementType(sql));
-        data.set("parameters", parameters(session.autocommit));
+        data.set("parameters", parameters(session));
         return success(data);
     }
 
@@ -492,9 +530,10 @@ public final class SnowflakeEmulator implements AutoCloseable {
      * The session parameters, echoed in every answer: an empty list makes the driver re-apply the login's,
      * which would reset AUTOCOMMIT after setAutoCommit(false).
      */
-    private static ArrayNode parameters(boolean autocommit) {
+    private ArrayNode parameters(Session session) {
         ArrayNode parameters = JSON.createArrayNode();
-        parameters.addObject().put("name", "AUTOCOMMIT").put("value", autocommit);
+        parameters.addObject().put("name", "AUTOCOMMIT").put("value", session == null || session.autocommit);
+        parameters.addObject().put("name", "CLIENT_STAGE_ARRAY_BINDING_THRESHOLD").put("value", stageBindingThreshold);
         parameters.addObject().put("name", "TIMEZONE").put("value", "UTC");
         parameters.addObject().put("name", "CLIENT_SESSION_KEEP_ALIVE").put("value", false);
         return parameters;
