@@ -82,6 +82,7 @@ public final class SnowflakeEmulator implements AutoCloseable {
     private final AtomicLong queries = new AtomicLong();
     private final AtomicLong logins = new AtomicLong();
     private final AtomicLong retries = new AtomicLong();
+    private final java.util.concurrent.atomic.AtomicInteger largestArrayBinding = new java.util.concurrent.atomic.AtomicInteger();
     /** Query requests by id, the latest 10,000 (see {@link #once}). */
     private final Map<String, java.util.concurrent.CompletableFuture<ObjectNode>> requests = new java.util.LinkedHashMap<>() {
         @Override
@@ -186,6 +187,11 @@ public final class SnowflakeEmulator implements AutoCloseable {
 
     public long logins() {
         return logins.get();
+    }
+
+    /** The most bound values one request with array bindings carried. */
+    public int largestArrayBinding() {
+        return largestArrayBinding.get();
     }
 
     /** Query requests the driver sent again, answered with their first run's result. */
@@ -433,7 +439,7 @@ public final class SnowflakeEmulator implements AutoCloseable {
      * Runs a statement: without bindings, with bindings ({@code {"1": {"type": "FIXED", "value": "7"}}}), or
      * with array bindings (a JDBC batch: a list of values per parameter), run once per row.
      */
-    private static void run(Session session, String sql, JsonNode bindings, ObjectNode data) throws SQLException {
+    private void run(Session session, String sql, JsonNode bindings, ObjectNode data) throws SQLException {
         if (!bindings.isObject() || bindings.isEmpty()) {
             try (Statement statement = session.duckdb.createStatement()) {
                 if (statement.execute(sql)) {
@@ -447,6 +453,9 @@ public final class SnowflakeEmulator implements AutoCloseable {
         int parameters = bindings.size();
         JsonNode first = bindings.path("1").path("value");
         int rows = first.isArray() ? first.size() : 1;
+        if (first.isArray()) {
+            largestArrayBinding.accumulateAndGet(rows * parameters, Math::max);
+        }
         long count = 0;
         try (PreparedStatement statement = session.duckdb.prepareStatement(sql)) {
             for (int row = 0; row < rows; row++) {

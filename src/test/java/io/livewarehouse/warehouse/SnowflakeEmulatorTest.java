@@ -124,6 +124,45 @@ class SnowflakeEmulatorTest {
     }
 
     @Test
+    void largeBatchesStayBelowTheStageThresholdSoTheDriverRunsNoDdlInTheirTransaction(@TempDir Path work) throws Exception {
+        try (SnowflakeEmulator emulator = new SnowflakeEmulator(work.resolve("emulated.duckdb"))) {
+            emulator.stageBindingThreshold(30);
+            SnowflakeWarehouse warehouse = new SnowflakeWarehouse(settings(emulator.url()), work.resolve("state/snowflake"));
+            SnowflakeDialect dialect = (SnowflakeDialect) warehouse.dialect();
+            List<StagingColumn> columns = List.of(new StagingColumn("id", ColumnType.of(ColumnType.Kind.INTEGER)),
+                    new StagingColumn("name", ColumnType.of(ColumnType.Kind.TEXT)),
+                    new StagingColumn("amount", ColumnType.decimal(9, 2)),
+                    new StagingColumn("day", ColumnType.of(ColumnType.Kind.DATE)));
+            List<Object[]> rows = java.util.stream.IntStream.range(0, 23).mapToObj(i -> new Object[] {
+                    i, "row " + i, new BigDecimal(i + ".25"), LocalDate.of(2026, 1, 1).plusDays(i)}).toList();
+            try (Connection connection = warehouse.connect(); Statement statement = connection.createStatement()) {
+                statement.execute("create table probe (id integer, name varchar, amount decimal(9,2), day date)");
+                connection.setAutoCommit(false);
+                // The session's threshold was read at login: 30 bound values, so 7 rows of 4 columns a request.
+                assertThat(dialect.rowsPerArrayBinding(columns.size())).isEqualTo(7);
+                dialect.append(connection, "main", "probe", columns, rows);
+                connection.commit();
+                assertThat(emulator.largestArrayBinding()).as("bound values in one request").isEqualTo(28);
+                assertThat(emulator.failures()).isEmpty();
+                assertThat(count(statement, "select count(*) from probe")).isEqualTo(23);
+                assertThat(count(statement, "select cast(sum(amount) * 100 as integer) from probe")).isEqualTo(23 * 22 / 2 * 100 + 23 * 25);
+
+                // What the limit prevents: a batch at the threshold makes the driver create its temporary stage,
+                // DDL that commits the open transaction (the emulator takes no stage and records the attempt;
+                // the driver then sends the rows inline).
+                dialect.stageBindingThreshold(0);
+                dialect.append(connection, "main", "probe", columns, rows);
+                connection.rollback();
+                assertThat(emulator.failures()).anyMatch(failure -> failure.toLowerCase(java.util.Locale.ROOT)
+                        .contains("create temporary stage"));
+            }
+            warehouse.close();
+        } finally {
+            forgetCacheFolders();
+        }
+    }
+
+    @Test
     void transactionsAreTheSessionsOwnAndDdlCommitsTheOpenOne(@TempDir Path work) throws Exception {
         try (SnowflakeEmulator emulator = new SnowflakeEmulator(work.resolve("emulated.duckdb"))) {
             SnowflakeWarehouse warehouse = new SnowflakeWarehouse(settings(emulator.url()), work.resolve("state/snowflake"));

@@ -105,6 +105,8 @@ class SnowflakeEndToEndTest {
                 assertThat(result.status()).as(result.model() + "." + result.test() + ": " + result.detail()).isEqualTo("passed"));
         SnowflakeEmulator emulator = EmulatedSnowflake.emulator();
         assertThat(emulator.implicitCommits()).as("DDL that would have committed an open transaction").isEmpty();
+        // Snapshot batches were split below the stage threshold (2,000 bound values here), never sent whole.
+        assertThat(emulator.largestArrayBinding()).isGreaterThan(1_000).isLessThan(2_000);
         // The data tests' timer runs from the start, before the marts have their tables, as with DuckDB; any
         // other failure is a statement the emulator (or Snowflake) could not run.
         assertThat(emulator.failures()).as("statements that failed")
