@@ -75,3 +75,8 @@ bool_or(_cdc_unavailable is null or not json_contains(_cdc_unavailable, ${json_n
 -- Whether the latest change in the window, in the same source order, deleted the key.
 -- name: current-state-deleted
 arg_max_null(_cdc_deleted, struct_pack(loaded := _cdc_loaded_at, streamed := _cdc_op <> 'r', lsn := _cdc_lsn, seq := _cdc_seq)) as _deleted
+
+-- A mart written to a Parquet file for other tools (the serving exports). ${file} is a quoted string
+-- literal of a path from the configuration, never from a request.
+-- name: export-parquet
+copy (select * from ${table}) to ${file} (format parquet);

@@ -76,6 +76,13 @@ public class SnapshotProgress {
         return copy;
     }
 
+    /** Per table, the source's estimate of its rows when its snapshot began. */
+    public Map<String, Long> estimates() {
+        Map<String, Long> copy = new java.util.TreeMap<>();
+        estimates.forEach((table, estimate) -> copy.put(table, estimate.get()));
+        return copy;
+    }
+
     private long estimate(String qualifiedTable) {
         try (Connection connection = source.open();
              PreparedStatement statement = connection.prepareStatement(

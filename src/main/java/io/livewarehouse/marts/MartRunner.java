@@ -70,6 +70,10 @@ public class MartRunner {
     private volatile OffsetDateTime lastCycleAt;
     private volatile OffsetDateTime appliedSourceCommit;
     private volatile List<String> lastFailures = List.of();
+    /** Counts the cycles that changed a model: what a dashboard polls to know that the marts moved. */
+    private final java.util.concurrent.atomic.AtomicLong changes = new java.util.concurrent.atomic.AtomicLong();
+    private volatile OffsetDateTime lastChangedAt;
+    private final jakarta.enterprise.event.Event<MartsChanged> changed;
     /** Test hook: the model after whose changes (and before whose watermark) a simulated crash happens. */
     private volatile String crashAfterChangesOf;
 
@@ -79,8 +83,14 @@ public class MartRunner {
     /** Models whose tables this process has created (or found): their CREATE statements are not run again. */
     private final Set<String> created = new HashSet<>();
 
-    public MartRunner(Warehouse warehouse, WarehouseSetup setup, MeterRegistry registry, MartFiles files) {
+    /** Fired after a cycle in which models changed rows (committed), with their names. */
+    public record MartsChanged(Set<String> models, OffsetDateTime at) {
+    }
+
+    public MartRunner(Warehouse warehouse, WarehouseSetup setup, MeterRegistry registry, MartFiles files,
+                      jakarta.enterprise.event.Event<MartsChanged> changed) {
         this.warehouse = warehouse;
+        this.changed = changed;
         this.setup = setup;
         this.registry = registry;
         this.currentState = new CurrentState(warehouse.dialect());
@@ -111,6 +121,21 @@ public class MartRunner {
     /** Models that failed or were skipped in the last cycle. */
     public List<String> lastFailures() {
         return lastFailures;
+    }
+
+    /** How many cycles have changed a model since the process started. */
+    public long changes() {
+        return changes.get();
+    }
+
+    /** When a cycle last changed a model (null before the first). */
+    public OffsetDateTime lastChangedAt() {
+        return lastChangedAt;
+    }
+
+    /** A declared model's key columns, as its header says ({@code -- key:}), or null for no such model. */
+    public String modelKey(String name) {
+        return models.stream().filter(model -> model.name().equals(name)).map(MartModel::key).findFirst().orElse(null);
     }
 
     /** The declared models in the order a cycle runs them. */
@@ -153,6 +178,7 @@ public class MartRunner {
             firstThrough = through;
         }
         Map<String, OffsetDateTime> watermarks = watermarks(statements);
+        Set<String> changedModels = new java.util.TreeSet<>();
         Set<String> failed = new HashSet<>();
         Set<String> waiting = new HashSet<>();
         Set<String> declared = Set.copyOf(modelNames());
@@ -191,9 +217,15 @@ public class MartRunner {
                     (c, from, to) -> execute(c, model, from, to));
             if (rows > 0) {
                 lastChange.put(model.name(), through);
+                changedModels.add(model.name());
             }
         }
         lastCycleAt = OffsetDateTime.now(ZoneOffset.UTC);
+        if (!changedModels.isEmpty()) {
+            lastChangedAt = lastCycleAt;
+            changes.incrementAndGet();
+            changed.fire(new MartsChanged(Set.copyOf(changedModels), lastCycleAt));
+        }
         lastFailures = List.copyOf(failed);
         if (failed.isEmpty() && waiting.isEmpty()) {
             // Every model has now applied everything staged up to `through`.

@@ -91,6 +91,11 @@ final class DuckDbDialect implements WarehouseDialect {
     }
 
     @Override
+    public boolean exportsParquet() {
+        return true;
+    }
+
+    @Override
     public String statement(String name) {
         return statements.get(name);
     }

@@ -87,6 +87,11 @@ public interface WarehouseDialect {
         return false;
     }
 
+    /** Whether the warehouse writes a table to a local Parquet file ({@code export-parquet}): DuckDB does. */
+    default boolean exportsParquet() {
+        return false;
+    }
+
     /** A statement from this dialect's {@code .sql} files. */
     String statement(String name);
 

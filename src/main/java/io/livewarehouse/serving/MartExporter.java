@@ -1,0 +1,101 @@
+package io.livewarehouse.serving;
+
+import io.livewarehouse.marts.MartRunner;
+import io.livewarehouse.warehouse.Warehouse;
+import io.livewarehouse.warehouse.WarehouseDialect;
+import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.OffsetDateTime;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Writes each served mart to {@code <pipeline.serving.export-dir>/<mart>.parquet} after every mart cycle that
+ * changed it, for tools that read files (the DuckDB file itself is locked by the pipeline). A file is
+ * written beside its final name and moved into place, so a reader sees the previous export or the new one,
+ * never half of one. DuckDB only: with Snowflake, tools read the marts in Snowflake.
+ */
+@ApplicationScoped
+public class MartExporter {
+
+    private static final Logger LOG = Logger.getLogger(MartExporter.class);
+
+    private final Warehouse warehouse;
+    private final ServingQueries queries;
+    private final MeterRegistry registry;
+    private final boolean enabled;
+    private final Path directory;
+    private final Map<String, OffsetDateTime> exported = new ConcurrentHashMap<>();
+
+    public MartExporter(Warehouse warehouse, ServingQueries queries, MeterRegistry registry,
+                        @ConfigProperty(name = "pipeline.serving.export-enabled") boolean enabled,
+                        @ConfigProperty(name = "pipeline.serving.export-dir") String directory) {
+        this.warehouse = warehouse;
+        this.queries = queries;
+        this.registry = registry;
+        this.enabled = enabled && warehouse.dialect().exportsParquet();
+        this.directory = Path.of(directory);
+        if (enabled && !warehouse.dialect().exportsParquet()) {
+            LOG.infof("Parquet exports are written by DuckDB only; with %s, tools read the marts there",
+                    warehouse.dialect().name());
+        }
+    }
+
+    void onMartsChanged(@Observes MartRunner.MartsChanged changed) {
+        if (!enabled) {
+            return;
+        }
+        for (String mart : queries.servedMarts()) {
+            // A changed mart, and at the first cycle every mart not exported yet in this process.
+            if (changed.models().contains(mart) || !exported.containsKey(mart)) {
+                export(mart, changed.at());
+            }
+        }
+    }
+
+    /** When each mart was last exported by this process. */
+    public Map<String, OffsetDateTime> exported() {
+        return Map.copyOf(exported);
+    }
+
+    public Path directory() {
+        return directory;
+    }
+
+    private void export(String mart, OffsetDateTime at) {
+        WarehouseDialect dialect = warehouse.dialect();
+        Path target = directory.resolve(mart + ".parquet");
+        Path partial = directory.resolve(mart + ".parquet.partial");
+        try {
+            Files.createDirectories(directory);
+            Files.deleteIfExists(partial);
+            String file = "'" + partial.toAbsolutePath().toString().replace("'", "''") + "'";
+            try (Connection connection = warehouse.connect(); Statement statement = connection.createStatement()) {
+                statement.execute(dialect.statement("export-parquet", Map.of("table", queries.table(mart), "file", file)));
+            }
+            Files.move(partial, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            exported.put(mart, at);
+        } catch (Exception e) {
+            // An export is a copy for readers: its failure is reported and retried at the next change.
+            registry.counter("pipeline.serving.export.failures", "mart", mart).increment();
+            LOG.warnf("Exporting %s to %s failed: %s", mart, target, e.getMessage());
+            exported.remove(mart);
+        }
+    }
+
+    /** Marts exported by this process (for the pipeline page). */
+    Set<String> names() {
+        return exported.keySet();
+    }
+}
