@@ -42,7 +42,7 @@ const Charts = (() => {
     if (!rows || rows.length === 0) {
       return empty(container);
     }
-    const rowHeight = 22, labelWidth = options.labelWidth || 170, width = 560, valueWidth = 90;
+    const rowHeight = 20, labelWidth = options.labelWidth || 130, width = 420, valueWidth = 60;
     const svg = element("svg", {viewBox: `0 0 ${width} ${rows.length * rowHeight + 4}`, role: "img",
       "aria-label": options.title || ""}, container);
     const max = Math.max(...rows.map(row => Number(row[options.value]) || 0), 0) || 1;
@@ -51,11 +51,11 @@ const Charts = (() => {
       const value = Number(row[options.value]) || 0;
       const y = i * rowHeight + 2;
       const label = String(row[options.label]);
-      text(svg, labelWidth - 6, y + 15, label.length > 28 ? label.slice(0, 27) + "…" : label,
+      text(svg, labelWidth - 6, y + 14, label.length > 24 ? label.slice(0, 23) + "…" : label,
         {"text-anchor": "end"}).appendChild(element("title")).textContent = label;
       element("rect", {class: "bar", x: labelWidth, y: y + 3, height: rowHeight - 6,
         width: Math.max(1, span * value / max), "data-label": label, "data-value": row[options.value]}, svg);
-      text(svg, labelWidth + span * value / max + 6, y + 15, options.format(value), {class: "axis"});
+      text(svg, labelWidth + span * value / max + 5, y + 14, options.format(value), {class: "axis"});
     });
   }
 

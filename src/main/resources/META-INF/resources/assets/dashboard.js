@@ -65,7 +65,7 @@
     Charts.bars(document.getElementById("topFilms"), data.topFilms,
       {label: "title", value: "rentals", format: Charts.count, title: "Top films"});
     Charts.bars(document.getElementById("revenueByStore"), data.revenueByStore.map(s => Object.assign({}, s,
-      {name: `Store ${s.store_id} (${s.store})`})), {label: "name", value: "revenue", format: Charts.money, labelWidth: 220,
+      {name: `Store ${s.store_id} (${s.store})`})), {label: "name", value: "revenue", format: Charts.money, labelWidth: 180,
       title: "Revenue by store"});
     Charts.bars(document.getElementById("revenueByCountry"), data.revenueByCountry,
       {label: "country", value: "revenue", format: Charts.money, title: "Revenue by country"});
