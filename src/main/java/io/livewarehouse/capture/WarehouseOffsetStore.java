@@ -35,6 +35,14 @@ public class WarehouseOffsetStore implements OffsetBackingStore {
 
     private StagingWriter writer;
     private ChangeCapture capture;
+    /**
+     * The offsets as this store last read or wrote them. Only this process writes this capture's offsets
+     * (one process per replication slot), so when the warehouse does not answer a read (Debezium reads
+     * offsets again while streaming, at commits), this copy is what it holds: the stream goes on waiting for
+     * the warehouse instead of the engine failing.
+     */
+    private final Map<String, String> latest = new java.util.concurrent.ConcurrentHashMap<>();
+    private volatile boolean read;
 
     @Override
     public void configure(WorkerConfig config) {
@@ -96,7 +104,20 @@ public class WarehouseOffsetStore implements OffsetBackingStore {
     @Override
     public Future<Map<ByteBuffer, ByteBuffer>> get(Collection<ByteBuffer> keys) {
         try {
-            Map<String, String> stored = writer.readOffsets();
+            Map<String, String> stored;
+            try {
+                stored = writer.readOffsets();
+                latest.clear();
+                latest.putAll(stored);
+                read = true;
+            } catch (Exception e) {
+                if (!read) {
+                    throw e;
+                }
+                LOG.debugf("The warehouse did not answer an offset read; the offsets this process stored serve: %s",
+                        e.getMessage());
+                stored = Map.copyOf(latest);
+            }
             Map<ByteBuffer, ByteBuffer> result = new HashMap<>();
             for (ByteBuffer key : keys) {
                 String value = stored.get(text(key));
@@ -119,7 +140,11 @@ public class WarehouseOffsetStore implements OffsetBackingStore {
             }
         });
         try {
-            writer.write(capture.offsetsToStore(offsets));
+            Map<String, String> stored = capture.offsetsToStore(offsets);
+            writer.write(stored);
+            if (stored != null) {
+                latest.putAll(stored);
+            }
             if (callback != null) {
                 callback.onCompletion(null, null);
             }

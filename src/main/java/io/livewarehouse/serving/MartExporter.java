@@ -17,14 +17,15 @@ import java.sql.Connection;
 import java.sql.Statement;
 import java.time.OffsetDateTime;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Writes each served mart to {@code <pipeline.serving.export-dir>/<mart>.parquet} after every mart cycle that
  * changed it, for tools that read files (the DuckDB file itself is locked by the pipeline). A file is
  * written beside its final name and moved into place, so a reader sees the previous export or the new one,
- * never half of one. DuckDB only: with Snowflake, tools read the marts in Snowflake.
+ * never half of one. The exports run on their own thread, so a mart cycle does not wait for them; changes
+ * that arrive while one runs are gathered into the next. DuckDB only: with Snowflake, tools read the marts
+ * in Snowflake.
  */
 @ApplicationScoped
 public class MartExporter {
@@ -37,6 +38,15 @@ public class MartExporter {
     private final boolean enabled;
     private final Path directory;
     private final Map<String, OffsetDateTime> exported = new ConcurrentHashMap<>();
+    /** Marts changed since the exporting thread last looked, with the time of their latest change. */
+    private final Map<String, OffsetDateTime> pending = new java.util.LinkedHashMap<>();
+    private boolean scheduled;
+    private final java.util.concurrent.ExecutorService exporting = java.util.concurrent.Executors.newSingleThreadExecutor(
+            runnable -> {
+                Thread thread = new Thread(runnable, "mart-exports");
+                thread.setDaemon(true);
+                return thread;
+            });
 
     public MartExporter(Warehouse warehouse, ServingQueries queries, MeterRegistry registry,
                         @ConfigProperty(name = "pipeline.serving.export-enabled") boolean enabled,
@@ -56,17 +66,48 @@ public class MartExporter {
         if (!enabled) {
             return;
         }
-        for (String mart : queries.servedMarts()) {
-            // A changed mart, and at the first cycle every mart not exported yet in this process.
-            if (changed.models().contains(mart) || !exported.containsKey(mart)) {
-                export(mart, changed.at());
+        synchronized (pending) {
+            for (String mart : queries.servedMarts()) {
+                // A changed mart, and every mart not exported yet by this process.
+                if (changed.models().contains(mart) || !exported.containsKey(mart)) {
+                    pending.put(mart, changed.at());
+                }
+            }
+            if (!scheduled && !pending.isEmpty()) {
+                scheduled = true;
+                exporting.execute(this::drain);
             }
         }
     }
 
-    /** When each mart was last exported by this process. */
+    private void drain() {
+        while (true) {
+            Map<String, OffsetDateTime> work;
+            synchronized (pending) {
+                if (pending.isEmpty()) {
+                    scheduled = false;
+                    return;
+                }
+                work = new java.util.LinkedHashMap<>(pending);
+                pending.clear();
+            }
+            work.forEach(this::export);
+        }
+    }
+
+    @jakarta.annotation.PreDestroy
+    void stop() {
+        exporting.shutdownNow();
+    }
+
+    /** Whether exports are written (configured, and the warehouse writes Parquet). */
+    public boolean enabled() {
+        return enabled;
+    }
+
+    /** When each mart was last exported by this process (the time of the mart change it holds). */
     public Map<String, OffsetDateTime> exported() {
-        return Map.copyOf(exported);
+        return new java.util.TreeMap<>(exported);
     }
 
     public Path directory() {
@@ -92,10 +133,5 @@ public class MartExporter {
             LOG.warnf("Exporting %s to %s failed: %s", mart, target, e.getMessage());
             exported.remove(mart);
         }
-    }
-
-    /** Marts exported by this process (for the pipeline page). */
-    Set<String> names() {
-        return exported.keySet();
     }
 }

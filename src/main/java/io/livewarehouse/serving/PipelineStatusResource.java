@@ -23,7 +23,8 @@ import java.util.TreeMap;
 /**
  * What an on-call person looks at first, in one answer ({@code GET /api/pipeline}): the capture's phase and
  * per-table snapshot progress and event counts (the page turns successive counts into rates), replication
- * lag, staging writes, the last mart refresh, data test results and the latest dead letters. A part that
+ * lag, staging writes, the last mart refresh, data test results, the latest dead letters and the Parquet
+ * exports. A part that
  * cannot be read says so in place of its figures.
  */
 @Path("/api/pipeline")
@@ -38,10 +39,12 @@ public class PipelineStatusResource {
     private final DataTests dataTests;
     private final ServingQueries queries;
     private final MeterRegistry registry;
+    private final MartExporter exporter;
 
     public PipelineStatusResource(ChangeCapture capture, StagingWriter writer, SnapshotProgress snapshot,
                                   ReplicationSlot slot, MartRunner marts, DataTests dataTests, ServingQueries queries,
-                                  MeterRegistry registry) {
+                                  MeterRegistry registry, MartExporter exporter) {
+        this.exporter = exporter;
         this.capture = capture;
         this.writer = writer;
         this.snapshot = snapshot;
@@ -107,6 +110,14 @@ public class PipelineStatusResource {
             deadLetters.put("error", String.valueOf(e.getMessage()));
         }
         status.put("deadLetters", deadLetters);
+
+        Map<String, Object> exports = new LinkedHashMap<>();
+        exports.put("enabled", exporter.enabled());
+        exports.put("directory", exporter.directory().toAbsolutePath().toString());
+        Map<String, String> marts = new LinkedHashMap<>();
+        exporter.exported().forEach((mart, at) -> marts.put(mart, text(at)));
+        exports.put("marts", marts);
+        status.put("exports", exports);
         return status;
     }
 

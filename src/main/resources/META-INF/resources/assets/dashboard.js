@@ -8,6 +8,7 @@
   const to = document.getElementById("to");
   const store = document.getElementById("store");
   const updated = document.getElementById("updated");
+  const span = document.getElementById("span");
   let version = null;
   let loading = false;
 
@@ -41,9 +42,12 @@
       }
       store.value = params.get("store") || "";
     }
-    if (f.firstDay) { from.min = to.min = f.firstDay; from.max = to.max = f.lastDay; }
-    if (!from.value && f.from) from.value = f.from;
-    if (!to.value && f.to) to.value = f.to;
+    // Empty dates mean every day, so that a rental after the last day seen still counts; the span is shown.
+    if (f.firstDay) {
+      from.min = to.min = f.firstDay;
+      from.max = to.max = f.lastDay;
+      span.textContent = `Rentals from ${f.firstDay} to ${f.lastDay}`;
+    }
     document.getElementById("empty").hidden = data.headline !== null;
     updated.textContent = data.changedAt ? "Marts refreshed " + new Date(data.changedAt).toLocaleTimeString() : "";
     document.body.dataset.version = data.version;

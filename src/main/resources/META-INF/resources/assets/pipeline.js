@@ -98,7 +98,9 @@
       ["Failed or skipped", status.marts.failedOrSkipped.join(", ") || "none"]]);
     list("staging", [["Engine", c.engine], ["Events captured", c.events.toLocaleString()],
       ["Rows staged", c.rowsStaged.toLocaleString()], ["Last batch", when(c.lastBatchAt)],
-      ["Replication slot", c.slot + (c.slotActive ? " (active)" : " (not active)")]]);
+      ["Replication slot", c.slot + (c.slotActive ? " (active)" : " (not active)")],
+      ["Parquet exports", status.exports.enabled ? `${Object.keys(status.exports.marts).length} marts in ${status.exports.directory}`
+        : "off"]]);
 
     const tests = document.querySelector("#tests tbody");
     tests.textContent = "";

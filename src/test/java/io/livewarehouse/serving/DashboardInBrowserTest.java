@@ -107,7 +107,7 @@ class DashboardInBrowserTest {
         BigDecimal before = metric("revenue");
         try (Connection connection = source.open(); Statement statement = connection.createStatement()) {
             statement.execute("insert into public.rental (rental_id, rental_date, inventory_id, customer_id, staff_id) "
-                    + "values (83001, (select max(rental_date) from public.rental), "
+                    + "values (83001, '2031-01-16 12:00:00', "
                     + "(select min(inventory_id) from public.inventory where store_id = 2), 60, 2)");
             statement.execute("insert into public.payment (payment_id, customer_id, staff_id, rental_id, amount, payment_date) "
                     + "values (83001, 60, 2, 83001, 11.11, now())");
@@ -120,22 +120,30 @@ class DashboardInBrowserTest {
     void thePipelinePageShowsEveryTableTheTestsAndTheDeadLetters() throws Exception {
         ServingTest.awaitMartsHoldAllRentals(source, warehouse);
         browser.get(root + "pipeline.html");
-        WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(30));
-        wait.until(page -> browser.findElements(By.cssSelector("#tables tbody tr")).size() >= SourceDatabases.TABLES.size()
-                && !browser.findElements(By.cssSelector("#tests tbody tr")).isEmpty());
-        List<String> tables = browser.findElements(By.cssSelector("#tables tbody tr")).stream()
-                .map(row -> row.getDomAttribute("data-table")).toList();
-        assertThat(tables).containsAll(SourceDatabases.TABLES);
+        // The page redraws every 2 s: read it in one script call, so that no element goes stale mid-read.
+        WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(60));
+        wait.until(page -> pipelinePage("tables").size() >= SourceDatabases.TABLES.size() && !pipelinePage("tests").isEmpty());
+        assertThat(pipelinePage("tables")).containsAll(SourceDatabases.TABLES);
         assertThat(browser.findElement(By.cssSelector(".metric[data-metric=phase]")).getDomAttribute("data-value"))
                 .isEqualTo("streaming");
         assertThat(browser.findElement(By.cssSelector(".metric[data-metric=deadLetters]")).getDomAttribute("data-value"))
                 .isEqualTo("0");
         // The data tests' first runs may predate the marts' tables (an error each); a run after them passes.
-        new WebDriverWait(browser, Duration.ofSeconds(60)).until(page -> browser.findElements(By.cssSelector("#tests tbody tr"))
-                .stream().map(row -> row.getDomAttribute("data-status")).distinct().toList().equals(List.of("passed")));
+        wait.until(page -> pipelinePage("tests").stream().distinct().toList().equals(List.of("passed")));
         // Rates need two polls.
-        wait.until(page -> !browser.findElement(By.cssSelector("#tables tbody tr td:last-child")).getText().equals("–"));
+        wait.until(page -> !pipelinePage("rates").contains("–"));
         screenshot("pipeline");
+    }
+
+    /** What the pipeline page shows now: its tables, its data tests' statuses, or its event rates. */
+    @SuppressWarnings("unchecked")
+    private static List<String> pipelinePage(String what) {
+        String rows = switch (what) {
+            case "tables" -> "[...document.querySelectorAll('#tables tbody tr')].map(row => row.dataset.table)";
+            case "tests" -> "[...document.querySelectorAll('#tests tbody tr')].map(row => row.dataset.status)";
+            default -> "[...document.querySelectorAll('#tables tbody tr td:last-child')].map(cell => cell.textContent)";
+        };
+        return (List<String>) browser.executeScript("return " + rows + ";");
     }
 
     /** The filters the dashboard last drew (body's data-rendered), null before its first drawing. */

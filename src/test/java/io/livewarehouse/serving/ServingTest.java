@@ -63,7 +63,7 @@ class ServingTest {
         long version = dashboard("").getLong("version");
         try (Connection connection = source.open(); Statement statement = connection.createStatement()) {
             statement.execute("insert into public.rental (rental_id, rental_date, inventory_id, customer_id, staff_id) "
-                    + "values (82001, (select max(rental_date) from public.rental), 100, 50, 1)");
+                    + "values (82001, '2031-01-15 12:00:00', 100, 50, 1)");
             statement.execute("insert into public.payment (payment_id, customer_id, staff_id, rental_id, amount, payment_date) "
                     + "values (82001, 50, 1, 82001, 7.77, now())");
         }

@@ -27,9 +27,6 @@ public class EmulatedSnowflake implements QuarkusTestResourceLifecycleManager {
             Files.deleteIfExists(database);
             Files.deleteIfExists(folder.resolve("warehouse.duckdb.wal"));
             emulator = new SnowflakeEmulator(database);
-            // Low, so that staging batches are split below it (SnowflakeDialect.rowsPerArrayBinding): a request at
-            // the threshold would make the driver create a stage, which the emulator records as a failure.
-            emulator.stageBindingThreshold(2_000);
         } catch (Exception e) {
             throw new IllegalStateException("The Snowflake emulator did not start", e);
         }

@@ -1,5 +1,7 @@
 package io.livewarehouse.warehouse;
 
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,221 +30,210 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /** The real Snowflake JDBC driver, through SnowflakeWarehouse, logs in to the emulator and runs statements. */
 class SnowflakeEmulatorTest {
 
+    @TempDir
+    Path work;
+
+    private SnowflakeEmulator emulator;
+    /** Logs in by password; each test's settings otherwise their defaults. Nothing logs in before its first use. */
+    private SnowflakeWarehouse warehouse;
+
+    @BeforeEach
+    void start() throws Exception {
+        emulator = new SnowflakeEmulator(work.resolve("emulated.duckdb"));
+        warehouse = new SnowflakeWarehouse(settings(emulator.url()), work.resolve("state/snowflake"));
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        warehouse.close();
+        emulator.close();
+        // SnowflakeWarehouse points the driver's caches at the test's folder, which is about to go.
+        System.clearProperty("net.snowflake.jdbc.ocspResponseCacheDir");
+        System.clearProperty("net.snowflake.jdbc.temporaryCredentialCacheDir");
+    }
+
     @Test
-    void theRealDriverLogsInAndQueries(@TempDir Path work) throws Exception {
-        try (SnowflakeEmulator emulator = new SnowflakeEmulator(work.resolve("emulated.duckdb"))) {
-            SnowflakeWarehouse warehouse = new SnowflakeWarehouse(settings(emulator.url()), work.resolve("state/snowflake"));
-            try (Connection connection = warehouse.connect(); Statement statement = connection.createStatement()) {
-                statement.execute("create table t (id integer, name varchar, amount decimal(9,2), ok boolean)");
-                assertThat(statement.executeUpdate("insert into t values (1, 'one', 4.99, true), (2, null, 0.5, false)"))
-                        .isEqualTo(2);
-                try (ResultSet rows = statement.executeQuery("select id, name, amount, ok from t order by id")) {
-                    assertThat(rows.next()).isTrue();
-                    assertThat(rows.getInt(1)).isEqualTo(1);
-                    assertThat(rows.getString(2)).isEqualTo("one");
-                    assertThat(rows.getBigDecimal(3)).isEqualByComparingTo("4.99");
-                    assertThat(rows.getBoolean(4)).isTrue();
-                    assertThat(rows.next()).isTrue();
-                    assertThat(rows.getString(2)).isNull();
-                    assertThat(rows.next()).isFalse();
-                }
+    void theRealDriverLogsInAndQueries() throws Exception {
+        try (Connection connection = warehouse.connect(); Statement statement = connection.createStatement()) {
+            statement.execute("create table t (id integer, name varchar, amount decimal(9,2), ok boolean)");
+            assertThat(statement.executeUpdate("insert into t values (1, 'one', 4.99, true), (2, null, 0.5, false)"))
+                    .isEqualTo(2);
+            try (ResultSet rows = statement.executeQuery("select id, name, amount, ok from t order by id")) {
+                assertThat(rows.next()).isTrue();
+                assertThat(rows.getInt(1)).isEqualTo(1);
+                assertThat(rows.getString(2)).isEqualTo("one");
+                assertThat(rows.getBigDecimal(3)).isEqualByComparingTo("4.99");
+                assertThat(rows.getBoolean(4)).isTrue();
+                assertThat(rows.next()).isTrue();
+                assertThat(rows.getString(2)).isNull();
+                assertThat(rows.next()).isFalse();
             }
-            // A closed connection goes back to the pool and is reused after a heartbeat, without a new login.
+        }
+        // A closed connection goes back to the pool and is reused after a heartbeat, without a new login.
+        long before = emulator.queries();
+        try (Connection again = warehouse.connect(); Statement statement = again.createStatement();
+             ResultSet row = statement.executeQuery("select count(*) from t")) {
+            row.next();
+            assertThat(row.getLong(1)).isEqualTo(2);
+        }
+        assertThat(emulator.queries()).isEqualTo(before + 1);
+    }
+
+    @Test
+    void aStagingBatchLandsThroughTheDriversArrayBinding() throws Exception {
+        WarehouseDialect dialect = warehouse.dialect();
+        List<StagingColumn> columns = List.of(
+                new StagingColumn("id", ColumnType.of(ColumnType.Kind.INTEGER)),
+                new StagingColumn("small", ColumnType.of(ColumnType.Kind.SMALLINT)),
+                new StagingColumn("big", ColumnType.of(ColumnType.Kind.BIGINT)),
+                new StagingColumn("ratio", ColumnType.of(ColumnType.Kind.DOUBLE)),
+                new StagingColumn("active", ColumnType.of(ColumnType.Kind.BOOLEAN)),
+                new StagingColumn("amount", ColumnType.decimal(9, 2)),
+                new StagingColumn("name", ColumnType.of(ColumnType.Kind.TEXT)),
+                new StagingColumn("picture", ColumnType.of(ColumnType.Kind.BINARY)),
+                new StagingColumn("born", ColumnType.of(ColumnType.Kind.DATE)),
+                new StagingColumn("opens", ColumnType.of(ColumnType.Kind.TIME)),
+                new StagingColumn("updated", ColumnType.of(ColumnType.Kind.TIMESTAMP)),
+                new StagingColumn("committed", ColumnType.of(ColumnType.Kind.TIMESTAMPTZ)));
+        OffsetDateTime instant = OffsetDateTime.of(2026, 11, 26, 9, 30, 15, 123_456_000, ZoneOffset.ofHours(2));
+        List<Object[]> rows = List.of(
+                new Object[] {1, (short) 2, 3_000_000_000L, 0.25, true, new BigDecimal("4.99"), "Ann's", new byte[] {1, (byte) 0xff},
+                        LocalDate.of(1990, 2, 28), LocalTime.of(8, 30, 0, 500_000_000),
+                        LocalDateTime.of(2026, 1, 2, 3, 4, 5, 678_901_000), instant},
+                new Object[] {2, null, null, null, null, null, null, null, null, null, null, null});
+        try (Connection connection = warehouse.connect(); Statement statement = connection.createStatement()) {
+            statement.execute(dialect.statement("create-schemas").split(";")[0]);
+            String table = dialect.quote(dialect.stagingSchema()) + "." + dialect.quote("probe");
+            statement.execute(dialect.statement("create-staging-table", Map.of("table", table, "columns",
+                    columns.stream().map(c -> dialect.quote(c.name()) + " " + dialect.typeOf(c.type()))
+                            .collect(Collectors.joining(", ")))));
             long before = emulator.queries();
-            try (Connection again = warehouse.connect(); Statement statement = again.createStatement();
-                 ResultSet row = statement.executeQuery("select count(*) from t")) {
-                row.next();
-                assertThat(row.getLong(1)).isEqualTo(2);
+            dialect.append(connection, dialect.stagingSchema(), "probe", columns, rows);
+            // One describe and one request for the whole batch: the rows went as array bindings.
+            assertThat(emulator.queries() - before).isEqualTo(2);
+        }
+        warehouse.close();
+        try (Statement look = emulator.duckdb().createStatement();
+             ResultSet row = look.executeQuery("select id, small, big, ratio, active, amount, name, hex(picture), born, "
+                     + "opens, updated, committed, typeof(committed) from staging.probe order by id")) {
+            assertThat(row.next()).isTrue();
+            assertThat(row.getInt(1)).isEqualTo(1);
+            assertThat(row.getShort(2)).isEqualTo((short) 2);
+            assertThat(row.getLong(3)).isEqualTo(3_000_000_000L);
+            assertThat(row.getDouble(4)).isEqualTo(0.25);
+            assertThat(row.getBoolean(5)).isTrue();
+            assertThat(row.getBigDecimal(6)).isEqualByComparingTo("4.99");
+            assertThat(row.getString(7)).isEqualTo("Ann's");
+            assertThat(row.getString(8)).isEqualTo("01FF");
+            assertThat(row.getObject(9, LocalDate.class)).isEqualTo(LocalDate.of(1990, 2, 28));
+            assertThat(row.getObject(10, LocalTime.class)).isEqualTo(LocalTime.of(8, 30, 0, 500_000_000));
+            assertThat(row.getObject(11, LocalDateTime.class)).isEqualTo(LocalDateTime.of(2026, 1, 2, 3, 4, 5, 678_901_000));
+            assertThat(row.getObject(12, OffsetDateTime.class).toInstant()).isEqualTo(instant.toInstant());
+            assertThat(row.next()).isTrue();
+            for (int column = 2; column <= 12; column++) {
+                assertThat(row.getObject(column)).as("column %d of the row of NULLs", column).isNull();
             }
-            assertThat(emulator.queries()).isEqualTo(before + 1);
-            warehouse.close();
-        } finally {
-            forgetCacheFolders();
         }
     }
 
     @Test
-    void aStagingBatchLandsThroughTheDriversArrayBinding(@TempDir Path work) throws Exception {
-        try (SnowflakeEmulator emulator = new SnowflakeEmulator(work.resolve("emulated.duckdb"))) {
-            SnowflakeWarehouse warehouse = new SnowflakeWarehouse(settings(emulator.url()), work.resolve("state/snowflake"));
-            WarehouseDialect dialect = warehouse.dialect();
-            List<StagingColumn> columns = List.of(
-                    new StagingColumn("id", ColumnType.of(ColumnType.Kind.INTEGER)),
-                    new StagingColumn("small", ColumnType.of(ColumnType.Kind.SMALLINT)),
-                    new StagingColumn("big", ColumnType.of(ColumnType.Kind.BIGINT)),
-                    new StagingColumn("ratio", ColumnType.of(ColumnType.Kind.DOUBLE)),
-                    new StagingColumn("active", ColumnType.of(ColumnType.Kind.BOOLEAN)),
-                    new StagingColumn("amount", ColumnType.decimal(9, 2)),
-                    new StagingColumn("name", ColumnType.of(ColumnType.Kind.TEXT)),
-                    new StagingColumn("picture", ColumnType.of(ColumnType.Kind.BINARY)),
-                    new StagingColumn("born", ColumnType.of(ColumnType.Kind.DATE)),
-                    new StagingColumn("opens", ColumnType.of(ColumnType.Kind.TIME)),
-                    new StagingColumn("updated", ColumnType.of(ColumnType.Kind.TIMESTAMP)),
-                    new StagingColumn("committed", ColumnType.of(ColumnType.Kind.TIMESTAMPTZ)));
-            OffsetDateTime instant = OffsetDateTime.of(2026, 11, 26, 9, 30, 15, 123_456_000, ZoneOffset.ofHours(2));
-            List<Object[]> rows = List.of(
-                    new Object[] {1, (short) 2, 3_000_000_000L, 0.25, true, new BigDecimal("4.99"), "Ann's", new byte[] {1, (byte) 0xff},
-                            LocalDate.of(1990, 2, 28), LocalTime.of(8, 30, 0, 500_000_000),
-                            LocalDateTime.of(2026, 1, 2, 3, 4, 5, 678_901_000), instant},
-                    new Object[] {2, null, null, null, null, null, null, null, null, null, null, null});
-            try (Connection connection = warehouse.connect(); Statement statement = connection.createStatement()) {
-                statement.execute(dialect.statement("create-schemas").split(";")[0]);
-                String table = dialect.quote(dialect.stagingSchema()) + "." + dialect.quote("probe");
-                statement.execute(dialect.statement("create-staging-table", Map.of("table", table, "columns",
-                        columns.stream().map(c -> dialect.quote(c.name()) + " " + dialect.typeOf(c.type()))
-                                .collect(Collectors.joining(", ")))));
-                long before = emulator.queries();
-                dialect.append(connection, dialect.stagingSchema(), "probe", columns, rows);
-                // One describe and one request for the whole batch: the rows went as array bindings.
-                assertThat(emulator.queries() - before).isEqualTo(2);
-            }
-            warehouse.close();
-            try (Statement look = emulator.duckdb().createStatement();
-                 ResultSet row = look.executeQuery("select id, small, big, ratio, active, amount, name, hex(picture), born, "
-                         + "opens, updated, committed, typeof(committed) from staging.probe order by id")) {
-                assertThat(row.next()).isTrue();
-                assertThat(row.getInt(1)).isEqualTo(1);
-                assertThat(row.getShort(2)).isEqualTo((short) 2);
-                assertThat(row.getLong(3)).isEqualTo(3_000_000_000L);
-                assertThat(row.getDouble(4)).isEqualTo(0.25);
-                assertThat(row.getBoolean(5)).isTrue();
-                assertThat(row.getBigDecimal(6)).isEqualByComparingTo("4.99");
-                assertThat(row.getString(7)).isEqualTo("Ann's");
-                assertThat(row.getString(8)).isEqualTo("01FF");
-                assertThat(row.getObject(9, LocalDate.class)).isEqualTo(LocalDate.of(1990, 2, 28));
-                assertThat(row.getObject(10, LocalTime.class)).isEqualTo(LocalTime.of(8, 30, 0, 500_000_000));
-                assertThat(row.getObject(11, LocalDateTime.class)).isEqualTo(LocalDateTime.of(2026, 1, 2, 3, 4, 5, 678_901_000));
-                assertThat(row.getObject(12, OffsetDateTime.class).toInstant()).isEqualTo(instant.toInstant());
-                assertThat(row.next()).isTrue();
-                for (int column = 2; column <= 12; column++) {
-                    assertThat(row.getObject(column)).as("column %d of the row of NULLs", column).isNull();
-                }
-            }
-        } finally {
-            forgetCacheFolders();
+    void largeBatchesStayBelowTheStageThresholdSoTheDriverRunsNoDdlInTheirTransaction() throws Exception {
+        emulator.stageBindingThreshold(30);
+        SnowflakeDialect dialect = (SnowflakeDialect) warehouse.dialect();
+        List<StagingColumn> columns = List.of(new StagingColumn("id", ColumnType.of(ColumnType.Kind.INTEGER)),
+                new StagingColumn("name", ColumnType.of(ColumnType.Kind.TEXT)),
+                new StagingColumn("amount", ColumnType.decimal(9, 2)),
+                new StagingColumn("day", ColumnType.of(ColumnType.Kind.DATE)));
+        List<Object[]> rows = java.util.stream.IntStream.range(0, 23).mapToObj(i -> new Object[] {
+                i, "row " + i, new BigDecimal(i + ".25"), LocalDate.of(2026, 1, 1).plusDays(i)}).toList();
+        try (Connection connection = warehouse.connect(); Statement statement = connection.createStatement()) {
+            statement.execute("create table probe (id integer, name varchar, amount decimal(9,2), day date)");
+            connection.setAutoCommit(false);
+            // The session's threshold was read at login: 30 bound values, so 7 rows of 4 columns a request.
+            assertThat(dialect.rowsPerArrayBinding(columns.size())).isEqualTo(7);
+            dialect.append(connection, "main", "probe", columns, rows);
+            connection.commit();
+            assertThat(emulator.largestArrayBinding()).as("bound values in one request").isEqualTo(28);
+            assertThat(emulator.failures()).isEmpty();
+            assertThat(count(statement, "select count(*) from probe")).isEqualTo(23);
+            assertThat(count(statement, "select cast(sum(amount) * 100 as integer) from probe")).isEqualTo(23 * 22 / 2 * 100 + 23 * 25);
+
+            // What the limit prevents: a batch at the threshold makes the driver create its temporary stage,
+            // DDL that commits the open transaction (the emulator takes no stage and records the attempt;
+            // the driver then sends the rows inline).
+            dialect.stageBindingThreshold(0);
+            dialect.append(connection, "main", "probe", columns, rows);
+            connection.rollback();
+            assertThat(emulator.failures()).anyMatch(failure -> failure.toLowerCase(java.util.Locale.ROOT)
+                    .contains("create temporary stage"));
         }
     }
 
     @Test
-    void largeBatchesStayBelowTheStageThresholdSoTheDriverRunsNoDdlInTheirTransaction(@TempDir Path work) throws Exception {
-        try (SnowflakeEmulator emulator = new SnowflakeEmulator(work.resolve("emulated.duckdb"))) {
-            emulator.stageBindingThreshold(30);
-            SnowflakeWarehouse warehouse = new SnowflakeWarehouse(settings(emulator.url()), work.resolve("state/snowflake"));
-            SnowflakeDialect dialect = (SnowflakeDialect) warehouse.dialect();
-            List<StagingColumn> columns = List.of(new StagingColumn("id", ColumnType.of(ColumnType.Kind.INTEGER)),
-                    new StagingColumn("name", ColumnType.of(ColumnType.Kind.TEXT)),
-                    new StagingColumn("amount", ColumnType.decimal(9, 2)),
-                    new StagingColumn("day", ColumnType.of(ColumnType.Kind.DATE)));
-            List<Object[]> rows = java.util.stream.IntStream.range(0, 23).mapToObj(i -> new Object[] {
-                    i, "row " + i, new BigDecimal(i + ".25"), LocalDate.of(2026, 1, 1).plusDays(i)}).toList();
-            try (Connection connection = warehouse.connect(); Statement statement = connection.createStatement()) {
-                statement.execute("create table probe (id integer, name varchar, amount decimal(9,2), day date)");
-                connection.setAutoCommit(false);
-                // The session's threshold was read at login: 30 bound values, so 7 rows of 4 columns a request.
-                assertThat(dialect.rowsPerArrayBinding(columns.size())).isEqualTo(7);
-                dialect.append(connection, "main", "probe", columns, rows);
-                connection.commit();
-                assertThat(emulator.largestArrayBinding()).as("bound values in one request").isEqualTo(28);
-                assertThat(emulator.failures()).isEmpty();
-                assertThat(count(statement, "select count(*) from probe")).isEqualTo(23);
-                assertThat(count(statement, "select cast(sum(amount) * 100 as integer) from probe")).isEqualTo(23 * 22 / 2 * 100 + 23 * 25);
-
-                // What the limit prevents: a batch at the threshold makes the driver create its temporary stage,
-                // DDL that commits the open transaction (the emulator takes no stage and records the attempt;
-                // the driver then sends the rows inline).
-                dialect.stageBindingThreshold(0);
-                dialect.append(connection, "main", "probe", columns, rows);
-                connection.rollback();
-                assertThat(emulator.failures()).anyMatch(failure -> failure.toLowerCase(java.util.Locale.ROOT)
-                        .contains("create temporary stage"));
-            }
-            warehouse.close();
-        } finally {
-            forgetCacheFolders();
+    void transactionsAreTheSessionsOwnAndDdlCommitsTheOpenOne() throws Exception {
+        try (Connection writer = warehouse.connect(); Connection reader = warehouse.connect();
+             Statement writes = writer.createStatement(); Statement reads = reader.createStatement()) {
+            writes.execute("create table t (id integer)");
+            writer.setAutoCommit(false);
+            writes.executeUpdate("insert into t values (1)");
+            assertThat(count(reads, "select count(*) from t")).as("uncommitted, seen from another session").isZero();
+            writer.rollback();
+            writes.executeUpdate("insert into t values (2)");
+            writer.commit();
+            assertThat(count(reads, "select count(*) from t")).isEqualTo(1);
+            assertThat(emulator.implicitCommits()).isEmpty();
+            // DDL with changes open: Snowflake commits them, and the emulator says so.
+            writes.executeUpdate("insert into t values (3)");
+            writes.execute("create table u (id integer)");
+            assertThat(count(reads, "select count(*) from t")).isEqualTo(2);
+            assertThat(emulator.implicitCommits()).containsExactly("create table u (id integer)");
+            writer.rollback();
         }
     }
 
     @Test
-    void transactionsAreTheSessionsOwnAndDdlCommitsTheOpenOne(@TempDir Path work) throws Exception {
-        try (SnowflakeEmulator emulator = new SnowflakeEmulator(work.resolve("emulated.duckdb"))) {
-            SnowflakeWarehouse warehouse = new SnowflakeWarehouse(settings(emulator.url()), work.resolve("state/snowflake"));
-            try (Connection writer = warehouse.connect(); Connection reader = warehouse.connect();
-                 Statement writes = writer.createStatement(); Statement reads = reader.createStatement()) {
-                writes.execute("create table t (id integer)");
-                writer.setAutoCommit(false);
-                writes.executeUpdate("insert into t values (1)");
-                assertThat(count(reads, "select count(*) from t")).as("uncommitted, seen from another session").isZero();
-                writer.rollback();
-                writes.executeUpdate("insert into t values (2)");
-                writer.commit();
-                assertThat(count(reads, "select count(*) from t")).isEqualTo(1);
-                assertThat(emulator.implicitCommits()).isEmpty();
-                // DDL with changes open: Snowflake commits them, and the emulator says so.
-                writes.executeUpdate("insert into t values (3)");
-                writes.execute("create table u (id integer)");
-                assertThat(count(reads, "select count(*) from t")).isEqualTo(2);
-                assertThat(emulator.implicitCommits()).containsExactly("create table u (id integer)");
-                writer.rollback();
-            }
-            warehouse.close();
-        } finally {
-            forgetCacheFolders();
-        }
-    }
-
-    @Test
-    void aKeyPairLogsInWithItsPassphraseAndAWrongKeyIsToldWhatToCheck(@TempDir Path work) throws Exception {
+    void aKeyPairLogsInWithItsPassphraseAndAWrongKeyIsToldWhatToCheck() throws Exception {
         KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
         generator.initialize(2048);
         KeyPair registered = generator.generateKeyPair();
         KeyPair other = generator.generateKeyPair();
         Path key = encryptedKeyFile(work.resolve("rsa_key.p8"), registered, "key passphrase");
-        try (SnowflakeEmulator emulator = new SnowflakeEmulator(work.resolve("emulated.duckdb"))) {
-            emulator.acceptKey(registered.getPublic());
-            SnowflakeWarehouse warehouse = new SnowflakeWarehouse(keyPairSettings(emulator.url(), key, "key passphrase"),
-                    work.resolve("state/snowflake"));
-            try (Connection connection = warehouse.connect(); Statement statement = connection.createStatement()) {
-                assertThat(count(statement, "select 42")).isEqualTo(42);
-            }
-            warehouse.close();
-            assertThat(emulator.logins()).isEqualTo(1);
-
-            // The user's public key was replaced (or the file is another key): one message, what to check.
-            emulator.acceptKey(other.getPublic());
-            SnowflakeWarehouse rejected = new SnowflakeWarehouse(keyPairSettings(emulator.url(), key, "key passphrase"),
-                    work.resolve("state/snowflake"));
-            assertThatThrownBy(rejected::connect).isInstanceOf(java.sql.SQLException.class)
-                    .hasMessageStartingWith("Snowflake at jdbc:snowflake://127.0.0.1:")
-                    .hasMessageContaining("rejected the login of pipeline: check that pipeline.warehouse.snowflake.private-key-file")
-                    .hasMessageContaining("ALTER USER pipeline SET RSA_PUBLIC_KEY")
-                    .hasMessageNotContaining("key passphrase");
-            // Readiness says the same.
-            var readiness = new io.livewarehouse.health.WarehouseReadinessCheck(rejected).call();
-            assertThat(readiness.getStatus()).isEqualTo(org.eclipse.microprofile.health.HealthCheckResponse.Status.DOWN);
-            assertThat(readiness.getData().orElseThrow().get("error").toString()).contains("rejected the login of pipeline");
-            rejected.close();
-        } finally {
-            forgetCacheFolders();
+        emulator.acceptKey(registered.getPublic());
+        SnowflakeWarehouse keyPair = new SnowflakeWarehouse(keyPairSettings(emulator.url(), key, "key passphrase"),
+                work.resolve("state/snowflake"));
+        try (Connection connection = keyPair.connect(); Statement statement = connection.createStatement()) {
+            assertThat(count(statement, "select 42")).isEqualTo(42);
         }
+        keyPair.close();
+        assertThat(emulator.logins()).isEqualTo(1);
+
+        // The user's public key was replaced (or the file is another key): one message, what to check.
+        emulator.acceptKey(other.getPublic());
+        SnowflakeWarehouse rejected = new SnowflakeWarehouse(keyPairSettings(emulator.url(), key, "key passphrase"),
+                work.resolve("state/snowflake"));
+        assertThatThrownBy(rejected::connect).isInstanceOf(java.sql.SQLException.class)
+                .hasMessageStartingWith("Snowflake at jdbc:snowflake://127.0.0.1:")
+                .hasMessageContaining("rejected the login of pipeline: check that pipeline.warehouse.snowflake.private-key-file")
+                .hasMessageContaining("ALTER USER pipeline SET RSA_PUBLIC_KEY")
+                .hasMessageNotContaining("key passphrase");
+        // Readiness says the same.
+        var readiness = new io.livewarehouse.health.WarehouseReadinessCheck(rejected).call();
+        assertThat(readiness.getStatus()).isEqualTo(org.eclipse.microprofile.health.HealthCheckResponse.Status.DOWN);
+        assertThat(readiness.getData().orElseThrow().get("error").toString()).contains("rejected the login of pipeline");
+        rejected.close();
     }
 
     @Test
-    void aMissingPrivilegeSaysWhatToGrant(@TempDir Path work) throws Exception {
-        try (SnowflakeEmulator emulator = new SnowflakeEmulator(work.resolve("emulated.duckdb"))) {
-            SnowflakeWarehouse warehouse = new SnowflakeWarehouse(settings(emulator.url()), work.resolve("state/snowflake"));
-            try (Connection connection = warehouse.connect(); Statement statement = connection.createStatement()) {
-                statement.execute("create table t (id integer)");
-                emulator.deny(java.util.regex.Pattern.compile("(?i)insert into t\\b"), "table 'T'");
-                assertThatThrownBy(() -> statement.executeUpdate("insert into t values (1)"))
-                        .hasMessageStartingWith("Snowflake refused a statement to the user's default role for lack of a privilege: "
-                                + "grant it what the README lists (Snowflake, grants)")
-                        .hasMessageContaining("Insufficient privileges to operate on table 'T'");
-                emulator.allowAll();
-                assertThat(statement.executeUpdate("insert into t values (1)")).isEqualTo(1);
-            }
-            warehouse.close();
-        } finally {
-            forgetCacheFolders();
+    void aMissingPrivilegeSaysWhatToGrant() throws Exception {
+        try (Connection connection = warehouse.connect(); Statement statement = connection.createStatement()) {
+            statement.execute("create table t (id integer)");
+            emulator.deny(java.util.regex.Pattern.compile("(?i)insert into t\\b"), "table 'T'");
+            assertThatThrownBy(() -> statement.executeUpdate("insert into t values (1)"))
+                    .hasMessageStartingWith("Snowflake refused a statement to the user's default role for lack of a privilege: "
+                            + "grant it what the README lists (Snowflake, grants)")
+                    .hasMessageContaining("Insufficient privileges to operate on table 'T'");
+            emulator.allowAll();
+            assertThat(statement.executeUpdate("insert into t values (1)")).isEqualTo(1);
         }
     }
 
@@ -317,11 +308,6 @@ class SnowflakeEmulatorTest {
         };
     }
 
-    /** SnowflakeWarehouse points the driver's caches at the test's folder, which is about to go. */
-    private static void forgetCacheFolders() {
-        System.clearProperty("net.snowflake.jdbc.ocspResponseCacheDir");
-        System.clearProperty("net.snowflake.jdbc.temporaryCredentialCacheDir");
-    }
 
     private static WarehouseSettings.Snowflake settings(String url) {
         return SnowflakeLoginProbe.settings(url, "emulated");
