@@ -2,7 +2,6 @@ package io.livewarehouse.serving;
 
 import io.livewarehouse.marts.MartRunner;
 import io.livewarehouse.support.NamedSql;
-import io.livewarehouse.warehouse.Warehouse;
 import jakarta.ws.rs.BadRequestException;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -36,12 +35,10 @@ public class DashboardResource {
 
     private final ServingQueries queries;
     private final MartRunner marts;
-    private final Warehouse warehouse;
 
-    public DashboardResource(ServingQueries queries, MartRunner marts, Warehouse warehouse) {
+    public DashboardResource(ServingQueries queries, MartRunner marts) {
         this.queries = queries;
         this.marts = marts;
-        this.warehouse = warehouse;
     }
 
     @GET
@@ -100,8 +97,8 @@ public class DashboardResource {
         return answer;
     }
 
-    private String sql(String name) {
-        return warehouse.dialect().qualify(QUERIES.get(name));
+    private static String sql(String name) {
+        return QUERIES.get(name);
     }
 
     private static LocalDate day(String parameter, String given, Object fallback) {

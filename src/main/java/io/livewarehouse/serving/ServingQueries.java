@@ -69,8 +69,7 @@ public class ServingQueries {
     }
 
     public long count(String mart) throws SQLException {
-        List<List<Object>> rows = query(SERVING.get("mart-count", Map.of("table", table(mart))), List.of()).rows();
-        return ((Number) rows.get(0).get(0)).longValue();
+        return number(SERVING.get("mart-count", Map.of("table", table(mart))));
     }
 
     public Result page(String mart, int page, int size) throws SQLException {
@@ -79,12 +78,16 @@ public class ServingQueries {
     }
 
     public Result deadLetters() throws SQLException {
-        return query(warehouse.dialect().qualify(SERVING.get("dead-letters-latest")), List.of());
+        return query(SERVING.get("dead-letters-latest"), List.of());
     }
 
     public long deadLetterCount() throws SQLException {
-        return ((Number) query(warehouse.dialect().qualify(SERVING.get("dead-letter-count")), List.of())
-                .rows().get(0).get(0)).longValue();
+        return number(SERVING.get("dead-letter-count"));
+    }
+
+    /** The one number a query answers (a count). */
+    private long number(String sql) throws SQLException {
+        return ((Number) query(sql, List.of()).rows().get(0).get(0)).longValue();
     }
 
     /** Column names (lower case) and rows of values as JSON and CSV can carry them. */
@@ -103,10 +106,14 @@ public class ServingQueries {
         }
     }
 
-    /** Runs a query with its values bound through the dialect. */
+    /**
+     * Runs a query with its values bound through the dialect; its logical schema names ({@code marts.},
+     * {@code _pipeline.}) are the configured schemas (names quoted already are left as they are).
+     */
     public Result query(String sql, List<Object> values) throws SQLException {
         WarehouseDialect dialect = warehouse.dialect();
-        try (Connection connection = warehouse.connect(); PreparedStatement statement = connection.prepareStatement(sql)) {
+        try (Connection connection = warehouse.connect();
+             PreparedStatement statement = connection.prepareStatement(dialect.qualify(sql))) {
             for (int i = 0; i < values.size(); i++) {
                 dialect.bind(statement, i + 1, values.get(i));
             }

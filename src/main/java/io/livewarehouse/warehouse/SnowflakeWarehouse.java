@@ -30,6 +30,8 @@ final class SnowflakeWarehouse implements Warehouse {
     private static final int POOL_SIZE = 4;
 
     private final String url;
+    /** The URL as messages name it: without its parameters. */
+    private final String shownUrl;
     private final Properties properties;
     private final String describe;
     private final String user;
@@ -60,12 +62,13 @@ final class SnowflakeWarehouse implements Warehouse {
         }
         this.dialect = new SnowflakeDialect(settings.stagingSchema(), settings.martsSchema(), settings.pipelineSchema());
         this.url = url(settings);
+        this.shownUrl = url.replaceAll("\\?.*", "");
         this.properties = properties(settings);
         this.user = settings.user().orElse("?");
         this.role = settings.role().map(name -> "role " + name).orElse("the user's default role");
         this.keyPair = settings.privateKeyFile().isPresent();
-        this.describe = "Snowflake " + url.replaceAll("\\?.*", "") + " database " + settings.database()
-                + " as " + settings.user().orElse("?") + " (" + authentication(settings) + ")";
+        this.describe = "Snowflake " + shownUrl + " database " + settings.database()
+                + " as " + user + " (" + authentication(settings) + ")";
     }
 
     /** The JDBC URL: the one configured, or the account's. */
@@ -189,13 +192,12 @@ final class SnowflakeWarehouse implements Warehouse {
      * 390100 (password); a missing privilege is 003001 with SQLState 42501, on the statement that needed it.
      */
     SQLException actionable(SQLException e) {
-        String base = url.replaceAll("\\?.*", "");
         String message;
         if ("58030".equals(e.getSQLState())) {
-            message = "Snowflake at " + base + " cannot be reached: check pipeline.warehouse.snowflake.account (or .url), "
+            message = "Snowflake at " + shownUrl + " cannot be reached: check pipeline.warehouse.snowflake.account (or .url), "
                     + "the network and any proxy";
         } else if (e.getErrorCode() == 390144 || e.getErrorCode() == 390100 || e.getErrorCode() == 390101) {
-            message = "Snowflake at " + base + " rejected the login of " + user + ": " + (keyPair
+            message = "Snowflake at " + shownUrl + " rejected the login of " + user + ": " + (keyPair
                     ? "check that pipeline.warehouse.snowflake.private-key-file (and PIPELINE_WAREHOUSE_SNOWFLAKE_PRIVATE_KEY_PASSPHRASE) "
                             + "is the pair of the public key set on the user (ALTER USER " + user + " SET RSA_PUBLIC_KEY = ...)"
                     : "check pipeline.warehouse.snowflake.user and PIPELINE_WAREHOUSE_SNOWFLAKE_PASSWORD");
@@ -207,6 +209,7 @@ final class SnowflakeWarehouse implements Warehouse {
         }
         return new SQLException(message + " (" + e.getMessage().strip() + ")", e.getSQLState(), e.getErrorCode(), e);
     }
+
     private static boolean isUsable(Connection connection) {
         try {
             return !connection.isClosed() && connection.isValid(5);

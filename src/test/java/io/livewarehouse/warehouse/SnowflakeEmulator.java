@@ -81,7 +81,6 @@ public final class SnowflakeEmulator implements AutoCloseable {
     private final Map<String, Session> sessions = new ConcurrentHashMap<>();
     private final AtomicLong queries = new AtomicLong();
     private final AtomicLong logins = new AtomicLong();
-    private final AtomicLong retries = new AtomicLong();
     private final java.util.concurrent.atomic.AtomicInteger largestArrayBinding = new java.util.concurrent.atomic.AtomicInteger();
     /** Query requests by id, the latest 10,000 (see {@link #once}). */
     private final Map<String, java.util.concurrent.CompletableFuture<ObjectNode>> requests = new java.util.LinkedHashMap<>() {
@@ -194,10 +193,6 @@ public final class SnowflakeEmulator implements AutoCloseable {
         return largestArrayBinding.get();
     }
 
-    /** Query requests the driver sent again, answered with their first run's result. */
-    public long retries() {
-        return retries.get();
-    }
 
     /** DDL statements that arrived while their session had uncommitted changes (Snowflake would commit them). */
     public List<String> implicitCommits() {
@@ -317,7 +312,6 @@ public final class SnowflakeEmulator implements AutoCloseable {
             first = requests.putIfAbsent(requestId, mine);
         }
         if (first != null) {
-            retries.incrementAndGet();
             return first.join();
         }
         try {
@@ -352,7 +346,6 @@ public final class SnowflakeEmulator implements AutoCloseable {
         data.put("version", 1);
         for (Map.Entry<Pattern, String> denial : denied.entrySet()) {
             if (denial.getKey().matcher(snowflakeSql).find()) {
-                data.set("parameters", parameters(session));
                 return failure("003001", "SQL access control error:\nInsufficient privileges to operate on "
                         + denial.getValue() + ".", "42501");
             }
