@@ -101,7 +101,6 @@ const Charts = (() => {
       for (const s of options.series) {
         const item = document.createElement("span");
         const swatch = document.createElement("i");
-        swatch.style.background = getComputedStyle(document.documentElement).getPropertyValue("--" + s.className.replace("_", "-")) || "";
         swatch.className = s.className;
         item.appendChild(swatch);
         item.appendChild(document.createTextNode(s.name));
