@@ -16,11 +16,12 @@ alter table ${table} alter column ${column} set data type ${type};
 
 -- Snapshot rows from a CSV file copied from the source (pipeline.cdc.snapshot-method=copy): every value is
 -- quoted and NULL is not, so quoted values are never NULL. The source columns arrive as text and are cast.
+-- ${reader_options} raises the reader's 2 MB limit on a record when the file holds longer ones.
 -- name: insert-snapshot-csv
 insert into ${table} (${columns})
 select ${expressions}
 from read_csv(${file}, header = false, delim = ',', quote = '"', escape = '"', all_varchar = true,
-              allow_quoted_nulls = false, columns = {${csv_columns}})
+              allow_quoted_nulls = false, columns = {${csv_columns}}${reader_options})
 
 -- Replayed events appended again after a restart are removed. A change is identified by its key, its LSN and
 -- its operation (one WAL record changes a row once; rows of one multi-row insert share an LSN but not a key),

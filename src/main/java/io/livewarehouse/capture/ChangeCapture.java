@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
@@ -57,12 +58,14 @@ public class ChangeCapture {
     private final SnapshotProgress snapshotProgress;
     private final MeterRegistry registry;
     private final Map<String, Counter> eventCounters = new HashMap<>();
+    private final Map<String, Counter> invalidCounters = new HashMap<>();
 
+    private final CapturedTables capturedTables;
     private final ReplicaIdentity replicaIdentity;
     private final SensitiveColumns sensitive;
 
     public ChangeCapture(StagingBuffer buffer, StagingWriter writer, SnapshotProgress snapshotProgress, MeterRegistry registry,
-                         ReplicaIdentity replicaIdentity,
+                         CapturedTables capturedTables, ReplicaIdentity replicaIdentity,
                          @ConfigProperty(name = "pipeline.cdc.unavailable-value-placeholder") String placeholder,
                          @ConfigProperty(name = "pipeline.staging.dead-letter-enabled") boolean deadLetters,
                          @ConfigProperty(name = "pipeline.staging.max-buffered-rows") int maxBufferedRows,
@@ -71,8 +74,9 @@ public class ChangeCapture {
         this.writer = writer;
         this.snapshotProgress = snapshotProgress;
         this.registry = registry;
+        this.capturedTables = capturedTables;
         this.replicaIdentity = replicaIdentity;
-        this.converter = new ChangeEventConverter(placeholder);
+        this.converter = new ChangeEventConverter(placeholder, writer.dialect().dateRange(), writer.dialect().timestampRange());
         this.deadLetters = deadLetters;
         this.maxBufferedRows = maxBufferedRows;
         this.sensitive = new SensitiveColumns(sourceSettings.columnHashList().orElse(""),
@@ -229,20 +233,72 @@ public class ChangeCapture {
             }
             sequence = nextSequence++;
         }
-        StagedChange converted = converter.convert(operation, row, key, source, sequence);
         String schema = String.valueOf(source.get("schema"));
-        StagedChange change = sensitive.apply(schema, "d".equals(operation)
-                && !replicaIdentity.isFull(schema, converted.table())
+        CapturedTables.Table table = capturedTables.table(schema, String.valueOf(source.get("table")));
+        List<String> keyColumns = table != null ? table.key() : ChangeEventConverter.keyColumns(key);
+        java.util.Set<String> skipped = table != null ? table.skipped() : java.util.Set.of();
+        StagedChange converted = converter.convert(operation, row, keyColumns, skipped, source, sequence);
+        Struct before = "u".equals(operation) && table != null ? message.getHeader(DebeziumConstants.HEADER_BEFORE, Struct.class) : null;
+        if (before != null) {
+            // A key Debezium does not know (a table without primary key) that an update changed is a delete of the
+            // old row and an insert of the new one, as Debezium itself sends a primary key change: the current
+            // state is kept by key. A table keyed by its whole row changes key with every update.
+            StagedChange old = converter.convert("d", before, keyColumns, skipped, source, sequence);
+            if (table.wholeRow() || !keyValues(old).equals(keyValues(converted))) {
+                add(schema, old);
+                converted = converter.convert("c", row, keyColumns, skipped, source, nextSequence++);
+            }
+        }
+        // Asked when a delete comes, not at start: an ALTER TABLE ... REPLICA IDENTITY FULL while streaming counts.
+        add(schema, "d".equals(operation) && !replicaIdentity.isFull(schema, converted.table())
                 ? ChangeEventConverter.keyOnly(converted) : converted);
-        buffer.add(change);
-        events.incrementAndGet();
-        eventCounter(change.table(), operation).increment();
         if ("r".equals(operation)) {
-            snapshotProgress.rowRead(String.valueOf(source.get("schema")), change.table());
+            snapshotProgress.rowRead(String.valueOf(source.get("schema")), converted.table());
             phase = "last".equals(String.valueOf(source.get("snapshot"))) ? "streaming" : "snapshot";
         } else {
             phase = "streaming";
         }
+    }
+
+    /** Buffers one converted change: sensitive columns hashed, invalid values counted. */
+    private void add(String schema, StagedChange converted) {
+        StagedChange change = sensitive.apply(schema, converted);
+        if (!change.invalidValues().isEmpty()) {
+            countInvalid(schema, change);
+        }
+        buffer.add(change);
+        events.incrementAndGet();
+        eventCounter(change.table(), change.operation()).increment();
+    }
+
+    private static List<Object> keyValues(StagedChange change) {
+        List<Object> values = new java.util.ArrayList<>();
+        for (int i = 0; i < change.columns().size(); i++) {
+            if (change.keyColumns().contains(change.columns().get(i).name())) {
+                Object value = change.values()[i];
+                values.add(value instanceof byte[] bytes ? java.nio.ByteBuffer.wrap(bytes) : value);
+            }
+        }
+        return values;
+    }
+
+    /** Values staged as NULL with their source text in _cdc_invalid: counted, and named once per column. */
+    private void countInvalid(String schema, StagedChange change) {
+        for (Map.Entry<String, String> value : change.invalidValues().entrySet()) {
+            String column = change.table() + "." + value.getKey();
+            invalidCounters.computeIfAbsent(column, ignored -> {
+                LOG.warnf("%s.%s holds values staging cannot hold as they are (first: %s at LSN %d): staged as NULL "
+                                + "with the source text in _cdc_invalid; counted in pipeline_invalid_values_total",
+                        schema, column, abbreviate(value.getValue()), change.lsn());
+                return Counter.builder("pipeline.invalid.values")
+                        .description("Source values staged as NULL with their text in _cdc_invalid, by table and column")
+                        .tag("table", change.table()).tag("column", value.getKey()).register(registry);
+            }).increment();
+        }
+    }
+
+    private static String abbreviate(String text) {
+        return text.length() <= 80 ? text : text.substring(0, 80) + "...";
     }
 
     private Counter eventCounter(String table, String operation) {
@@ -303,7 +359,7 @@ public class ChangeCapture {
                 return;
             } catch (Exception e) {
                 LOG.warnf("Staging buffer full (%d rows) and the warehouse refuses writes; retrying in %d ms: %s",
-                        buffer.size(), wait, e.getMessage());
+                        buffer.size(), wait, io.livewarehouse.support.Messages.of(e));
                 try {
                     Thread.sleep(wait);
                 } catch (InterruptedException interrupted) {

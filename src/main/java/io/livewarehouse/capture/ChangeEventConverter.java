@@ -6,6 +6,8 @@ import io.livewarehouse.staging.ColumnType;
 import io.livewarehouse.staging.ColumnType.Kind;
 import io.livewarehouse.staging.StagedChange;
 import io.livewarehouse.staging.StagingColumn;
+import io.livewarehouse.staging.TemporalRange;
+import io.debezium.connector.postgresql.PostgresValueConverter;
 import org.apache.kafka.connect.data.Decimal;
 import org.apache.kafka.connect.data.Field;
 import org.apache.kafka.connect.data.Schema;
@@ -26,53 +28,88 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Converts one Debezium change event (a Kafka Connect {@link Struct} and its schema) into a staged row. The
  * one place that knows Debezium's encodings: exact decimals, microsecond timestamps, UTC for zoned values,
- * the unavailable-value placeholder of unchanged TOASTed columns.
+ * the unavailable-value placeholder of unchanged TOASTed columns, the values {@link SourceValueConverter}
+ * renders as the source prints them, and Debezium's stand-ins for PostgreSQL's infinities.
+ *
+ * <p>A value the staging column cannot hold (±infinity, a date outside what the warehouse stores, time
+ * 24:00:00, a numeric NaN in a DECIMAL, JSON no warehouse parses) is staged as NULL and kept, as the source
+ * prints it, in the change's {@link StagedChange#invalidValues()}.
  */
 public final class ChangeEventConverter {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /** What Debezium makes of PostgreSQL's date and timestamp infinities (PostgresValueConverter's constants). */
+    private static final long DATE_INFINITY = PostgresValueConverter.POSITIVE_INFINITY_LOCAL_DATE.toEpochDay();
+    private static final long DATE_MINUS_INFINITY = PostgresValueConverter.NEGATIVE_INFINITY_LOCAL_DATE.toEpochDay();
+    private static final long TIMESTAMP_INFINITY_MILLIS =
+            PostgresValueConverter.POSITIVE_INFINITY_LOCAL_DATE_TIME.toInstant(ZoneOffset.UTC).toEpochMilli();
+    private static final long TIMESTAMP_MINUS_INFINITY_MILLIS =
+            PostgresValueConverter.NEGATIVE_INFINITY_LOCAL_DATE_TIME.toInstant(ZoneOffset.UTC).toEpochMilli();
+    /** time '24:00:00', which PostgreSQL allows and no staging TIME holds. */
+    private static final long DAY_MICROS = 86_400_000_000L;
+
     private final String unavailablePlaceholder;
     private final byte[] unavailablePlaceholderBytes;
-    /** Column lists by row schema, by identity (one converter per engine thread). */
-    private final Map<Schema, List<StagingColumn>> columnLists = new java.util.IdentityHashMap<>();
+    private final TemporalRange dates;
+    private final TemporalRange timestamps;
+    /** Staged fields and columns by row schema, by identity (one converter per engine thread). */
+    private final Map<Schema, Layout> layouts = new java.util.IdentityHashMap<>();
 
+    /** For tests: a warehouse that holds every finite date and timestamp. */
     public ChangeEventConverter(String unavailablePlaceholder) {
+        this(unavailablePlaceholder, TemporalRange.UNBOUNDED, TemporalRange.UNBOUNDED);
+    }
+
+    /** {@code dates} and {@code timestamps}: what the warehouse's DATE and TIMESTAMP columns hold. */
+    public ChangeEventConverter(String unavailablePlaceholder, TemporalRange dates, TemporalRange timestamps) {
         this.unavailablePlaceholder = unavailablePlaceholder;
         this.unavailablePlaceholderBytes = unavailablePlaceholder.getBytes(StandardCharsets.UTF_8);
+        this.dates = dates;
+        this.timestamps = timestamps;
     }
 
     /**
-     * @param row      the after-image, or the before-image of a delete
-     * @param key      the key struct (null for a table without primary key)
-     * @param source   Debezium's source metadata (table, lsn, txId, ts_ms, ts_us, snapshot)
+     * @param row        the after-image, or the before-image of a delete
+     * @param keyColumns the columns that identify the table's rows
+     * @param skipped    columns never staged (generated columns the publication does not send)
+     * @param source     Debezium's source metadata (table, lsn, txId, ts_ms, ts_us, snapshot)
      */
-    public StagedChange convert(String operation, Struct row, Struct key, Map<String, Object> source, int sequence) {
+    public StagedChange convert(String operation, Struct row, List<String> keyColumns, Set<String> skipped,
+                                Map<String, Object> source, int sequence) {
         if (row == null) {
             throw new IllegalArgumentException("event without row image (operation " + operation + ")");
         }
-        List<StagingColumn> columns = columnsOf(row.schema());
-        Object[] values = new Object[row.schema().fields().size()];
+        Layout layout = layoutOf(row.schema(), skipped);
+        Object[] values = new Object[layout.fields().size()];
         List<String> unavailable = new ArrayList<>();
-        for (Field field : row.schema().fields()) {
+        Map<String, String> invalid = null;
+        for (int i = 0; i < values.length; i++) {
+            Field field = layout.fields().get(i);
             Object raw = row.get(field);
             if (isUnavailable(raw)) {
                 // The source did not send this value (unchanged TOAST): never store the placeholder as data.
                 unavailable.add(field.name());
-                values[field.index()] = null;
-            } else {
-                values[field.index()] = value(field.schema(), raw);
+                continue;
             }
+            Object value = value(field.schema(), raw);
+            if (value instanceof Invalid text) {
+                if (invalid == null) {
+                    invalid = new LinkedHashMap<>();
+                }
+                invalid.put(field.name(), text.sourceText());
+                value = null;
+            }
+            values[i] = value;
         }
-        List<String> keyColumns = key == null ? List.of()
-                : key.schema().fields().stream().map(Field::name).toList();
         return new StagedChange(
                 String.valueOf(source.get("table")),
-                columns,
+                layout.columns(),
                 values,
                 keyColumns,
                 operation,
@@ -80,28 +117,46 @@ public final class ChangeEventConverter {
                 sequence,
                 source.get("txId") == null ? null : asLong(source.get("txId")),
                 sourceTimestamp(source),
-                unavailable);
+                unavailable,
+                invalid == null ? Map.of() : invalid);
+    }
+
+    /** The columns of a key struct (the primary key, as Debezium sends it). */
+    public static List<String> keyColumns(Struct key) {
+        return key == null ? List.of() : key.schema().fields().stream().map(Field::name).toList();
+    }
+
+    /** A value staging cannot hold, as the source prints it. */
+    private record Invalid(String sourceText) {
+    }
+
+    /** The fields of a row schema that are staged, and their staging columns. */
+    private record Layout(List<Field> fields, List<StagingColumn> columns) {
     }
 
     /**
-     * The staging columns of a row schema, worked out once per schema: Debezium keeps one schema object per
-     * table until the table changes, so every event of a table shares one column list (the writer relies on
-     * that too, to look at each list once per batch instead of once per event).
+     * The staged fields and columns of a row schema, worked out once per schema: Debezium keeps one schema
+     * object per table until the table changes, so every event of a table shares one column list (the writer
+     * relies on that too, to look at each list once per batch instead of once per event).
      */
-    private List<StagingColumn> columnsOf(Schema schema) {
-        List<StagingColumn> columns = columnLists.get(schema);
-        if (columns == null) {
-            if (columnLists.size() > 1000) {
-                columnLists.clear();
+    private Layout layoutOf(Schema schema, Set<String> skipped) {
+        Layout layout = layouts.get(schema);
+        if (layout == null) {
+            if (layouts.size() > 1000) {
+                layouts.clear();
             }
-            List<StagingColumn> built = new ArrayList<>();
+            List<Field> fields = new ArrayList<>();
+            List<StagingColumn> columns = new ArrayList<>();
             for (Field field : schema.fields()) {
-                built.add(new StagingColumn(field.name(), columnType(field.schema())));
+                if (!skipped.contains(field.name())) {
+                    fields.add(field);
+                    columns.add(new StagingColumn(field.name(), columnType(field.schema())));
+                }
             }
-            columns = List.copyOf(built);
-            columnLists.put(schema, columns);
+            layout = new Layout(List.copyOf(fields), List.copyOf(columns));
+            layouts.put(schema, layout);
         }
-        return columns;
+        return layout;
     }
 
     /**
@@ -122,13 +177,23 @@ public final class ChangeEventConverter {
             }
         }
         return new StagedChange(change.table(), change.columns(), values, change.keyColumns(), change.operation(),
-                change.lsn(), change.sequence(), change.transactionId(), change.sourceTimestamp(), unavailable);
+                change.lsn(), change.sequence(), change.transactionId(), change.sourceTimestamp(), unavailable,
+                change.invalidValues());
     }
 
     static ColumnType columnType(Schema schema) {
         String logical = schema.name();
         if (logical != null) {
             switch (logical) {
+                case SourceValueConverter.LOGICAL_NAME -> {
+                    Map<String, String> parameters = schema.parameters();
+                    return switch (parameters.get("kind")) {
+                        case "decimal" -> ColumnType.decimal(Integer.parseInt(parameters.get("precision")),
+                                Integer.parseInt(parameters.get("scale")));
+                        case "json" -> ColumnType.of(Kind.JSON);
+                        default -> ColumnType.of(Kind.TEXT);
+                    };
+                }
                 case Decimal.LOGICAL_NAME -> {
                     Map<String, String> parameters = schema.parameters();
                     int scale = Integer.parseInt(parameters.get(Decimal.SCALE_FIELD));
@@ -179,36 +244,67 @@ public final class ChangeEventConverter {
         String logical = schema.name();
         if (logical != null) {
             switch (logical) {
+                case SourceValueConverter.LOGICAL_NAME -> {
+                    String text = (String) raw;
+                    if (!text.isEmpty() && text.charAt(0) == SourceValueConverter.INVALID) {
+                        return new Invalid(text.substring(1));
+                    }
+                    return "decimal".equals(schema.parameters().get("kind")) ? new BigDecimal(text) : text;
+                }
                 case Decimal.LOGICAL_NAME -> {
                     return raw;
                 }
                 case "io.debezium.time.Date" -> {
-                    return LocalDate.ofEpochDay(((Number) raw).longValue());
+                    long days = ((Number) raw).longValue();
+                    if (days == DATE_INFINITY || days == DATE_MINUS_INFINITY) {
+                        return new Invalid(days == DATE_INFINITY ? "infinity" : "-infinity");
+                    }
+                    LocalDate date = LocalDate.ofEpochDay(days);
+                    return dates.contains(date) ? date : new Invalid(PostgresText.date(date));
                 }
                 case "io.debezium.time.Time" -> {
-                    return LocalTime.ofNanoOfDay(((Number) raw).longValue() * 1_000_000L);
+                    return time(((Number) raw).longValue() * 1_000L);
                 }
                 case "io.debezium.time.MicroTime" -> {
-                    return LocalTime.ofNanoOfDay(((Number) raw).longValue() * 1_000L);
+                    return time(((Number) raw).longValue());
                 }
                 case "io.debezium.time.NanoTime" -> {
-                    return LocalTime.ofNanoOfDay(((Number) raw).longValue());
+                    return time(((Number) raw).longValue() / 1_000L);
                 }
                 case "io.debezium.time.Timestamp" -> {
-                    return LocalDateTime.ofInstant(Instant.ofEpochMilli(((Number) raw).longValue()), ZoneOffset.UTC);
+                    long millis = ((Number) raw).longValue();
+                    if (millis == TIMESTAMP_INFINITY_MILLIS || millis == TIMESTAMP_MINUS_INFINITY_MILLIS) {
+                        return new Invalid(millis == TIMESTAMP_INFINITY_MILLIS ? "infinity" : "-infinity");
+                    }
+                    return timestamp(LocalDateTime.ofInstant(Instant.ofEpochMilli(millis), ZoneOffset.UTC));
                 }
                 case "io.debezium.time.MicroTimestamp" -> {
                     long micros = ((Number) raw).longValue();
-                    return LocalDateTime.ofEpochSecond(Math.floorDiv(micros, 1_000_000L),
-                            (int) Math.floorMod(micros, 1_000_000L) * 1000, ZoneOffset.UTC);
+                    long millis = Math.floorDiv(micros, 1000L);
+                    if (millis == TIMESTAMP_INFINITY_MILLIS || millis == TIMESTAMP_MINUS_INFINITY_MILLIS) {
+                        return new Invalid(millis == TIMESTAMP_INFINITY_MILLIS ? "infinity" : "-infinity");
+                    }
+                    return timestamp(LocalDateTime.ofEpochSecond(Math.floorDiv(micros, 1_000_000L),
+                            (int) Math.floorMod(micros, 1_000_000L) * 1000, ZoneOffset.UTC));
                 }
                 case "io.debezium.time.NanoTimestamp" -> {
                     long nanos = ((Number) raw).longValue();
-                    return LocalDateTime.ofEpochSecond(Math.floorDiv(nanos, 1_000_000_000L),
-                            (int) Math.floorMod(nanos, 1_000_000_000L), ZoneOffset.UTC);
+                    return timestamp(LocalDateTime.ofEpochSecond(Math.floorDiv(nanos, 1_000_000_000L),
+                            (int) Math.floorMod(nanos, 1_000_000_000L), ZoneOffset.UTC));
                 }
                 case "io.debezium.time.ZonedTimestamp" -> {
-                    return OffsetDateTime.parse((String) raw).withOffsetSameInstant(ZoneOffset.UTC);
+                    String text = (String) raw;
+                    if (text.equals("infinity") || text.equals("-infinity")) {
+                        return new Invalid(text);
+                    }
+                    OffsetDateTime instant = OffsetDateTime.parse(text).withOffsetSameInstant(ZoneOffset.UTC);
+                    return timestamps.contains(instant.toLocalDateTime()) ? instant
+                            : new Invalid(PostgresText.timestampWithZoneUtc(instant));
+                }
+                case "io.debezium.data.Json" -> {
+                    String json = (String) raw;
+                    // PostgreSQL's json type keeps text no warehouse's JSON parser takes (a lone surrogate escape).
+                    return PostgresText.hasLoneSurrogate(json) ? new Invalid(json) : json;
                 }
                 case "io.debezium.data.VariableScaleDecimal" -> {
                     Struct decimal = (Struct) raw;
@@ -224,6 +320,18 @@ public final class ChangeEventConverter {
             case ARRAY, MAP, STRUCT -> toJson(plain(raw));
             default -> raw;
         };
+    }
+
+    /** A time of day from microseconds; PostgreSQL's 24:00:00 is no time of day any warehouse holds. */
+    private static Object time(long micros) {
+        if (micros >= DAY_MICROS) {
+            return new Invalid(PostgresText.interval(0, 0, micros));
+        }
+        return LocalTime.ofNanoOfDay(micros * 1_000L);
+    }
+
+    private Object timestamp(LocalDateTime timestamp) {
+        return timestamps.contains(timestamp) ? timestamp : new Invalid(PostgresText.timestamp(timestamp));
     }
 
     private boolean isUnavailable(Object raw) {

@@ -56,6 +56,7 @@ public class CopySnapshot {
     private static final Logger LOG = Logger.getLogger(CopySnapshot.class);
 
     private final SourceConnections source;
+    private final CapturedTables capturedTables;
     private final SourceSettings settings;
     private final StagingWriter writer;
     private final SnapshotProgress progress;
@@ -63,15 +64,15 @@ public class CopySnapshot {
     private final String method;
     private final String cdcName;
     private final String slotName;
-    private final String publicationName;
 
     public CopySnapshot(SourceConnections source, StagingWriter writer, SnapshotProgress progress,
+                        CapturedTables capturedTables,
                         io.livewarehouse.source.ReplicationSlot replicationSlot,
                         @ConfigProperty(name = "pipeline.cdc.snapshot-method") String method,
                         @ConfigProperty(name = "pipeline.cdc.name") String cdcName,
-                        @ConfigProperty(name = "pipeline.cdc.slot-name") String slotName,
-                        @ConfigProperty(name = "pipeline.cdc.publication-name") String publicationName) {
+                        @ConfigProperty(name = "pipeline.cdc.slot-name") String slotName) {
         this.source = source;
+        this.capturedTables = capturedTables;
         this.settings = source.settings();
         this.writer = writer;
         this.progress = progress;
@@ -79,7 +80,6 @@ public class CopySnapshot {
         this.method = method;
         this.cdcName = cdcName;
         this.slotName = slotName;
-        this.publicationName = publicationName;
         if (!"auto".equals(method) && !"copy".equals(method) && !"debezium".equals(method)) {
             throw new IllegalArgumentException("pipeline.cdc.snapshot-method must be auto, copy or debezium, not '" + method + "'");
         }
@@ -105,7 +105,6 @@ public class CopySnapshot {
         List<SnapshotCopy> copies;
         LogSequenceNumber consistentPoint;
         try (Connection replication = source.openReplication(); Connection connection = source.open()) {
-            ensurePublication(connection);
             ReplicationSlotInfo slot = replication.unwrap(PGConnection.class).getReplicationAPI()
                     .createReplicationSlot().logical().withSlotName(slotName).withOutputPlugin("pgoutput").make();
             LOG.infof("Snapshot by COPY: created replication slot %s at %s; copying %d tables in its snapshot",
@@ -114,7 +113,11 @@ public class CopySnapshot {
             long transaction;
             OffsetDateTime at;
             try (Statement statement = connection.createStatement()) {
+                // The forms the stream's values take (PostgresText): instants and zoned times in UTC, intervals
+                // in the postgres style, floats in their shortest exact form.
                 statement.execute("set time zone 'UTC'");
+                statement.execute("set intervalstyle = 'postgres'");
+                statement.execute("set extra_float_digits = 3");
                 connection.setAutoCommit(false);
                 connection.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
                 statement.execute("set transaction read only");
@@ -190,31 +193,6 @@ public class CopySnapshot {
         return "{\"lsn\":" + lsn + ",\"txId\":" + transaction + ",\"ts_usec\":" + micros + "}";
     }
 
-    /**
-     * The publication must exist before the slot: pgoutput decodes each change with the catalog as of that
-     * change, so changes from before the publication existed would not be published. Created as Debezium's
-     * "filtered" mode creates it.
-     */
-    private void ensurePublication(Connection connection) throws SQLException {
-        try (PreparedStatement exists = connection.prepareStatement("select 1 from pg_publication where pubname = ?")) {
-            exists.setString(1, publicationName);
-            try (ResultSet row = exists.executeQuery()) {
-                if (row.next()) {
-                    return;
-                }
-            }
-        }
-        List<String> tables = new ArrayList<>();
-        for (String qualified : settings.tables()) {
-            String[] parts = schemaAndTable(qualified);
-            tables.add(SourceConnections.quote(parts[0]) + "." + SourceConnections.quote(parts[1]));
-        }
-        try (Statement statement = connection.createStatement()) {
-            statement.execute("create publication " + SourceConnections.quote(publicationName) + " for table "
-                    + String.join(", ", tables));
-        }
-    }
-
     private SnapshotCopy copyTable(Connection connection, CopyManager copy, String qualified, Set<String> excluded,
                                    SensitiveColumns hashed, Path directory) throws SQLException, IOException {
         String[] parts = schemaAndTable(qualified);
@@ -223,6 +201,9 @@ public class CopySnapshot {
         List<StagingColumn> columns = new ArrayList<>();
         List<String> selects = new ArrayList<>();
         Set<String> hashedColumns = new HashSet<>();
+        // Values staging cannot hold: per column, the condition and the source text, for _cdc_invalid.
+        List<String> invalidConditions = new ArrayList<>();
+        List<String> invalidEntries = new ArrayList<>();
         try (PreparedStatement describe = connection.prepareStatement(SourceColumnTypes.QUERY)) {
             describe.setString(1, schema);
             describe.setString(2, table);
@@ -230,62 +211,68 @@ public class CopySnapshot {
                 while (row.next()) {
                     String name = row.getString("name");
                     String column = schema + "." + table + "." + name;
-                    if (excluded.contains(column)) {
+                    if (excluded.contains(column) || table(schema, table).skipped().contains(name)) {
                         continue;
                     }
-                    SourceColumnTypes.Mapped mapped = SourceColumnTypes.map(row, SourceConnections.quote(name));
-                    if (mapped == null) {
-                        throw new SQLException("pipeline.cdc.snapshot-method=copy does not know how the change stream "
-                                + "stages " + column + " (" + row.getString("type_name") + "); use snapshot-method=debezium");
-                    }
+                    String quoted = SourceConnections.quote(name);
+                    SourceColumnTypes.Mapped mapped = SourceColumnTypes.map(row, quoted,
+                            writer.dialect().dateRange(), writer.dialect().timestampRange());
                     ColumnType type = mapped.type();
                     if (hashed.hashes(schema, table, name)) {
                         if (!SourceColumnTypes.hashableInSql(type)) {
                             throw new SQLException("pipeline.cdc.snapshot-method=copy cannot hash " + column + " ("
                                     + row.getString("type_name") + ") as the change stream does; use snapshot-method=debezium");
                         }
-                        // Copied as the source prints it (the text the stream hashes) and hashed by the warehouse
-                        // as it loads: the salt never goes to the source.
-                        selects.add(SourceConnections.quote(name));
+                        // Copied as the source prints it (the text the stream hashes, whatever the value) and
+                        // hashed by the warehouse as it loads: the salt never goes to the source.
+                        selects.add(quoted);
                         hashedColumns.add(name);
                         type = ColumnType.of(Kind.TEXT);
                     } else {
-                        selects.add(mapped.select());
+                        selects.add(mapped.value());
+                        if (mapped.invalid() != null) {
+                            invalidConditions.add(mapped.invalid());
+                            invalidEntries.add("case when " + mapped.invalid() + " then "
+                                    + sqlLiteral(io.livewarehouse.staging.PgJson.string(name) + ":") + " || to_json("
+                                    + mapped.sourceText() + ")::text end");
+                        }
                     }
                     columns.add(new StagingColumn(name, type));
                 }
             }
         }
+        // The row's _cdc_invalid object, written as the stream writes it (PgJson): {"column":"text",...}.
+        selects.add(invalidConditions.isEmpty() ? "null" : "case when " + String.join(" or ", invalidConditions)
+                + " then '{' || concat_ws(',', " + String.join(", ", invalidEntries) + ") || '}' end");
         if (columns.isEmpty()) {
             throw new SQLException("source table " + qualified + " not found or without columns to capture");
         }
-        List<String> key = new ArrayList<>();
-        try (PreparedStatement primary = connection.prepareStatement("""
-                select a.attname from pg_index i
-                join pg_attribute a on a.attrelid = i.indrelid and a.attnum = any(i.indkey)
-                where i.indrelid = to_regclass(?) and i.indisprimary
-                order by array_position(i.indkey, a.attnum)""")) {
-            primary.setString(1, SourceConnections.quote(schema) + "." + SourceConnections.quote(table));
-            try (ResultSet row = primary.executeQuery()) {
-                while (row.next()) {
-                    key.add(row.getString(1));
-                }
-            }
-        }
+        List<String> key = table(schema, table).key();
         LOG.infof("Snapshot by COPY: copying %s.%s", schema, table);
         Path file = directory.resolve(schema + "." + table + ".csv");
         long rows;
+        CsvRecordLengths lengths;
         try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 16)) {
+            lengths = new CsvRecordLengths(out);
             // Every value quoted, NULL unquoted: the warehouse tells an empty string from NULL.
             rows = copy.copyOut("copy (select " + String.join(", ", selects) + " from " + SourceConnections.quote(schema)
-                    + "." + SourceConnections.quote(table) + ") to stdout with (format csv, force_quote *)", out);
+                    + "." + SourceConnections.quote(table) + ") to stdout with (format csv, force_quote *)", lengths);
         }
-        return new SnapshotCopy(schema, table, columns, key, hashedColumns, file, rows);
+        return new SnapshotCopy(schema, table, columns, key, hashedColumns, file, rows, lengths.longest());
+    }
+
+    private static String sqlLiteral(String text) {
+        return "'" + text.replace("'", "''") + "'";
     }
 
     /** A configured {@code schema.table} as its two names. */
     private static String[] schemaAndTable(String qualified) {
-        return qualified.trim().split("\\.", 2);
+        return CapturedTables.schemaAndTable(qualified);
+    }
+
+    /** The table as checked when the stream started (CapturedTables.prepare runs first). */
+    private CapturedTables.Table table(String schema, String table) {
+        return capturedTables.table(schema, table);
     }
 
     private static Set<String> columnSet(String list) {

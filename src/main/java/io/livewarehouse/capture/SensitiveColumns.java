@@ -69,15 +69,25 @@ final class SensitiveColumns {
         }
         List<StagingColumn> types = new ArrayList<>(change.columns());
         Object[] values = change.values().clone();
+        Map<String, String> invalid = change.invalidValues();
         for (int i = 0; i < types.size(); i++) {
-            if (columns.contains(types.get(i).name())) {
-                types.set(i, new StagingColumn(types.get(i).name(), HASH_TYPE));
-                values[i] = values[i] == null ? null : hash(values[i]);
+            String name = types.get(i).name();
+            if (columns.contains(name)) {
+                types.set(i, new StagingColumn(name, HASH_TYPE));
+                if (invalid.containsKey(name)) {
+                    // A value the column's own type could not hold (a NaN): its text is hashed like any other,
+                    // and never kept in _cdc_invalid, where it would arrive in clear.
+                    values[i] = hash(invalid.get(name));
+                    invalid = new java.util.LinkedHashMap<>(invalid);
+                    invalid.remove(name);
+                } else {
+                    values[i] = values[i] == null ? null : hash(values[i]);
+                }
             }
         }
         return new StagedChange(change.table(), List.copyOf(types), values, change.keyColumns(), change.operation(),
                 change.lsn(), change.sequence(), change.transactionId(), change.sourceTimestamp(),
-                change.unavailableColumns());
+                change.unavailableColumns(), invalid);
     }
 
     String hash(Object value) {

@@ -61,10 +61,10 @@ public class WarehouseOffsetStore implements OffsetBackingStore {
                 return;
             } catch (IllegalStateException e) {
                 if (attempt == 5) {
-                    capture.engineStopped("could not start: " + e.getMessage());
+                    capture.engineStopped("could not start: " + io.livewarehouse.support.Messages.of(e));
                     throw e;
                 }
-                LOG.warnf("Preparing the change stream failed (attempt %d of 5), retrying: %s", attempt, e.getMessage());
+                LOG.warnf("Preparing the change stream failed (attempt %d of 5), retrying: %s", attempt, io.livewarehouse.support.Messages.of(e));
                 try {
                     Thread.sleep(1000L * attempt);
                 } catch (InterruptedException interrupted) {
@@ -81,6 +81,8 @@ public class WarehouseOffsetStore implements OffsetBackingStore {
             capture.streamStarting();
             var config = org.eclipse.microprofile.config.ConfigProvider.getConfig();
             String snapshotMode = config.getValue("pipeline.cdc.snapshot-mode", String.class);
+            // Every captured table checked and published before a replication slot can exist.
+            Arc.container().instance(CapturedTables.class).get().prepare();
             Map<String, String> offsets = writer.readOffsets();
             UnfinishedSnapshotGuard.apply(offsets, snapshotMode,
                     config.getValue("pipeline.cdc.slot-name", String.class),
@@ -88,7 +90,7 @@ public class WarehouseOffsetStore implements OffsetBackingStore {
             // With snapshot-method=copy the snapshot is staged here, before Debezium reads the offsets it leaves.
             capture.snapshotCopied(Arc.container().instance(CopySnapshot.class).get().runIfNeeded(offsets, snapshotMode));
         } catch (Exception e) {
-            throw new IllegalStateException("Cannot prepare the change stream (warehouse offsets, source slot): " + e.getMessage(), e);
+            throw new IllegalStateException("Cannot prepare the change stream (warehouse offsets, source slot): " + io.livewarehouse.support.Messages.of(e), e);
         }
     }
 
@@ -150,7 +152,7 @@ public class WarehouseOffsetStore implements OffsetBackingStore {
             }
             return CompletableFuture.completedFuture(null);
         } catch (Exception e) {
-            LOG.warnf("Staging write failed; offsets not committed, the events stay buffered and are retried: %s", e.getMessage());
+            LOG.warnf("Staging write failed; offsets not committed, the events stay buffered and are retried: %s", io.livewarehouse.support.Messages.of(e));
             if (callback != null) {
                 callback.onCompletion(e, null);
             }

@@ -98,7 +98,9 @@ final class CurrentState {
                 "latest", latest.isEmpty() ? "1 as _no_values" : latest,
                 "available", availableFlags.isEmpty() ? "true as _no_flags" : availableFlags,
                 "deleted", dialect.statement("current-state-deleted"),
-                "key_match", keyColumns.stream().map(k -> "t." + dialect.quote(k) + " = s." + dialect.quote(k))
+                // NULL matches NULL: a table without primary key is keyed by columns that can be NULL (all
+                // of them, under REPLICA IDENTITY FULL), as GROUP BY groups them.
+                "key_match", keyColumns.stream().map(k -> "t." + dialect.quote(k) + " is not distinct from s." + dialect.quote(k))
                         .collect(Collectors.joining(" and ")),
                 "update_assignments", updates,
                 "insert_columns", insertColumns.stream().map(dialect::quote).collect(Collectors.joining(", ")),

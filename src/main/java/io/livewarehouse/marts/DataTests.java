@@ -106,10 +106,10 @@ public class DataTests {
         setup.ensure();
         try (Connection marts = warehouse.connect()) {
             try {
-                for (Test test : tests) {
+                for (Test test : applicable(tests, Test::model)) {
                     results.add(runTest(marts, test));
                 }
-                if (reconcile && !reconciliations.isEmpty()) {
+                if (reconcile && !applicable(reconciliations, Reconciliation::model).isEmpty()) {
                     results.addAll(this.marts.whilePaused(() -> reconcile(marts)));
                 }
                 try (PreparedStatement insert = marts.prepareStatement(dialect.statement("insert-data-test-result"))) {
@@ -206,6 +206,7 @@ public class DataTests {
         WarehouseDialect dialect = warehouse.dialect();
         Map<String, OffsetDateTime> watermarks = new HashMap<>();
         Map<String, String> martValues = new HashMap<>();
+        List<Reconciliation> reconciliations = applicable(this.reconciliations, Reconciliation::model);
         for (Reconciliation reconciliation : reconciliations) {
             watermarks.put(reconciliation.model(), this.marts.watermark(marts, reconciliation.model()));
             martValues.put(reconciliation.name(), single(marts, dialect.statement("reconcile-mart-measure",
@@ -216,7 +217,7 @@ public class DataTests {
             connection.setAutoCommit(false);
             connection.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
             try {
-                SourceReading reading = readSource(connection);
+                SourceReading reading = readSource(connection, reconciliations);
                 StagedPosition staged = null;
                 OffsetDateTime stagedThrough = null;
                 for (Reconciliation reconciliation : reconciliations) {
@@ -257,7 +258,7 @@ public class DataTests {
         return results;
     }
 
-    private SourceReading readSource(Connection connection) throws SQLException {
+    private SourceReading readSource(Connection connection, List<Reconciliation> reconciliations) throws SQLException {
         long position;
         try (Statement statement = connection.createStatement();
              ResultSet row = statement.executeQuery(sourceSql.get("source-position"))) {
@@ -341,12 +342,20 @@ public class DataTests {
         }
     }
 
-    /** The captured source table of that name, schema-qualified and quoted as pipeline.source.tables lists it. */
+    /**
+     * The captured source table of that name, schema-qualified and quoted as pipeline.source.tables lists it,
+     * or null when it is not captured (its reconciliation then does not apply).
+     */
     private String sourceTable(String table) {
-        return source.settings().tables().stream().filter(t -> t.endsWith("." + table)).findFirst()
+        return source.settings().tables().stream().map(String::trim).filter(t -> t.endsWith("." + table)).findFirst()
                 .map(t -> SourceConnections.quote(t.substring(0, t.indexOf('.'))) + "." + SourceConnections.quote(table))
-                .orElseThrow(() -> new IllegalArgumentException("reconciliation names " + table
-                        + ", which is not among the captured tables (pipeline.source.tables)"));
+                .orElse(null);
+    }
+
+    /** The tests (or reconciliations) of models that run on the captured tables. */
+    private <T> List<T> applicable(List<T> declared, java.util.function.Function<T, String> model) {
+        List<String> running = marts.modelNames();
+        return declared.stream().filter(item -> running.contains(model.apply(item))).toList();
     }
 
     @SuppressWarnings("unchecked")
@@ -392,6 +401,9 @@ public class DataTests {
         for (Map<String, Object> pair : (List<Map<String, Object>>) schema.getOrDefault("reconciliation", List.of())) {
             Map<String, String> sourceSide = (Map<String, String>) pair.get("source");
             Map<String, String> martSide = (Map<String, String>) pair.get("mart");
+            if (sourceTable(sourceSide.get("table")) == null) {
+                continue;
+            }
             reconciliations.add(new Reconciliation((String) pair.get("name"), martSide.get("model"),
                     sourceSide.get("table"), sourceTable(sourceSide.get("table")), sourceSide.get("key"), martSide.get("key"), martSide.get("where"),
                     (String) pair.get("measure")));

@@ -87,8 +87,15 @@ public class MartRunner {
     public record MartsChanged(Set<String> models, OffsetDateTime at) {
     }
 
+    /** The captured source tables, by name: which models apply (see {@link ModelCatalog#applicable}). */
+    private final Set<String> capturedTables;
+    /** Declared models that do not apply to the captured tables. */
+    private volatile List<String> notApplicable = List.of();
+
     public MartRunner(Warehouse warehouse, WarehouseSetup setup, MeterRegistry registry, MartFiles files,
-                      jakarta.enterprise.event.Event<MartsChanged> changed) {
+                      jakarta.enterprise.event.Event<MartsChanged> changed, io.livewarehouse.source.SourceSettings source) {
+        this.capturedTables = source.tables().stream().map(String::trim)
+                .map(table -> table.substring(table.indexOf('.') + 1)).collect(java.util.stream.Collectors.toSet());
         this.warehouse = warehouse;
         this.changed = changed;
         this.setup = setup;
@@ -96,7 +103,7 @@ public class MartRunner {
         this.currentState = new CurrentState(warehouse.dialect());
         this.files = files;
         this.filesVersion = files.version();
-        this.models = ModelCatalog.load(files, warehouse.dialect());
+        this.models = applicable(ModelCatalog.load(files, warehouse.dialect()));
         this.slowlyChanging = new SlowlyChangingDimension(files, warehouse.dialect());
         io.micrometer.core.instrument.Gauge.builder("pipeline.marts.freshness", this, MartRunner::freshnessSeconds)
                 .description("Seconds between now and the newest source commit every mart has applied")
@@ -138,7 +145,26 @@ public class MartRunner {
         return models.stream().filter(model -> model.name().equals(name)).map(MartModel::key).findFirst().orElse(null);
     }
 
-    /** The declared models in the order a cycle runs them. */
+    /** The models that apply to the captured tables; the others are named once in the log and in status. */
+    private List<MartModel> applicable(List<MartModel> declared) {
+        List<MartModel> applicable = ModelCatalog.applicable(declared, capturedTables);
+        List<String> others = declared.stream().map(MartModel::name)
+                .filter(name -> applicable.stream().noneMatch(model -> model.name().equals(name))).toList();
+        if (!others.isEmpty() && !others.equals(notApplicable)) {
+            LOG.infof("Marts: %d of %d models read source tables that are not captured (pipeline.source.tables) and do "
+                    + "not run: %s. The current state of every captured table is kept in marts.int_<table>.",
+                    others.size(), declared.size(), others);
+        }
+        notApplicable = others;
+        return applicable;
+    }
+
+    /** Declared models that do not run because they read source tables that are not captured. */
+    public List<String> notApplicable() {
+        return notApplicable;
+    }
+
+    /** The models in the order a cycle runs them (those that apply to the captured tables). */
     public List<String> modelNames() {
         return models.stream().map(MartModel::name).toList();
     }
@@ -299,7 +325,7 @@ public class MartRunner {
         }
         filesVersion = version;
         try {
-            List<MartModel> reloaded = ModelCatalog.load(files, warehouse.dialect());
+            List<MartModel> reloaded = applicable(ModelCatalog.load(files, warehouse.dialect()));
             slowlyChanging = new SlowlyChangingDimension(files, warehouse.dialect());
             models = reloaded;
             forgetStatements();

@@ -41,6 +41,27 @@ final class ModelCatalog {
         return ordered(models);
     }
 
+    /**
+     * The models that can run on the captured tables (names without schema): those whose current-state inputs
+     * ({@code int_<table>}) are all captured and whose model inputs can run, in the same order. The models are
+     * DVD Rental's: on another database they do not apply, and only the current-state tables are kept.
+     */
+    static List<MartModel> applicable(List<MartModel> ordered, Set<String> capturedTables) {
+        List<MartModel> applicable = new ArrayList<>();
+        Set<String> runnable = new HashSet<>();
+        Set<String> declared = new HashSet<>();
+        ordered.forEach(model -> declared.add(model.name()));
+        for (MartModel model : ordered) {
+            boolean runs = model.inputs().stream().allMatch(input -> declared.contains(input) ? runnable.contains(input)
+                    : !input.startsWith(CurrentState.PREFIX) || capturedTables.contains(input.substring(CurrentState.PREFIX.length())));
+            if (runs) {
+                applicable.add(model);
+                runnable.add(model.name());
+            }
+        }
+        return applicable;
+    }
+
     /** Dependency order; an input that is not a declared model (a current-state table) is always ready first. */
     static List<MartModel> ordered(Map<String, MartModel> models) {
         List<MartModel> ordered = new ArrayList<>();

@@ -43,6 +43,13 @@ public final class EmbeddedSource {
      * {@code dvdrental} database exists and holds generated data at {@code scale}.
      */
     public static EmbeddedSource start(Path dataDirectory, int port, int scale, long seed) throws IOException, SQLException {
+        EmbeddedSource source = startEmpty(dataDirectory, port);
+        source.createDatabaseIfMissing(scale, seed);
+        return source;
+    }
+
+    /** Starts PostgreSQL on {@code dataDirectory} with no database of ours: for tests that bring their own. */
+    public static EmbeddedSource startEmpty(Path dataDirectory, int port) throws IOException {
         Files.createDirectories(dataDirectory);
         stopOrphanedServer(dataDirectory);
         EmbeddedPostgres postgres = EmbeddedPostgres.builder()
@@ -58,9 +65,7 @@ public final class EmbeddedSource {
                 .setServerConfig("timezone", "UTC")
                 .setPGStartupWait(Duration.ofSeconds(60))
                 .start();
-        EmbeddedSource source = new EmbeddedSource(postgres);
-        source.createDatabaseIfMissing(scale, seed);
-        return source;
+        return new EmbeddedSource(postgres);
     }
 
     public int port() {

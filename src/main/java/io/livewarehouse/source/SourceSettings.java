@@ -36,6 +36,13 @@ public interface SourceSettings {
     /** Source columns never captured (schema.table.column, comma-separated); staff.password by default. */
     Optional<String> columnExcludeList();
 
+    /**
+     * Keys of tables without a primary key: {@code schema.table=column[,column...]}, entries separated by ';'.
+     * A table without primary key, named key or replica identity index needs REPLICA IDENTITY FULL, and is then
+     * keyed by all its columns.
+     */
+    Optional<String> keyColumns();
+
     /** Source columns staged only as a salted SHA-256 hash (schema.table.column, comma-separated). */
     Optional<String> columnHashList();
 

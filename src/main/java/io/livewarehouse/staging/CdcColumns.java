@@ -28,6 +28,12 @@ public final class CdcColumns {
      */
     public static final String UNAVAILABLE = "_cdc_unavailable";
 
+    /**
+     * Values staging cannot hold (numeric NaN in a DECIMAL, ±infinity dates, time 24:00:00...): a JSON object
+     * from column name to the value as the source prints it; those columns are NULL in this row.
+     */
+    public static final String INVALID = "_cdc_invalid";
+
     public static final List<StagingColumn> ALL = List.of(
             new StagingColumn(OP, ColumnType.of(Kind.TEXT)),
             new StagingColumn(LSN, ColumnType.of(Kind.BIGINT)),
@@ -36,7 +42,8 @@ public final class CdcColumns {
             new StagingColumn(SOURCE_TS, ColumnType.of(Kind.TIMESTAMPTZ)),
             new StagingColumn(LOADED_AT, ColumnType.of(Kind.TIMESTAMPTZ)),
             new StagingColumn(DELETED, ColumnType.of(Kind.BOOLEAN)),
-            new StagingColumn(UNAVAILABLE, ColumnType.of(Kind.JSON)));
+            new StagingColumn(UNAVAILABLE, ColumnType.of(Kind.JSON)),
+            new StagingColumn(INVALID, ColumnType.of(Kind.JSON)));
 
     private CdcColumns() {
     }

@@ -6,10 +6,11 @@ import java.util.List;
 /**
  * One source table copied for the initial snapshot: its staging columns (types as the change stream gives
  * them), key columns, the columns to stage as their salted hash, and a CSV file with one row per source row
- * (every value quoted, NULL unquoted).
+ * (every value quoted, NULL unquoted; the last column is the row's _cdc_invalid object), and the length in bytes
+ * of its longest record.
  */
 public record SnapshotCopy(String schema, String table, List<StagingColumn> columns, List<String> keyColumns,
-                           java.util.Set<String> hashedColumns, Path file, long rows) {
+                           java.util.Set<String> hashedColumns, Path file, long rows, long longestRecord) {
 
     /** Copies the source tables one at a time, when the writer is ready for the next. */
     @FunctionalInterface

@@ -122,16 +122,21 @@ public class StagingWriter {
         long started = System.nanoTime();
         OffsetDateTime loadedAt = nextLoadTime();
         try (Connection connection = warehouse.connect()) {
-            connection.setAutoCommit(false);
             try {
                 List<DeadLetter> deadLetters = new ArrayList<>(batch.deadLetters());
                 Map<String, List<StagedChange>> tables = byTable(batch.changes());
-                // Every table's DDL first: in Snowflake a CREATE or ALTER commits the open transaction, which
-                // must not happen between the batch's rows and its offsets.
+                // Every table's DDL first, each statement committed on its own, before the batch's transaction:
+                // in Snowflake a CREATE or ALTER commits the open transaction, which must not happen between
+                // the batch's rows and its offsets; and DuckDB's Appender does not see a column added or
+                // widened in its own transaction (it fails with "invalid column type"). Schema changes are
+                // idempotent: if the batch then fails, they stay and the retry finds them done.
+                connection.setAutoCommit(true);
                 Map<String, LinkedHashMap<String, StagingColumn>> sourceColumns = new HashMap<>();
                 for (Map.Entry<String, List<StagedChange>> table : tables.entrySet()) {
                     sourceColumns.put(table.getKey(), ensureColumns(connection, table.getKey(), table.getValue()));
                 }
+                schemaSettled();
+                connection.setAutoCommit(false);
                 for (Map.Entry<String, List<StagedChange>> table : tables.entrySet()) {
                     writeTable(connection, table.getKey(), table.getValue(), sourceColumns.get(table.getKey()),
                             loadedAt, deadLetters);
@@ -153,7 +158,7 @@ public class StagingWriter {
             }
         } catch (SQLException | RuntimeException e) {
             buffer.restore(batch);
-            lastWriteError = e.getMessage();
+            lastWriteError = io.livewarehouse.support.Messages.of(e);
             throw e;
         }
         lastWriteError = null;
@@ -229,12 +234,20 @@ public class StagingWriter {
                         }
                         csvColumns.add("c" + i);
                     }
-                    expressions.addAll(List.of("'r'", "?", "0", "?", "?", "?", "false", "null"));
+                    // The copy's last column is the row's _cdc_invalid object (values staging cannot hold).
+                    csvColumns.add("c_invalid");
+                    expressions.addAll(List.of("'r'", "?", "0", "?", "?", "?", "false", "null",
+                            dialect.fromText(ColumnType.of(ColumnType.Kind.JSON), "c_invalid")));
+                    // DuckDB reads records up to 2 MB by default, in buffers of 16 times that.
+                    String readerOptions = copy.longestRecord() < 2_000_000 ? ""
+                            : ", max_line_size = " + (copy.longestRecord() + 1024) + ", buffer_size = "
+                            + Math.max(32_000_000L, 2 * (copy.longestRecord() + 1024));
                     String sql = dialect.statement("insert-snapshot-csv", Map.of(
                             "table", qualified,
                             "columns", all.stream().map(column -> dialect.quote(column.name())).collect(Collectors.joining(", ")),
                             "expressions", String.join(", ", expressions),
                             "file", "'" + copy.file().toAbsolutePath().toString().replace("'", "''") + "'",
+                            "reader_options", readerOptions,
                             "csv_columns", csvColumns.stream().map(name -> "'" + name + "': 'VARCHAR'")
                                     .collect(Collectors.joining(", "))));
                     try (PreparedStatement insert = connection.prepareStatement(sql)) {
@@ -269,7 +282,7 @@ public class StagingWriter {
             } catch (SQLException | RuntimeException e) {
                 rollbackQuietly(connection);
                 forgetWarehouseState();
-                lastWriteError = e.getMessage();
+                lastWriteError = io.livewarehouse.support.Messages.of(e);
                 throw e;
             }
         }
@@ -471,6 +484,7 @@ public class StagingWriter {
             row[cdc[5]] = loadedAt;
             row[cdc[6]] = change.deleted();
             row[cdc[7]] = change.unavailableColumns().isEmpty() ? null : toJson(change.unavailableColumns());
+            row[cdc[8]] = PgJson.object(change.invalidValues());
             rows.add(row);
             if ("r".equals(change.operation())) {
                 snapshotRows = true;
@@ -537,7 +551,9 @@ public class StagingWriter {
                                 List<String> keyColumns, Long fromLsn) throws SQLException {
         WarehouseDialect dialect = warehouse.dialect();
         String keys = keyColumns.stream().map(column -> ", " + dialect.quote(column)).collect(Collectors.joining());
-        String match = keyColumns.stream().map(column -> " and t." + dialect.quote(column) + " = copies." + dialect.quote(column))
+        // NULL matches NULL: tables without primary key can be keyed by columns that may be NULL.
+        String match = keyColumns.stream().map(column -> " and t." + dialect.quote(column) + " is not distinct from copies."
+                        + dialect.quote(column))
                 .collect(Collectors.joining());
         String sql = dialect.statement(statement, Map.of("table", qualified, "key_columns", keys, "key_match", match));
         try (PreparedStatement delete = connection.prepareStatement(sql)) {
@@ -572,7 +588,10 @@ public class StagingWriter {
                 LOG.infof("Staging: created table %s with %d source columns", qualified, first.size());
                 existing = readColumns(connection, table);
                 replayHorizon.put(table, Long.MIN_VALUE);
-            } else if (!replayHorizon.containsKey(table)) {
+            } else {
+                addMissingCdcColumns(connection, qualified, existing);
+            }
+            if (!replayHorizon.containsKey(table)) {
                 try (PreparedStatement statement = connection.prepareStatement(
                         dialect.statement("staging-high-water", Map.of("table", qualified)));
                      ResultSet row = statement.executeQuery()) {
@@ -606,6 +625,26 @@ public class StagingWriter {
                         dialect.typeOf(current), dialect.typeOf(column.type()));
             }
             // Any other type change leaves the column as it is; the events carrying it are dead-lettered.
+        }
+    }
+
+    /**
+     * A staging table made by an earlier version lacks the CDC columns added since (_cdc_invalid): add them,
+     * NULL for the rows already there.
+     */
+    private void addMissingCdcColumns(Connection connection, String qualified, Map<String, ColumnType> existing)
+            throws SQLException {
+        WarehouseDialect dialect = warehouse.dialect();
+        for (StagingColumn column : CdcColumns.ALL) {
+            if (!existing.containsKey(column.name())) {
+                try (Statement statement = connection.createStatement()) {
+                    schemaTouched = true;
+                    statement.execute(dialect.statement("add-column", Map.of("table", qualified,
+                            "column", dialect.quote(column.name()), "type", dialect.typeOf(column.type()))));
+                }
+                existing.put(column.name(), column.type());
+                LOG.infof("Staging: added column %s to %s", column.name(), qualified);
+            }
         }
     }
 

@@ -75,6 +75,15 @@ final class DuckDbDialect implements WarehouseDialect {
         });
     }
 
+    /**
+     * DuckDB's TIMESTAMP ends in 294247 AD, PostgreSQL's a few decades later; dates and BC values it holds
+     * as far as PostgreSQL goes.
+     */
+    @Override
+    public io.livewarehouse.staging.TemporalRange timestampRange() {
+        return new io.livewarehouse.staging.TemporalRange(null, LocalDateTime.of(294246, 12, 31, 23, 59, 59, 999_999_000));
+    }
+
     @Override
     public boolean loadsSnapshotFiles() {
         return true;
@@ -110,6 +119,13 @@ final class DuckDbDialect implements WarehouseDialect {
         return switch (type.kind()) {
             case TEXT -> expression;
             case BINARY -> "unhex(" + expression + ")";
+            // PostgreSQL writes BC dates as "0044-03-15 BC" and "0044-03-15 10:00:00+00 BC"; DuckDB reads them
+            // as "0044-03-15 (BC)" and "0044-03-15 (BC) 10:00:00+00".
+            case DATE -> "cast(case when ends_with(" + expression + ", ' BC') then replace(" + expression
+                    + ", ' BC', ' (BC)') else " + expression + " end as DATE)";
+            case TIMESTAMP, TIMESTAMPTZ -> "cast(case when ends_with(" + expression + ", ' BC') then regexp_replace("
+                    + expression + ", '^(\\S+) (.*) BC$', '\\1 (BC) \\2') else " + expression + " end as "
+                    + typeOf(type) + ")";
             default -> "cast(" + expression + " as " + typeOf(type) + ")";
         };
     }

@@ -151,6 +151,20 @@ public final class SnowflakeDialect implements WarehouseDialect {
         };
     }
 
+    /** Snowflake's documented years for DATE and TIMESTAMP: 1 to 9999 (it takes some others, unreliably). */
+    private static final io.livewarehouse.staging.TemporalRange YEARS_1_TO_9999 = new io.livewarehouse.staging.TemporalRange(
+            LocalDateTime.of(1, 1, 1, 0, 0), LocalDateTime.of(9999, 12, 31, 23, 59, 59, 999_999_000));
+
+    @Override
+    public io.livewarehouse.staging.TemporalRange dateRange() {
+        return YEARS_1_TO_9999;
+    }
+
+    @Override
+    public io.livewarehouse.staging.TemporalRange timestampRange() {
+        return YEARS_1_TO_9999;
+    }
+
     @Override
     public String saltedHash(String expression) {
         return "sha2(cast(? as varchar) || " + expression + ", 256)";

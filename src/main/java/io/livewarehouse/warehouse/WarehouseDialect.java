@@ -87,6 +87,16 @@ public interface WarehouseDialect {
         return false;
     }
 
+    /** The dates a DATE column holds; others are staged as NULL with their text in _cdc_invalid. */
+    default io.livewarehouse.staging.TemporalRange dateRange() {
+        return io.livewarehouse.staging.TemporalRange.UNBOUNDED;
+    }
+
+    /** The timestamps a TIMESTAMP or TIMESTAMPTZ (in UTC) column holds. */
+    default io.livewarehouse.staging.TemporalRange timestampRange() {
+        return io.livewarehouse.staging.TemporalRange.UNBOUNDED;
+    }
+
     /** Whether the warehouse writes a table to a local Parquet file ({@code export-parquet}): DuckDB does. */
     default boolean exportsParquet() {
         return false;

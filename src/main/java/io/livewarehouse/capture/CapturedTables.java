@@ -1,0 +1,345 @@
+package io.livewarehouse.capture;
+
+import io.livewarehouse.source.SourceConnections;
+import io.livewarehouse.source.SourceSettings;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
+
+/**
+ * What the source says about the tables in {@code pipeline.source.tables}, checked each time the change
+ * stream starts, before anything is read: each table's key, whether it is partitioned, the columns staging
+ * never gets, and the publication that sends their changes.
+ *
+ * <p>Why at start: every way a table can be mis-captured is refused here with the fix in the message, rather
+ * than found mid-stream or, worse, never: a partitioned table published under its partitions' names (its
+ * changes would never arrive), a table listed together with one of its partitions (captured twice), a table
+ * with no key to tell its rows apart (its current state could not be kept).
+ */
+@ApplicationScoped
+@io.quarkus.arc.Unremovable // reached only through Arc, from the offset store Debezium instantiates
+public class CapturedTables {
+
+    private static final Logger LOG = Logger.getLogger(CapturedTables.class);
+
+    /**
+     * One captured table. {@code key}: the columns that identify a row (the primary key, the key named in
+     * pipeline.source.key-columns, the replica identity index, or every captured column when the table has
+     * none of these and REPLICA IDENTITY FULL); {@code wholeRow} when it is every column. {@code skipped}:
+     * columns never staged (stored generated columns the publication does not send).
+     */
+    public record Table(String schema, String name, boolean partitioned, List<String> key, boolean wholeRow,
+                        Set<String> skipped) {
+    }
+
+    private static final String DESCRIBE = """
+            select c.oid, c.relkind, c.relreplident,
+                   (select array_agg(a.attname::text order by array_position(i.indkey, a.attnum))
+                    from pg_index i join pg_attribute a on a.attrelid = i.indrelid and a.attnum = any(i.indkey)
+                    where i.indrelid = c.oid and i.indisprimary) as primary_key,
+                   (select array_agg(a.attname::text order by array_position(i.indkey, a.attnum))
+                    from pg_index i join pg_attribute a on a.attrelid = i.indrelid and a.attnum = any(i.indkey)
+                    where i.indrelid = c.oid and i.indisreplident) as identity_index,
+                   (select array_agg(a.attname::text order by a.attnum) from pg_attribute a
+                    where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped) as columns,
+                   (select array_agg(a.attname::text order by a.attnum) from pg_attribute a
+                    where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped and a.attgenerated = 's') as generated,
+                   (select array_agg(an.nspname || '.' || ac.relname)
+                    from pg_partition_ancestors(c.oid) p
+                    join pg_class ac on ac.oid = p.relid join pg_namespace an on an.oid = ac.relnamespace
+                    where p.relid <> c.oid) as ancestors
+            from pg_class c join pg_namespace n on n.oid = c.relnamespace
+            where n.nspname = ? and c.relname = ? and c.relkind in ('r', 'p')""";
+
+    private final SourceConnections source;
+    private final SourceSettings settings;
+    private final String publicationName;
+    private final Map<String, List<String>> namedKeys;
+    private final Set<String> excluded;
+    private final Map<String, Table> tables = new ConcurrentHashMap<>();
+
+    public CapturedTables(SourceConnections source,
+                          @ConfigProperty(name = "pipeline.cdc.publication-name") String publicationName) {
+        this.source = source;
+        this.settings = source.settings();
+        this.publicationName = publicationName;
+        this.namedKeys = parseKeyColumns(settings.keyColumns().orElse(""));
+        this.excluded = Arrays.stream(settings.columnExcludeList().orElse("").split(","))
+                .map(String::trim).filter(entry -> !entry.isEmpty()).collect(Collectors.toSet());
+    }
+
+    /**
+     * Reads and checks every captured table and makes sure the publication sends all of them under their own
+     * names; throws, naming the table and the fix, when one cannot be captured faithfully.
+     */
+    public void prepare() throws SQLException {
+        try (Connection connection = source.open()) {
+            Map<String, Table> read = new LinkedHashMap<>();
+            List<String> problems = new ArrayList<>();
+            boolean generatedPublished = publishesGeneratedColumns(connection);
+            for (String qualified : settings.tables()) {
+                String[] parts = schemaAndTable(qualified);
+                Table table = describe(connection, parts[0], parts[1], generatedPublished, problems);
+                if (table != null) {
+                    read.put(table.schema() + "." + table.name(), table);
+                }
+            }
+            for (Table table : read.values()) {
+                for (String ancestor : ancestors(connection, table)) {
+                    if (read.containsKey(ancestor)) {
+                        problems.add(table.schema() + "." + table.name() + " is a partition of " + ancestor
+                                + ", which is captured with all its partitions: remove " + table.schema() + "."
+                                + table.name() + " from pipeline.source.tables");
+                    }
+                }
+            }
+            if (!problems.isEmpty()) {
+                throw new IllegalStateException(String.join("; ", problems));
+            }
+            ensurePublication(connection, read.values());
+            tables.clear();
+            tables.putAll(read);
+        }
+    }
+
+    /** The captured table, as read at the last start, or null when it is not captured. */
+    public Table table(String schema, String name) {
+        return tables.get(schema + "." + name);
+    }
+
+    private Table describe(Connection connection, String schema, String name, boolean generatedPublished,
+                           List<String> problems) throws SQLException {
+        String qualified = schema + "." + name;
+        try (PreparedStatement describe = connection.prepareStatement(DESCRIBE)) {
+            describe.setString(1, schema);
+            describe.setString(2, name);
+            try (ResultSet row = describe.executeQuery()) {
+                if (!row.next()) {
+                    problems.add(qualified + " (pipeline.source.tables) is not a table of database " + settings.database());
+                    return null;
+                }
+                boolean partitioned = "p".equals(row.getString("relkind"));
+                String identity = row.getString("relreplident");
+                List<String> primaryKey = strings(row.getArray("primary_key"));
+                List<String> identityIndex = strings(row.getArray("identity_index"));
+                List<String> columns = strings(row.getArray("columns"));
+                Set<String> skipped = new HashSet<>(generatedPublished ? List.of() : strings(row.getArray("generated")));
+                List<String> captured = columns.stream()
+                        .filter(column -> !excluded.contains(qualified + "." + column) && !skipped.contains(column)).toList();
+                List<String> named = namedKeys.get(qualified);
+                List<String> key;
+                boolean wholeRow = false;
+                if (named != null) {
+                    List<String> unknown = named.stream().filter(column -> !captured.contains(column)).toList();
+                    if (!unknown.isEmpty()) {
+                        problems.add("pipeline.source.key-columns names " + unknown + " for " + qualified
+                                + ", which it does not have among its captured columns " + captured);
+                        return null;
+                    }
+                    key = named;
+                    if (primaryKey.isEmpty() && identityIndex.isEmpty() && !"f".equals(identity)) {
+                        LOG.warnf("%s has no primary key and REPLICA IDENTITY %s: PostgreSQL refuses its updates and "
+                                + "deletes while it is published. For updates and deletes to reach staging: "
+                                + "ALTER TABLE %s REPLICA IDENTITY FULL", qualified, identityName(identity), qualified);
+                    }
+                } else if (!primaryKey.isEmpty()) {
+                    key = primaryKey;
+                } else if ("i".equals(identity) && !identityIndex.isEmpty()) {
+                    key = identityIndex;
+                } else if ("f".equals(identity)) {
+                    key = captured;
+                    wholeRow = true;
+                    LOG.infof("%s has no primary key: its rows are told apart by all their captured columns "
+                            + "(REPLICA IDENTITY FULL); name a key in pipeline.source.key-columns if it has one", qualified);
+                } else {
+                    problems.add(qualified + " has no primary key, so its rows cannot be told apart: name its key in "
+                            + "pipeline.source.key-columns (for example " + qualified + "=" + String.join(",",
+                            captured.stream().limit(2).toList()) + "), or ALTER TABLE " + qualified
+                            + " REPLICA IDENTITY FULL to tell rows apart by all their columns");
+                    return null;
+                }
+                List<String> excludedKey = key.stream().filter(column -> !captured.contains(column)).toList();
+                if (!excludedKey.isEmpty()) {
+                    problems.add("the key of " + qualified + " includes " + excludedKey + ", which is not captured "
+                            + "(pipeline.source.column-exclude-list or a generated column)");
+                    return null;
+                }
+                if (!skipped.isEmpty()) {
+                    LOG.infof("%s: generated columns %s are not staged: the publication does not send them "
+                            + "(PostgreSQL 18 can: publish_generated_columns = stored); compute them in the models", qualified, skipped);
+                }
+                return new Table(schema, name, partitioned, List.copyOf(key), wholeRow, Set.copyOf(skipped));
+            }
+        }
+    }
+
+    private List<String> ancestors(Connection connection, Table table) throws SQLException {
+        try (PreparedStatement describe = connection.prepareStatement(DESCRIBE)) {
+            describe.setString(1, table.schema());
+            describe.setString(2, table.name());
+            try (ResultSet row = describe.executeQuery()) {
+                return row.next() ? strings(row.getArray("ancestors")) : List.of();
+            }
+        }
+    }
+
+    /**
+     * The publication must exist, hold every captured table and send a partitioned table's changes under its
+     * own name before the replication slot exists: pgoutput decodes each change with the catalog of its time.
+     * Created as Debezium's "filtered" mode creates it, with publish_via_partition_root (and, on PostgreSQL 18,
+     * the stored generated columns); a publication the user made without publish_via_partition_root is
+     * refused when a captured table is partitioned, because its changes would arrive under the partitions'
+     * names, which are not captured.
+     */
+    private void ensurePublication(Connection connection, java.util.Collection<Table> captured) throws SQLException {
+        Boolean viaRoot = null;
+        Set<String> published = new HashSet<>();
+        try (PreparedStatement exists = connection.prepareStatement(
+                "select pubviaroot, puballtables from pg_publication where pubname = ?")) {
+            exists.setString(1, publicationName);
+            try (ResultSet row = exists.executeQuery()) {
+                if (row.next()) {
+                    viaRoot = row.getBoolean(1);
+                    if (row.getBoolean(2)) {
+                        throw new IllegalStateException("publication " + publicationName + " is FOR ALL TABLES; the pipeline "
+                                + "needs one that lists the captured tables: drop it, or set pipeline.cdc.publication-name "
+                                + "to another name, and the pipeline creates its own");
+                    }
+                }
+            }
+        }
+        String quotedPublication = SourceConnections.quote(publicationName);
+        if (viaRoot == null) {
+            String options = "publish_via_partition_root = true"
+                    + (serverVersion(connection) >= 180000 ? ", publish_generated_columns = stored" : "");
+            try (Statement statement = connection.createStatement()) {
+                statement.execute("create publication " + quotedPublication + " for table "
+                        + captured.stream().map(CapturedTables::quoted).collect(Collectors.joining(", "))
+                        + " with (" + options + ")");
+            }
+            LOG.infof("Created publication %s for %d tables (%s)", publicationName, captured.size(), options);
+            return;
+        }
+        List<String> partitioned = captured.stream().filter(Table::partitioned).map(t -> t.schema() + "." + t.name()).toList();
+        if (!viaRoot && !partitioned.isEmpty()) {
+            throw new IllegalStateException("publication " + publicationName + " sends the changes of partitioned "
+                    + partitioned + " under their partitions' names, which are not captured: ALTER PUBLICATION "
+                    + publicationName + " SET (publish_via_partition_root = true)");
+        }
+        try (PreparedStatement tablesOf = connection.prepareStatement(
+                "select schemaname || '.' || tablename from pg_publication_tables where pubname = ?")) {
+            tablesOf.setString(1, publicationName);
+            try (ResultSet rows = tablesOf.executeQuery()) {
+                while (rows.next()) {
+                    published.add(rows.getString(1));
+                }
+            }
+        }
+        List<Table> missing = captured.stream().filter(t -> !published.contains(t.schema() + "." + t.name())).toList();
+        if (!missing.isEmpty()) {
+            try (Statement statement = connection.createStatement()) {
+                statement.execute("alter publication " + quotedPublication + " add table "
+                        + missing.stream().map(CapturedTables::quoted).collect(Collectors.joining(", ")));
+            }
+            LOG.infof("Added %s to publication %s", missing.stream().map(t -> t.schema() + "." + t.name()).toList(),
+                    publicationName);
+        }
+    }
+
+    /** Whether the publication sends stored generated columns (PostgreSQL 18's publish_generated_columns). */
+    private boolean publishesGeneratedColumns(Connection connection) throws SQLException {
+        if (serverVersion(connection) < 180000) {
+            return false;
+        }
+        try (PreparedStatement statement = connection.prepareStatement(
+                "select pubgencols::text from pg_publication where pubname = ?")) {
+            statement.setString(1, publicationName);
+            try (ResultSet row = statement.executeQuery()) {
+                // A publication the pipeline is about to create will publish them.
+                return !row.next() || "s".equals(row.getString(1));
+            }
+        }
+    }
+
+    private static int serverVersion(Connection connection) throws SQLException {
+        try (Statement statement = connection.createStatement();
+             ResultSet row = statement.executeQuery("select current_setting('server_version_num')::int")) {
+            row.next();
+            return row.getInt(1);
+        }
+    }
+
+    private static String identityName(String code) {
+        return switch (code) {
+            case "n" -> "NOTHING";
+            case "i" -> "USING INDEX";
+            case "f" -> "FULL";
+            default -> "DEFAULT";
+        };
+    }
+
+    private static String quoted(Table table) {
+        return SourceConnections.quote(table.schema()) + "." + SourceConnections.quote(table.name());
+    }
+
+    private static List<String> strings(Array array) throws SQLException {
+        if (array == null) {
+            return List.of();
+        }
+        List<String> values = new ArrayList<>();
+        for (Object value : (Object[]) array.getArray()) {
+            values.add(String.valueOf(value));
+        }
+        return values;
+    }
+
+    /** A configured {@code schema.table} as its two names. */
+    static String[] schemaAndTable(String qualified) {
+        String trimmed = qualified.trim();
+        int dot = trimmed.indexOf('.');
+        if (dot < 0) {
+            return new String[]{"public", trimmed};
+        }
+        return new String[]{trimmed.substring(0, dot), trimmed.substring(dot + 1)};
+    }
+
+    /** {@code public.log=id,at;public.events=event_id} as table to key columns. */
+    static Map<String, List<String>> parseKeyColumns(String setting) {
+        Map<String, List<String>> keys = new LinkedHashMap<>();
+        for (String entry : setting.split(";")) {
+            if (entry.isBlank()) {
+                continue;
+            }
+            int equals = entry.indexOf('=');
+            if (equals < 0) {
+                throw new IllegalArgumentException("pipeline.source.key-columns: '" + entry.trim()
+                        + "' must be schema.table=column[,column...] (entries separated by ';')");
+            }
+            String[] table = schemaAndTable(entry.substring(0, equals));
+            List<String> columns = Arrays.stream(entry.substring(equals + 1).split(",")).map(String::trim)
+                    .filter(column -> !column.isEmpty()).toList();
+            if (columns.isEmpty()) {
+                throw new IllegalArgumentException("pipeline.source.key-columns: no columns for " + entry.trim());
+            }
+            keys.put(table[0] + "." + table[1], columns);
+        }
+        return keys;
+    }
+}
