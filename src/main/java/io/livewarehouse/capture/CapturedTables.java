@@ -49,6 +49,13 @@ public class CapturedTables {
                         Set<String> skipped) {
     }
 
+    /** A table list that cannot be captured as configured: retrying does not help, changing the setting does. */
+    public static final class Refused extends IllegalStateException {
+        Refused(String message) {
+            super(message);
+        }
+    }
+
     private static final String DESCRIBE = """
             select c.oid, c.relkind, c.relreplident,
                    (select array_agg(a.attname::text order by array_position(i.indkey, a.attnum))
@@ -111,7 +118,7 @@ public class CapturedTables {
                 }
             }
             if (!problems.isEmpty()) {
-                throw new IllegalStateException(String.join("; ", problems));
+                throw new Refused(String.join("; ", problems));
             }
             ensurePublication(connection, read.values());
             tables.clear();
@@ -218,7 +225,7 @@ public class CapturedTables {
                 if (row.next()) {
                     viaRoot = row.getBoolean(1);
                     if (row.getBoolean(2)) {
-                        throw new IllegalStateException("publication " + publicationName + " is FOR ALL TABLES; the pipeline "
+                        throw new Refused("publication " + publicationName + " is FOR ALL TABLES; the pipeline "
                                 + "needs one that lists the captured tables: drop it, or set pipeline.cdc.publication-name "
                                 + "to another name, and the pipeline creates its own");
                     }
@@ -239,7 +246,7 @@ public class CapturedTables {
         }
         List<String> partitioned = captured.stream().filter(Table::partitioned).map(t -> t.schema() + "." + t.name()).toList();
         if (!viaRoot && !partitioned.isEmpty()) {
-            throw new IllegalStateException("publication " + publicationName + " sends the changes of partitioned "
+            throw new Refused("publication " + publicationName + " sends the changes of partitioned "
                     + partitioned + " under their partitions' names, which are not captured: ALTER PUBLICATION "
                     + publicationName + " SET (publish_via_partition_root = true)");
         }

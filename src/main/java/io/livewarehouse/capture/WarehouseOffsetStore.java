@@ -60,7 +60,7 @@ public class WarehouseOffsetStore implements OffsetBackingStore {
                 capture.engineStarted();
                 return;
             } catch (IllegalStateException e) {
-                if (attempt == 5) {
+                if (attempt == 5 || e.getCause() instanceof CapturedTables.Refused) {
                     capture.engineStopped("could not start: " + io.livewarehouse.support.Messages.of(e));
                     throw e;
                 }
@@ -98,7 +98,7 @@ public class WarehouseOffsetStore implements OffsetBackingStore {
     public void stop() {
         // Nothing held (the warehouse connection belongs to the application), but the engine stops with its
         // offset store: when that happens while the route still runs, the engine has died (liveness).
-        if (capture != null) {
+        if (capture != null && !capture.engineState().startsWith("could not start")) {
             capture.engineStopped("the Debezium engine stopped");
         }
     }

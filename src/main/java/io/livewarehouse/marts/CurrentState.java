@@ -84,11 +84,13 @@ final class CurrentState {
                 .collect(Collectors.joining(",\n           "));
         String availableFlags = valueColumns.stream().map(column -> dialect.statement("current-state-carried", tokens(column)))
                 .collect(Collectors.joining(",\n           "));
-        String updates = valueColumns.stream().map(column -> dialect.quote(column) + " = case when s."
-                        + dialect.quote("_available_" + column) + " then s." + dialect.quote(column) + " else t."
-                        + dialect.quote(column) + " end")
-                .collect(Collectors.joining(", "));
-        updates += ", _cdc_lsn = s._cdc_lsn, _cdc_source_ts = s._cdc_source_ts, _cdc_loaded_at = s._cdc_loaded_at";
+        List<String> assignments = new ArrayList<>(valueColumns.stream().map(column -> dialect.quote(column)
+                + " = case when s." + dialect.quote("_available_" + column) + " then s." + dialect.quote(column)
+                + " else t." + dialect.quote(column) + " end").toList());
+        // A table keyed by its whole row has no value columns: only the CDC columns move.
+        assignments.addAll(List.of("_cdc_lsn = s._cdc_lsn", "_cdc_source_ts = s._cdc_source_ts",
+                "_cdc_loaded_at = s._cdc_loaded_at"));
+        String updates = String.join(", ", assignments);
         List<String> insertColumns = new ArrayList<>(sourceColumns.keySet());
         insertColumns.addAll(List.of("_cdc_lsn", "_cdc_source_ts", "_cdc_loaded_at"));
         return dialect.statement("merge-current-state", Map.of(

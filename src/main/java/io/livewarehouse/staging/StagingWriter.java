@@ -494,8 +494,11 @@ public class StagingWriter {
             }
             highestLsn = Math.max(highestLsn, change.lsn());
         }
+        // What tells a replayed change from a new one: its key, LSN and operation; for a table keyed by its whole
+        // row also its order in the transaction, since identical rows copied in one statement share an LSN.
+        List<String> changeIdentity = replayIdentity(changes.get(0));
         if (!streamedRising) {
-            rows = withoutCopies(table, rows, changes.get(0).keyColumns().stream().mapToInt(position::get).toArray(), cdc);
+            rows = withoutCopies(table, rows, changeIdentity.stream().mapToInt(position::get).toArray(), cdc);
         }
         dialect.append(connection, dialect.stagingSchema(), table, tableOrder, rows);
 
@@ -505,13 +508,24 @@ public class StagingWriter {
         long horizon = replayHorizon.get(table);
         List<String> keyColumns = changes.get(0).keyColumns();
         if (firstStreamedLsn != Long.MAX_VALUE && (firstStreamedLsn <= horizon || !streamedRising)) {
-            removeReplayed(connection, table, "delete-replayed-changes", qualified, keyColumns, firstStreamedLsn);
+            removeReplayed(connection, table, "delete-replayed-changes", qualified, changeIdentity, firstStreamedLsn);
         }
         if (snapshotRows && horizon != Long.MIN_VALUE) {
             removeReplayed(connection, table, "delete-replayed-snapshot", qualified, keyColumns, null);
         }
         // Cleared if this transaction fails.
         replayHorizon.put(table, Math.max(horizon, highestLsn));
+    }
+
+    /** The key columns, and _cdc_seq too when the key is every source column (see {@link #writeTable}). */
+    private static List<String> replayIdentity(StagedChange change) {
+        boolean wholeRow = change.columns().stream().allMatch(column -> change.keyColumns().contains(column.name()));
+        if (!wholeRow) {
+            return change.keyColumns();
+        }
+        List<String> identity = new ArrayList<>(change.keyColumns());
+        identity.add(CdcColumns.SEQ);
+        return identity;
     }
 
     /**
