@@ -65,6 +65,15 @@ create table if not exists ${table} (
 -- name: add-column
 alter table ${table} add column ${column} ${type};
 
+-- ADD COLUMN ... DEFAULT at the source: every existing row reads the default there, and here.
+-- name: add-column-with-default
+alter table ${table} add column ${column} ${type} default ${default};
+
+-- The defaults of a table's columns (those added with one), as expressions.
+-- name: catalog-column-defaults
+select column_name, column_default from information_schema.columns
+where table_schema = ? and table_name = ? and column_default is not null;
+
 -- The newest position already in a staging table: events at or below it may be replays.
 -- name: staging-high-water
 select max(_cdc_lsn) from ${table};

@@ -126,6 +126,17 @@ public final class ChangeEventConverter {
         return key == null ? List.of() : key.schema().fields().stream().map(Field::name).toList();
     }
 
+    /** A column's constant default as a staged value (Debezium parses constant defaults into the schema). */
+    private Object defaultOf(Schema schema) {
+        Object value;
+        try {
+            value = schema.defaultValue() == null ? null : value(schema, schema.defaultValue());
+        } catch (RuntimeException e) {
+            return null;
+        }
+        return value instanceof Invalid || isUnavailable(value) ? null : value;
+    }
+
     /** A value staging cannot hold, as the source prints it. */
     private record Invalid(String sourceText) {
     }
@@ -150,7 +161,7 @@ public final class ChangeEventConverter {
             for (Field field : schema.fields()) {
                 if (!skipped.contains(field.name())) {
                     fields.add(field);
-                    columns.add(new StagingColumn(field.name(), columnType(field.schema())));
+                    columns.add(new StagingColumn(field.name(), columnType(field.schema()), defaultOf(field.schema())));
                 }
             }
             layout = new Layout(List.copyOf(fields), List.copyOf(columns));

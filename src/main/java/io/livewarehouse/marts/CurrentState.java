@@ -144,11 +144,17 @@ final class CurrentState {
                         + ", _cdc_loaded_at " + dialect.typeOf(ColumnType.of(ColumnType.Kind.TIMESTAMPTZ)) + ")");
                 return;
             }
+            Map<String, String> defaults = null;
             for (Map.Entry<String, String> column : sourceColumns.entrySet()) {
                 String type = existing.get(column.getKey());
                 if (type == null) {
+                    // A column added at the source with a default: the keys that do not change read it too.
+                    if (defaults == null) {
+                        defaults = StagingCatalog.columnDefaults(connection, dialect, dialect.stagingSchema(), table);
+                    }
+                    String defaultValue = defaults.get(column.getKey());
                     statement.execute("alter table " + target + " add column " + dialect.quote(column.getKey()) + " "
-                            + column.getValue());
+                            + column.getValue() + (defaultValue == null ? "" : " default " + defaultValue));
                 } else if (!type.equals(column.getValue())) {
                     statement.execute("alter table " + target + " alter column " + dialect.quote(column.getKey())
                             + " set data type " + column.getValue());

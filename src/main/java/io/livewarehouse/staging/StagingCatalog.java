@@ -56,6 +56,22 @@ public final class StagingCatalog {
         return columns;
     }
 
+    /** A table's column defaults (columns added with a default at the source), as the catalog spells them. */
+    public static Map<String, String> columnDefaults(Connection connection, WarehouseDialect dialect, String schema,
+                                                     String table) throws SQLException {
+        Map<String, String> defaults = new LinkedHashMap<>();
+        try (PreparedStatement statement = connection.prepareStatement(dialect.statement("catalog-column-defaults"))) {
+            statement.setString(1, dialect.catalogName(schema));
+            statement.setString(2, dialect.catalogName(table));
+            try (ResultSet rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    defaults.put(dialect.fromCatalog(rows.getString(1)), rows.getString(2));
+                }
+            }
+        }
+        return defaults;
+    }
+
     /**
      * The newest source commit time among the rows loaded up to a time, in one statement (a round trip per
      * mart cycle, not one per table); run it with {@link #newestSourceCommit}.

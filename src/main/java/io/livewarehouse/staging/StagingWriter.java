@@ -70,6 +70,9 @@ public class StagingWriter {
     private long streamedTransactionWritten;
 
     private final boolean deadLetterEnabled;
+    /** Failures in a row after which a batch is taken apart to set aside what cannot be written. */
+    private final int writeAttempts;
+    private int failedWrites;
     private final MeterRegistry registry;
     private final Timer writeTimer;
     private final DistributionSummary batchRows;
@@ -79,7 +82,9 @@ public class StagingWriter {
     private final WarehouseSetup setup;
 
     public StagingWriter(Warehouse warehouse, WarehouseSetup setup, StagingBuffer buffer, MeterRegistry registry,
-                         @ConfigProperty(name = "pipeline.staging.dead-letter-enabled") boolean deadLetterEnabled) {
+                         @ConfigProperty(name = "pipeline.staging.dead-letter-enabled") boolean deadLetterEnabled,
+                         @ConfigProperty(name = "pipeline.staging.write-attempts", defaultValue = "5") int writeAttempts) {
+        this.writeAttempts = writeAttempts;
         this.warehouse = warehouse;
         this.setup = setup;
         this.buffer = buffer;
@@ -136,6 +141,9 @@ public class StagingWriter {
                     sourceColumns.put(table.getKey(), ensureColumns(connection, table.getKey(), table.getValue()));
                 }
                 schemaSettled();
+                if (failedWrites >= writeAttempts) {
+                    tables = withoutPoison(connection, tables, sourceColumns, loadedAt, deadLetters);
+                }
                 connection.setAutoCommit(false);
                 for (Map.Entry<String, List<StagedChange>> table : tables.entrySet()) {
                     writeTable(connection, table.getKey(), table.getValue(), sourceColumns.get(table.getKey()),
@@ -158,9 +166,11 @@ public class StagingWriter {
             }
         } catch (SQLException | RuntimeException e) {
             buffer.restore(batch);
+            failedWrites++;
             lastWriteError = io.livewarehouse.support.Messages.of(e);
             throw e;
         }
+        failedWrites = 0;
         lastWriteError = null;
         if (!batch.changes().isEmpty()) {
             lastLoadedAt = loadedAt;
@@ -191,6 +201,79 @@ public class StagingWriter {
         }
         LOG.debugf("Staged %d changes and %d dead letters in %d ms (offsets %s)", batch.changes().size(),
                 batch.deadLetters().size(), (System.nanoTime() - started) / 1_000_000, offsets == null ? "kept" : "stored");
+    }
+
+    /**
+     * The batch without the changes that cannot be written on their own, found by writing each table's changes,
+     * then halves of them, in transactions rolled back, down to single changes; those become dead letters (in
+     * fail-fast mode the write fails naming the table and the change instead). Runs after
+     * {@code pipeline.staging.write-attempts} failures in a row: a write that retrying cannot cure (a value a
+     * warehouse column rejects, a staging column changed by hand) must not hold back everything after it.
+     * When the warehouse itself refuses every write, no change fails alone where the batch would pass, nothing
+     * is set aside, and the write is retried as before.
+     */
+    private Map<String, List<StagedChange>> withoutPoison(Connection connection, Map<String, List<StagedChange>> tables,
+                                                          Map<String, LinkedHashMap<String, StagingColumn>> sourceColumns,
+                                                          OffsetDateTime loadedAt, List<DeadLetter> deadLetters)
+            throws SQLException {
+        connection.setAutoCommit(false);
+        Map<String, List<StagedChange>> kept = new LinkedHashMap<>();
+        for (Map.Entry<String, List<StagedChange>> table : tables.entrySet()) {
+            Map<StagedChange, String> poison = new java.util.IdentityHashMap<>();
+            isolate(connection, table.getKey(), table.getValue(), sourceColumns.get(table.getKey()), loadedAt, poison);
+            if (poison.isEmpty()) {
+                kept.put(table.getKey(), table.getValue());
+                continue;
+            }
+            Map.Entry<StagedChange, String> first = poison.entrySet().iterator().next();
+            if (!deadLetterEnabled) {
+                throw new SQLException("staging " + table.getKey() + " refuses the change at LSN " + first.getKey().lsn()
+                        + " (key " + keyJson(first.getKey()) + ") after " + failedWrites + " attempts: " + first.getValue()
+                        + "; nothing after it is committed (pipeline.staging.dead-letter-enabled=false) until the cause "
+                        + "is fixed and the pipeline restarted");
+            }
+            List<StagedChange> rest = new ArrayList<>();
+            for (StagedChange change : table.getValue()) {
+                String error = poison.get(change);
+                if (error == null) {
+                    rest.add(change);
+                } else {
+                    deadLetters.add(new DeadLetter(table.getKey(), keyJson(change), change.lsn(), payloadJson(change),
+                            "not stageable after " + failedWrites + " attempts: " + error, loadedAt));
+                }
+            }
+            if (!rest.isEmpty()) {
+                kept.put(table.getKey(), rest);
+            }
+        }
+        return kept;
+    }
+
+    /** Finds the changes of one table that fail to be written on their own (see {@link #withoutPoison}). */
+    private void isolate(Connection connection, String table, List<StagedChange> changes,
+                         LinkedHashMap<String, StagingColumn> sourceColumns, OffsetDateTime loadedAt,
+                         Map<StagedChange, String> poison) {
+        Long horizon = replayHorizon.get(table);
+        String error = null;
+        try {
+            writeTable(connection, table, changes, sourceColumns, loadedAt, new ArrayList<>());
+        } catch (SQLException | RuntimeException e) {
+            error = io.livewarehouse.support.Messages.of(e);
+        } finally {
+            rollbackQuietly(connection);
+            replayHorizon.put(table, horizon);
+            recordedKeys.remove(table);
+        }
+        if (error == null) {
+            return;
+        }
+        if (changes.size() == 1) {
+            poison.put(changes.get(0), error);
+            return;
+        }
+        int half = changes.size() / 2;
+        isolate(connection, table, changes.subList(0, half), sourceColumns, loadedAt, poison);
+        isolate(connection, table, changes.subList(half, changes.size()), sourceColumns, loadedAt, poison);
     }
 
     /**
@@ -619,14 +702,21 @@ public class StagingWriter {
         for (StagingColumn column : sourceColumns) {
             ColumnType current = existing.get(column.name());
             if (current == null) {
-                // ADD COLUMN at the source: older rows read NULL.
+                // ADD COLUMN at the source: older rows read NULL, or the column's default when it was added with
+                // one (as every existing row reads it at the source, without a change event).
+                String literal = column.defaultValue() == null ? null : dialect.literal(column.type(), column.defaultValue());
                 try (Statement statement = connection.createStatement()) {
                     schemaTouched = true;
-                    statement.execute(dialect.statement("add-column", Map.of("table", qualified,
-                            "column", dialect.quote(column.name()), "type", dialect.typeOf(column.type()))));
+                    statement.execute(literal == null
+                            ? dialect.statement("add-column", Map.of("table", qualified,
+                                    "column", dialect.quote(column.name()), "type", dialect.typeOf(column.type())))
+                            : dialect.statement("add-column-with-default", Map.of("table", qualified,
+                                    "column", dialect.quote(column.name()), "type", dialect.typeOf(column.type()),
+                                    "default", literal)));
                 }
                 existing.put(column.name(), column.type());
-                LOG.infof("Staging: added column %s %s to %s", column.name(), dialect.typeOf(column.type()), qualified);
+                LOG.infof("Staging: added column %s %s%s to %s", column.name(), dialect.typeOf(column.type()),
+                        literal == null ? "" : " default " + literal, qualified);
             } else if (!TypeWidening.canHold(current, column.type()) && TypeWidening.canHold(column.type(), current)) {
                 // A widening type change at the source (integer to bigint, numeric(5,2) to numeric(7,2)).
                 try (Statement statement = connection.createStatement()) {

@@ -87,6 +87,26 @@ public interface WarehouseDialect {
         return false;
     }
 
+    /**
+     * A staged value as an SQL literal of the column's type, for a column default in DDL (where nothing can be
+     * bound); null for a value it does not write that way (binary).
+     */
+    default String literal(ColumnType type, Object value) {
+        String text = switch (type.kind()) {
+            case SMALLINT, INTEGER, BIGINT, DECIMAL -> value instanceof java.math.BigDecimal decimal
+                    ? decimal.toPlainString() : value.toString();
+            case REAL, DOUBLE -> value instanceof Number number && Double.isFinite(number.doubleValue()) ? value.toString() : null;
+            case BOOLEAN -> value.toString();
+            case TEXT, JSON -> "'" + value.toString().replace("'", "''") + "'";
+            case DATE, TIME -> "'" + value + "'";
+            case TIMESTAMP -> "'" + value.toString().replace('T', ' ') + "'";
+            case TIMESTAMPTZ -> "'" + ((OffsetDateTime) value).withOffsetSameInstant(ZoneOffset.UTC).toLocalDateTime()
+                    .toString().replace('T', ' ') + "+00'";
+            case BINARY -> null;
+        };
+        return text == null ? null : "cast(" + text + " as " + typeOf(type) + ")";
+    }
+
     /** The dates a DATE column holds; others are staged as NULL with their text in _cdc_invalid. */
     default io.livewarehouse.staging.TemporalRange dateRange() {
         return io.livewarehouse.staging.TemporalRange.UNBOUNDED;

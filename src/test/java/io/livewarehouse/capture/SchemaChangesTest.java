@@ -26,6 +26,9 @@ class SchemaChangesTest {
     @Inject
     Warehouse warehouse;
 
+    @Inject
+    io.livewarehouse.marts.MartRunner martRunner;
+
     @Test
     void addedColumnAppearsInStagingWithOlderRowsNull() throws Exception {
         StagingComparison.awaitStagingEqualsSource(source, warehouse);
@@ -88,6 +91,62 @@ class SchemaChangesTest {
                     where table_schema = 'staging' and table_name = 'film' and column_name = 'probe'""")).isEqualTo("INTEGER");
         }
         source("alter table public.film drop column probe", "update public.film set length = 99 where film_id = 6");
+        StagingComparison.awaitStagingEqualsSource(source, warehouse);
+    }
+
+    @Test
+    void aWideningInsideOneTransactionWithOtherTablesChangesArrivesWhole() throws Exception {
+        StagingComparison.awaitStagingEqualsSource(source, warehouse);
+        // The issue's case: the type change and a value only the new type holds, beside other tables' changes,
+        // all in one source transaction and so in one staging batch.
+        try (Connection connection = source.open(); Statement statement = connection.createStatement()) {
+            connection.setAutoCommit(false);
+            statement.execute("alter table public.customer alter column active type bigint");
+            statement.execute("update public.customer set active = 3000000000 where customer_id = 3");
+            statement.execute("update public.actor set last_name = 'Widened' where actor_id = 3");
+            statement.execute("update public.payment set amount = amount + 0.01 where payment_id = 20");
+            connection.commit();
+        }
+        awaitStaging("select count(*) from staging.customer where customer_id = 3 and active = 3000000000", 1L);
+        StagingComparison.awaitStagingEqualsSource(source, warehouse);
+        try (Connection staging = warehouse.connect()) {
+            assertThat(SourceDatabases.single(staging, """
+                    select data_type from information_schema.columns
+                    where table_schema = 'staging' and table_name = 'customer' and column_name = 'active'"""))
+                    .isEqualTo("BIGINT");
+            assertThat(SourceDatabases.single(staging, "select count(*) from _pipeline.dead_letters where table_name = 'customer'"))
+                    .isEqualTo(0L);
+        }
+    }
+
+    @Test
+    void aColumnAddedWithADefaultReadsItInEveryRowStagedBefore() throws Exception {
+        StagingComparison.awaitStagingEqualsSource(source, warehouse);
+        source("alter table public.film add column audience text default 'everyone'",
+                "update public.film set length = 120 where film_id = 7");
+        awaitStaging("select count(*) from staging.film where film_id = 7 and length = 120", 1L);
+        // Every film reads the default at the source without a change event; staging and the current state too.
+        StagingComparison.awaitStagingEqualsSource(source, warehouse);
+        martRunner.refresh();
+        try (Connection staging = warehouse.connect()) {
+            assertThat(SourceDatabases.single(staging, "select count(*) from marts.int_film where audience = 'everyone'"))
+                    .isEqualTo(SourceDatabases.single(staging, "select count(*) from marts.int_film"));
+        }
+        source("alter table public.film drop column audience", "update public.film set length = 121 where film_id = 7");
+        StagingComparison.awaitStagingEqualsSource(source, warehouse);
+    }
+
+    @Test
+    void aRenamedColumnArrivesUnderItsNewNameAndTheOldOneStopsHoldingValues() throws Exception {
+        StagingComparison.awaitStagingEqualsSource(source, warehouse);
+        source("alter table public.film add column working_title text",
+                "update public.film set working_title = 'first' where film_id = 8");
+        awaitStaging("select count(*) from staging.film where film_id = 8 and working_title = 'first'", 1L);
+        source("alter table public.film rename column working_title to final_title",
+                "update public.film set final_title = 'second' where film_id = 8");
+        awaitStaging("select count(*) from staging.film where film_id = 8 and final_title = 'second' and working_title is null", 1L);
+        StagingComparison.awaitStagingEqualsSource(source, warehouse);
+        source("alter table public.film drop column final_title", "update public.film set length = 90 where film_id = 8");
         StagingComparison.awaitStagingEqualsSource(source, warehouse);
     }
 
