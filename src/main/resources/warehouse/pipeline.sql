@@ -34,6 +34,26 @@ create table if not exists _pipeline.staging_tables (
     key_columns varchar not null
 );
 
+-- Where each staging column came from: its position among the source table's columns (pg_attribute.attnum),
+-- which a RENAME COLUMN keeps and an ADD COLUMN never reuses. A column that appears under a new name at a known
+-- position is a renamed one. Rows are only added: the old name stays, for the current state to follow.
+-- name: create-staging-columns
+create table if not exists _pipeline.staging_columns (
+    table_name varchar not null,
+    column_name varchar not null,
+    source_position integer not null
+);
+
+-- name: insert-staging-column
+insert into _pipeline.staging_columns (table_name, column_name, source_position) values (?, ?, ?);
+
+-- name: read-staging-columns
+select column_name, source_position from _pipeline.staging_columns where table_name = ?;
+
+-- RENAME COLUMN at the source.
+-- name: rename-column
+alter table ${table} rename column ${column} to ${new_name};
+
 -- name: delete-staging-table
 delete from _pipeline.staging_tables where table_name = ?;
 

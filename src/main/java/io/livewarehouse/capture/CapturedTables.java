@@ -46,7 +46,7 @@ public class CapturedTables {
      * columns never staged (stored generated columns the publication does not send).
      */
     public record Table(String schema, String name, boolean partitioned, List<String> key, boolean wholeRow,
-                        Set<String> skipped) {
+                        Set<String> skipped, Map<String, Integer> positions) {
     }
 
     /** A table list that cannot be captured as configured: retrying does not help, changing the setting does. */
@@ -66,6 +66,8 @@ public class CapturedTables {
                     where i.indrelid = c.oid and i.indisreplident) as identity_index,
                    (select array_agg(a.attname::text order by a.attnum) from pg_attribute a
                     where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped) as columns,
+                   (select array_agg(a.attnum::text order by a.attnum) from pg_attribute a
+                    where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped) as positions,
                    (select array_agg(a.attname::text order by a.attnum) from pg_attribute a
                     where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped and a.attgenerated = 's') as generated,
                    (select array_agg(an.nspname || '.' || ac.relname)
@@ -131,6 +133,33 @@ public class CapturedTables {
         return tables.get(schema + "." + name);
     }
 
+    /**
+     * The column's position in the source table (pg_attribute.attnum), asked of the source when the column is
+     * not among those read at start (added or renamed since); null when the source has no such column now.
+     */
+    public Integer position(Table table, String column) {
+        Integer known = table.positions().get(column);
+        if (known != null) {
+            return known;
+        }
+        try (Connection connection = source.open(); PreparedStatement query = connection.prepareStatement(
+                "select attnum from pg_attribute where attrelid = (quote_ident(?) || '.' || quote_ident(?))::regclass "
+                        + "and attname = ? and not attisdropped")) {
+            query.setString(1, table.schema());
+            query.setString(2, table.name());
+            query.setString(3, column);
+            try (ResultSet row = query.executeQuery()) {
+                if (row.next()) {
+                    table.positions().put(column, row.getInt(1));
+                    return row.getInt(1);
+                }
+            }
+        } catch (SQLException e) {
+            LOG.debugf("Could not read the position of %s.%s.%s: %s", table.schema(), table.name(), column, e.getMessage());
+        }
+        return null;
+    }
+
     private Table describe(Connection connection, String schema, String name, boolean generatedPublished,
                            List<String> problems) throws SQLException {
         String qualified = schema + "." + name;
@@ -192,7 +221,12 @@ public class CapturedTables {
                     LOG.infof("%s: generated columns %s are not staged: the publication does not send them "
                             + "(PostgreSQL 18 can: publish_generated_columns = stored); compute them in the models", qualified, skipped);
                 }
-                return new Table(schema, name, partitioned, List.copyOf(key), wholeRow, Set.copyOf(skipped));
+                Map<String, Integer> positions = new ConcurrentHashMap<>();
+                List<String> numbers = strings(row.getArray("positions"));
+                for (int i = 0; i < columns.size(); i++) {
+                    positions.put(columns.get(i), Integer.parseInt(numbers.get(i)));
+                }
+                return new Table(schema, name, partitioned, List.copyOf(key), wholeRow, Set.copyOf(skipped), positions);
             }
         }
     }

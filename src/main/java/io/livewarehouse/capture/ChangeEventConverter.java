@@ -78,14 +78,16 @@ public final class ChangeEventConverter {
      * @param row        the after-image, or the before-image of a delete
      * @param keyColumns the columns that identify the table's rows
      * @param skipped    columns never staged (generated columns the publication does not send)
+     * @param positions  a column's position in the source table (null when unknown), asked once per table schema
      * @param source     Debezium's source metadata (table, lsn, txId, ts_ms, ts_us, snapshot)
      */
     public StagedChange convert(String operation, Struct row, List<String> keyColumns, Set<String> skipped,
-                                Map<String, Object> source, int sequence) {
+                                java.util.function.Function<String, Integer> positions, Map<String, Object> source,
+                                int sequence) {
         if (row == null) {
             throw new IllegalArgumentException("event without row image (operation " + operation + ")");
         }
-        Layout layout = layoutOf(row.schema(), skipped);
+        Layout layout = layoutOf(row.schema(), skipped, positions);
         Object[] values = new Object[layout.fields().size()];
         List<String> unavailable = new ArrayList<>();
         Map<String, String> invalid = null;
@@ -150,7 +152,7 @@ public final class ChangeEventConverter {
      * object per table until the table changes, so every event of a table shares one column list (the writer
      * relies on that too, to look at each list once per batch instead of once per event).
      */
-    private Layout layoutOf(Schema schema, Set<String> skipped) {
+    private Layout layoutOf(Schema schema, Set<String> skipped, java.util.function.Function<String, Integer> positions) {
         Layout layout = layouts.get(schema);
         if (layout == null) {
             if (layouts.size() > 1000) {
@@ -161,7 +163,8 @@ public final class ChangeEventConverter {
             for (Field field : schema.fields()) {
                 if (!skipped.contains(field.name())) {
                     fields.add(field);
-                    columns.add(new StagingColumn(field.name(), columnType(field.schema()), defaultOf(field.schema())));
+                    columns.add(new StagingColumn(field.name(), columnType(field.schema()), defaultOf(field.schema()),
+                            positions.apply(field.name())));
                 }
             }
             layout = new Layout(List.copyOf(fields), List.copyOf(columns));

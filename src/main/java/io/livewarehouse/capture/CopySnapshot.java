@@ -237,7 +237,7 @@ public class CopySnapshot {
                                     + mapped.sourceText() + ")::text end");
                         }
                     }
-                    columns.add(new StagingColumn(name, type));
+                    columns.add(new StagingColumn(name, type, null, row.getInt("position")));
                 }
             }
         }

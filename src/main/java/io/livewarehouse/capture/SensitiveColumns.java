@@ -73,7 +73,7 @@ final class SensitiveColumns {
         for (int i = 0; i < types.size(); i++) {
             String name = types.get(i).name();
             if (columns.contains(name)) {
-                types.set(i, new StagingColumn(name, HASH_TYPE));
+                types.set(i, new StagingColumn(name, HASH_TYPE, null, types.get(i).sourcePosition()));
                 if (invalid.containsKey(name)) {
                     // A value the column's own type could not hold (a NaN): its text is hashed like any other,
                     // and never kept in _cdc_invalid, where it would arrive in clear.

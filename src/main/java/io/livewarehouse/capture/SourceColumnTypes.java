@@ -27,7 +27,7 @@ final class SourceColumnTypes {
                    b.typname as base_name, b.typtype as base_kind, b.typcategory as category,
                    e.typname as element_name,
                    case when t.typtype = 'd' then t.typtypmod else a.atttypmod end as type_modifier,
-                   a.attgenerated as generated
+                   a.attgenerated as generated, a.attnum as position
             from pg_attribute a
             join pg_type t on t.oid = a.atttypid
             join pg_type b on b.oid = case when t.typtype = 'd' then t.typbasetype else t.oid end

@@ -147,6 +147,14 @@ final class CurrentState {
             Map<String, String> defaults = null;
             for (Map.Entry<String, String> column : sourceColumns.entrySet()) {
                 String type = existing.get(column.getKey());
+                String earlier = type != null ? null : io.livewarehouse.staging.ColumnIdentity.earlierNames(connection,
+                        dialect, table, column.getKey()).stream().filter(existing::containsKey).findFirst().orElse(null);
+                if (earlier != null) {
+                    // Renamed at the source: the keys that do not change keep their values, under the new name.
+                    statement.execute("alter table " + target + " rename column " + dialect.quote(earlier) + " to "
+                            + dialect.quote(column.getKey()));
+                    type = existing.get(earlier);
+                }
                 if (type == null) {
                     // A column added at the source with a default: the keys that do not change read it too.
                     if (defaults == null) {

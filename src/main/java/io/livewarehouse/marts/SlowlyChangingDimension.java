@@ -60,6 +60,7 @@ final class SlowlyChangingDimension {
         long rows = 0;
         try (Statement ddl = connection.createStatement()) {
             ddl.execute(statement("scd2-create", tokens));
+            followWidenings(connection, model, tokens.get("changes"));
             ddl.execute(statement("scd2-versions", tokens));
         }
         if (!untracked.isEmpty()) {
@@ -74,6 +75,9 @@ final class SlowlyChangingDimension {
      * The tokens of the scd2 templates for a model: its tables and keys, and with its attribute columns (all
      * but the natural id and the change columns of its SELECT) the column lists and the row hash.
      */
+    /** Per model, the staging schema version its column types were last compared at. */
+    private final Map<String, Long> checkedAt = new HashMap<>();
+
     Map<String, String> tokens(MartModel model, String select, List<String> attributes) {
         Map<String, String> tokens = new HashMap<>();
         tokens.put("target", dialect.quote(dialect.martsSchema()) + "." + dialect.quote(model.name()));
@@ -101,6 +105,46 @@ final class SlowlyChangingDimension {
     /** One of the scd2 templates of materializations.sql with these tokens. */
     String statement(String template, Map<String, String> tokens) {
         return dialect.qualify(templates.get(template, tokens));
+    }
+
+    /**
+     * The dimension takes its column types from the model's SELECT when it is created; when a source column is
+     * widened later (integer to bigint), the SELECT returns the wider type and the dimension's column is widened
+     * too, or the new values would not fit. Looked at only after staging's columns changed.
+     */
+    private void followWidenings(Connection connection, MartModel model, String changes) throws SQLException {
+        long version = io.livewarehouse.staging.StagingCatalog.schemaVersion();
+        if (Long.valueOf(version).equals(checkedAt.get(model.name()))) {
+            return;
+        }
+        Map<String, String> existing = io.livewarehouse.staging.StagingCatalog.columns(connection, dialect,
+                dialect.martsSchema(), model.name());
+        String target = dialect.quote(dialect.martsSchema()) + "." + dialect.quote(model.name());
+        try (Statement statement = connection.createStatement();
+             ResultSet empty = statement.executeQuery("select * from " + changes + " where 1 = 0")) {
+            ResultSetMetaData columns = empty.getMetaData();
+            for (int i = 1; i <= columns.getColumnCount(); i++) {
+                String column = columns.getColumnLabel(i).toLowerCase(Locale.ROOT);
+                String current = existing.get(column);
+                if (current == null) {
+                    continue;
+                }
+                String typeName = columns.getColumnTypeName(i);
+                if (!typeName.contains("(") && typeName.matches("(?i)DECIMAL|NUMBER|NUMERIC")) {
+                    typeName += "(" + columns.getPrecision(i) + "," + columns.getScale(i) + ")";
+                }
+                io.livewarehouse.staging.ColumnType produced = dialect.parseType(typeName);
+                io.livewarehouse.staging.ColumnType held = dialect.parseType(current);
+                if (!io.livewarehouse.staging.TypeWidening.canHold(held, produced)
+                        && io.livewarehouse.staging.TypeWidening.canHold(produced, held)) {
+                    try (Statement widen = connection.createStatement()) {
+                        widen.execute(dialect.statement("widen-column", Map.of("table", target,
+                                "column", dialect.quote(column), "type", dialect.typeOf(produced))));
+                    }
+                }
+            }
+        }
+        checkedAt.put(model.name(), version);
     }
 
     /** The model's attribute columns: everything its SELECT returns but the natural id and the change columns. */

@@ -52,6 +52,8 @@ public class StagingWriter {
     private final Map<String, Long> replayHorizon = new HashMap<>();
     /** Whether the open transaction changed the columns of a staging table. */
     private boolean schemaTouched;
+    /** Which staging column each source column is, across renames. */
+    private final ColumnIdentity columnIdentity = new ColumnIdentity();
     /** Key columns already recorded in _pipeline.staging_tables by this process. */
     private final Map<String, String> recordedKeys = new HashMap<>();
     /**
@@ -105,6 +107,7 @@ public class StagingWriter {
         ensureSchemas();
         replayHorizon.clear();
         knownColumns.clear();
+        columnIdentity.forget();
         try (Connection connection = warehouse.connect()) {
             lastLoadedAt = StagingCatalog.newestLoad(connection, warehouse.dialect());
         }
@@ -394,6 +397,7 @@ public class StagingWriter {
      */
     private void forgetWarehouseState() {
         knownColumns.clear();
+        columnIdentity.forget();
         recordedKeys.clear();
         replayHorizon.clear();
         schemaSettled();
@@ -555,7 +559,8 @@ public class StagingWriter {
         for (StagedChange change : changes) {
             Object[] row = new Object[tableOrder.size()];
             int[] placement = placements.computeIfAbsent(change.columns(), list -> list.stream()
-                    .mapToInt(column -> position.get(column.name())).toArray());
+                    .mapToInt(column -> position.get(columnIdentity.resolveKnown(table, column.name(), position.keySet())))
+                    .toArray());
             for (int i = 0; i < placement.length; i++) {
                 row[placement[i]] = change.values()[i];
             }
@@ -683,6 +688,9 @@ public class StagingWriter {
                     statement.execute(dialect.statement("create-staging-table", Map.of("table", qualified, "columns", definition)));
                 }
                 LOG.infof("Staging: created table %s with %d source columns", qualified, first.size());
+                for (StagingColumn column : first.values()) {
+                    columnIdentity.record(connection, dialect, table, column.name(), column.sourcePosition());
+                }
                 existing = readColumns(connection, table);
                 replayHorizon.put(table, Long.MIN_VALUE);
             } else {
@@ -700,7 +708,25 @@ public class StagingWriter {
             knownColumns.put(table, existing);
         }
         for (StagingColumn column : sourceColumns) {
-            ColumnType current = existing.get(column.name());
+            String name = columnIdentity.resolve(connection, dialect, table, column.name(), existing.keySet());
+            ColumnType current = existing.get(name);
+            String renamedFrom = current != null ? null
+                    : columnIdentity.renamedFrom(connection, dialect, table, column, existing.keySet());
+            if (renamedFrom != null) {
+                // RENAME COLUMN at the source: the column keeps its values, under its new name.
+                try (Statement statement = connection.createStatement()) {
+                    schemaTouched = true;
+                    statement.execute(dialect.statement("rename-column", Map.of("table", qualified,
+                            "column", dialect.quote(renamedFrom), "new_name", dialect.quote(column.name()))));
+                }
+                Map<String, ColumnType> renamed = new LinkedHashMap<>();
+                existing.forEach((old, type) -> renamed.put(old.equals(renamedFrom) ? column.name() : old, type));
+                existing.clear();
+                existing.putAll(renamed);
+                columnIdentity.record(connection, dialect, table, column.name(), column.sourcePosition());
+                current = existing.get(column.name());
+                LOG.infof("Staging: renamed column %s of %s to %s", renamedFrom, qualified, column.name());
+            }
             if (current == null) {
                 // ADD COLUMN at the source: older rows read NULL, or the column's default when it was added with
                 // one (as every existing row reads it at the source, without a change event).
@@ -715,6 +741,7 @@ public class StagingWriter {
                                     "default", literal)));
                 }
                 existing.put(column.name(), column.type());
+                columnIdentity.record(connection, dialect, table, column.name(), column.sourcePosition());
                 LOG.infof("Staging: added column %s %s%s to %s", column.name(), dialect.typeOf(column.type()),
                         literal == null ? "" : " default " + literal, qualified);
             } else if (!TypeWidening.canHold(current, column.type()) && TypeWidening.canHold(column.type(), current)) {
@@ -722,10 +749,10 @@ public class StagingWriter {
                 try (Statement statement = connection.createStatement()) {
                     schemaTouched = true;
                     statement.execute(dialect.statement("widen-column", Map.of("table", qualified,
-                            "column", dialect.quote(column.name()), "type", dialect.typeOf(column.type()))));
+                            "column", dialect.quote(name), "type", dialect.typeOf(column.type()))));
                 }
-                existing.put(column.name(), column.type());
-                LOG.infof("Staging: widened column %s of %s from %s to %s", column.name(), qualified,
+                existing.put(name, column.type());
+                LOG.infof("Staging: widened column %s of %s from %s to %s", name, qualified,
                         dialect.typeOf(current), dialect.typeOf(column.type()));
             }
             // Any other type change leaves the column as it is; the events carrying it are dead-lettered.
@@ -824,7 +851,8 @@ public class StagingWriter {
 
     private List<StagingColumn> tableColumnOrder(String table, List<StagingColumn> batchColumns) {
         Map<String, StagingColumn> byName = new HashMap<>();
-        batchColumns.forEach(column -> byName.put(column.name(), column));
+        java.util.Set<String> names = knownColumns.get(table).keySet();
+        batchColumns.forEach(column -> byName.putIfAbsent(columnIdentity.resolveKnown(table, column.name(), names), column));
         List<StagingColumn> order = new ArrayList<>();
         for (String name : knownColumns.get(table).keySet()) {
             // A column the batch does not carry (dropped at the source) is appended as NULL.

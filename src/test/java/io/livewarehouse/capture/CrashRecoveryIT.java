@@ -109,6 +109,71 @@ class CrashRecoveryIT {
         }
     }
 
+    /**
+     * One source transaction updating every row of a 300,000-row table, killed with SIGKILL while it is being
+     * staged (part of it written without offsets, as batches of a transaction too large to buffer are): the
+     * restarted pipeline replays the transaction from its start and staging ends up with each update once.
+     * (The benchmark runs a 1,000,000-row transaction for its memory figure; this test keeps CI short.)
+     */
+    @Test
+    void killedInTheMiddleOfALargeTransactionStagingHoldsItWholeAndOnce() throws Exception {
+        int rows = 300_000;
+        Path work = Files.createTempDirectory(Path.of("target"), "large-transaction").toAbsolutePath();
+        EmbeddedSource source = EmbeddedSource.startEmpty(work.resolve("postgres"), 0);
+        Path warehouseFile = work.resolve("warehouse.duckdb");
+        try (Connection admin = source.connect("postgres"); java.sql.Statement statement = admin.createStatement()) {
+            statement.execute("create database big");
+        }
+        try (Connection connection = source.connect("big"); java.sql.Statement statement = connection.createStatement()) {
+            statement.execute("create table items (id integer primary key, version integer not null, label text)");
+            statement.execute("insert into items select i, 0, 'item ' || i from generate_series(1, " + rows + ") i");
+        }
+        PipelineProcess pipeline = new PipelineProcess(work, Map.of(
+                "PIPELINE_SOURCE_HOST", "localhost",
+                "PIPELINE_SOURCE_PORT", Integer.toString(source.port()),
+                "PIPELINE_SOURCE_DATABASE", "big",
+                "PIPELINE_SOURCE_PASSWORD", "embedded",
+                "PIPELINE_SOURCE_TABLES", "public.items",
+                "PIPELINE_WAREHOUSE_DUCKDB_PATH", warehouseFile.toString(),
+                "PIPELINE_STATE_DIR", work.resolve("state").toString()));
+        try {
+            pipeline.start();
+            Awaitility.await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(250))
+                    .until(() -> "streaming".equals(pipeline.readinessText("phase")));
+            long transaction;
+            try (Connection connection = source.connect("big"); java.sql.Statement statement = connection.createStatement()) {
+                connection.setAutoCommit(false);
+                statement.execute("update items set version = version + 1");
+                transaction = (Long) SourceDatabases.single(connection, "select txid_current()");
+                connection.commit();
+            }
+            // Killed once a good part of the transaction is in staging, without offsets.
+            long staged = pipeline.readinessNumber("rowsStaged");
+            Awaitility.await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(100))
+                    .until(() -> pipeline.readinessNumber("rowsStaged") >= staged + rows / 3);
+            pipeline.kill();
+
+            pipeline.start();
+            Awaitility.await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofMillis(500))
+                    .until(() -> pipeline.readinessNumber("stagedTransactionId") >= transaction);
+            assertThat(pipeline.terminate()).isIn(0, 143);
+
+            try (Connection staging = new DuckDBDriver().connect("jdbc:duckdb:" + warehouseFile, new Properties())) {
+                assertThat(SourceDatabases.rows(staging, "select count(*), count(distinct id), min(version), max(version) "
+                        + "from staging.items where _cdc_op = 'u' and _cdc_tx_id = " + transaction).get(0))
+                        .containsExactly((long) rows, (long) rows, 1, 1);
+                assertThat(SourceDatabases.single(staging, "select count(*) from staging.items where _cdc_op = 'r'"))
+                        .isEqualTo((long) rows);
+                assertThat(SourceDatabases.single(staging, "select count(*) from staging.items")).isEqualTo(2L * rows);
+            }
+        } finally {
+            if (pipeline.isAlive()) {
+                pipeline.kill();
+            }
+            source.close();
+        }
+    }
+
     private static void awaitStaged(PipelineProcess pipeline, long atLeast) {
         Awaitility.await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(250))
                 .until(() -> pipeline.readinessNumber("batchesStaged") >= atLeast);

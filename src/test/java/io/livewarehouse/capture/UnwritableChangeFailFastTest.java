@@ -47,26 +47,26 @@ class UnwritableChangeFailFastTest {
     void readinessNamesTheTableAndTheChangeTheWarehouseRefuses() throws Exception {
         StagingComparison.awaitSnapshotReachedLastTable(warehouse);
         try (Connection connection = source.open(); Statement statement = connection.createStatement()) {
-            statement.execute("alter table public.category add column shade text");
-            statement.execute("update public.category set shade = 'x' where category_id = 1");
+            statement.execute("alter table public.city add column shade text");
+            statement.execute("update public.city set shade = 'x' where city_id = 1");
         }
         Awaitility.await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(500)).ignoreExceptions().until(() -> {
             try (Connection staging = warehouse.connect()) {
-                return SourceDatabases.single(staging, "select count(*) from staging.category where shade = 'x'").equals(1L);
+                return SourceDatabases.single(staging, "select count(*) from staging.city where shade = 'x'").equals(1L);
             }
         });
         try (Connection staging = warehouse.connect(); Statement statement = staging.createStatement()) {
             statement.execute("create type shade_values as enum ('x')");
-            statement.execute("alter table staging.category alter column shade set data type shade_values");
+            statement.execute("alter table staging.city alter column shade set data type shade_values");
         }
         try (Connection connection = source.open(); Statement statement = connection.createStatement()) {
-            statement.execute("update public.category set shade = 'y' where category_id = 4");
-            statement.execute("alter table public.category drop column shade");
+            statement.execute("update public.city set shade = 'y' where city_id = 4");
+            statement.execute("alter table public.city drop column shade");
         }
         Awaitility.await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(500)).untilAsserted(() ->
                 given().when().get("/q/health/ready").then().statusCode(503)
-                        .body(containsString("staging category refuses the change at LSN"))
-                        .body(containsString("category_id"))
+                        .body(containsString("staging city refuses the change at LSN"))
+                        .body(containsString("city_id"))
                         .body(containsString("invalid ENUM value")));
         try (Connection staging = warehouse.connect()) {
             assertThat(SourceDatabases.single(staging, "select count(*) from _pipeline.dead_letters")).isEqualTo(0L);

@@ -47,39 +47,39 @@ class UnwritableChangeTest {
     void aChangeTheWarehouseAlwaysRefusesIsDeadLetteredAndEverythingElseFlows() throws Exception {
         StagingComparison.awaitSnapshotReachedLastTable(warehouse);
         try (Connection connection = source.open(); Statement statement = connection.createStatement()) {
-            statement.execute("alter table public.category add column grade text");
-            statement.execute("update public.category set grade = 'x' where category_id = 1");
+            statement.execute("alter table public.city add column grade text");
+            statement.execute("update public.city set grade = 'x' where city_id = 1");
         }
-        await("select count(*) from staging.category where category_id = 1 and grade = 'x'");
+        await("select count(*) from staging.city where city_id = 1 and grade = 'x'");
         try (Connection staging = warehouse.connect(); Statement statement = staging.createStatement()) {
             statement.execute("create type grade_values as enum ('x')");
-            statement.execute("alter table staging.category alter column grade set data type grade_values");
+            statement.execute("alter table staging.city alter column grade set data type grade_values");
         }
         try (Connection connection = source.open(); Statement statement = connection.createStatement()) {
             connection.setAutoCommit(false);
-            statement.execute("update public.category set grade = 'y' where category_id = 2");
-            statement.execute("update public.category set grade = 'x' where category_id = 3");
-            statement.execute("update public.actor set last_name = 'Beside The Refused' where actor_id = 5");
+            statement.execute("update public.city set grade = 'y' where city_id = 2");
+            statement.execute("update public.city set grade = 'x' where city_id = 3");
+            statement.execute("update public.address set address2 = 'Beside The Refused' where address_id = 5");
             connection.commit();
-            statement.execute("update public.actor set last_name = 'After The Refused' where actor_id = 6");
+            statement.execute("update public.address set address2 = 'After The Refused' where address_id = 6");
             connection.commit();
             // The shared source as the other tests expect it.
-            statement.execute("alter table public.category drop column grade");
+            statement.execute("alter table public.city drop column grade");
             connection.commit();
         }
-        await("select count(*) from staging.actor where actor_id = 6 and last_name = 'After The Refused'");
+        await("select count(*) from staging.address where address_id = 6 and address2 = 'After The Refused'");
         try (Connection staging = warehouse.connect()) {
             List<List<Object>> letters = SourceDatabases.rows(staging,
                     "select table_name, key_json, payload_json, error from _pipeline.dead_letters");
             assertThat(letters).hasSize(1);
-            assertThat(letters.get(0).get(0)).isEqualTo("category");
-            assertThat((String) letters.get(0).get(1)).contains("\"category_id\":\"2\"");
+            assertThat(letters.get(0).get(0)).isEqualTo("city");
+            assertThat((String) letters.get(0).get(1)).contains("\"city_id\":\"2\"");
             assertThat((String) letters.get(0).get(2)).contains("\"grade\":\"y\"");
             assertThat((String) letters.get(0).get(3)).contains("not stageable after 3 attempts").contains("ENUM");
-            assertThat(SourceDatabases.single(staging, "select count(*) from staging.category where category_id = 3 "
+            assertThat(SourceDatabases.single(staging, "select count(*) from staging.city where city_id = 3 "
                     + "and grade = 'x' and _cdc_op = 'u'")).isEqualTo(1L);
-            assertThat(SourceDatabases.single(staging, "select count(*) from staging.actor where actor_id = 5 "
-                    + "and last_name = 'Beside The Refused'")).isEqualTo(1L);
+            assertThat(SourceDatabases.single(staging, "select count(*) from staging.address where address_id = 5 "
+                    + "and address2 = 'Beside The Refused'")).isEqualTo(1L);
         }
     }
 
