@@ -128,6 +128,36 @@ public class CapturedTables {
         }
     }
 
+    /**
+     * The staging type each captured column of a table has now at the source, as the stream would stage it:
+     * compared at start with what staging holds, to see which tables changed shape while the pipeline was
+     * stopped.
+     */
+    public Map<String, io.livewarehouse.staging.ColumnType> sourceShape(Table table) throws SQLException {
+        Map<String, io.livewarehouse.staging.ColumnType> shape = new LinkedHashMap<>();
+        try (Connection connection = source.open();
+             PreparedStatement describe = connection.prepareStatement(SourceColumnTypes.QUERY)) {
+            describe.setString(1, table.schema());
+            describe.setString(2, table.name());
+            try (ResultSet row = describe.executeQuery()) {
+                while (row.next()) {
+                    String name = row.getString("name");
+                    if (!excluded.contains(table.schema() + "." + table.name() + "." + name) && !table.skipped().contains(name)) {
+                        shape.put(name, SourceColumnTypes.map(row, SourceConnections.quote(name),
+                                io.livewarehouse.staging.TemporalRange.UNBOUNDED,
+                                io.livewarehouse.staging.TemporalRange.UNBOUNDED).type());
+                    }
+                }
+            }
+        }
+        return shape;
+    }
+
+    /** Every captured table, as read at the last start. */
+    public java.util.Collection<Table> all() {
+        return tables.values();
+    }
+
     /** The captured table, as read at the last start, or null when it is not captured. */
     public Table table(String schema, String name) {
         return tables.get(schema + "." + name);

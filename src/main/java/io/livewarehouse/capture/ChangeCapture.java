@@ -59,6 +59,7 @@ public class ChangeCapture {
     private final MeterRegistry registry;
     private final Map<String, Counter> eventCounters = new HashMap<>();
     private final Map<String, Counter> invalidCounters = new HashMap<>();
+    private volatile List<String> shapesChanged = List.of();
 
     private final CapturedTables capturedTables;
     private final ReplicaIdentity replicaIdentity;
@@ -166,6 +167,21 @@ public class ChangeCapture {
             eventCounter(copy.table(), "r").increment(copy.rows());
         }
         phase = "streaming";
+    }
+
+    /** Tables that changed shape while the pipeline was stopped (see WarehouseOffsetStore), as found at start. */
+    void shapesChangedWhileStopped(List<String> tables) {
+        shapesChanged = List.copyOf(tables);
+        if (!tables.isEmpty()) {
+            LOG.warnf("Changed while the pipeline was stopped: %s. Changes written to these tables before their schema "
+                    + "change and streamed now may be decoded with their new columns (a limitation of Debezium 3.4's "
+                    + "pgoutput decoding): compare them with the source and resync them if they differ", tables);
+        }
+    }
+
+    /** See {@link #shapesChangedWhileStopped}; empty when none did. */
+    public List<String> shapesChanged() {
+        return shapesChanged;
     }
 
     public String phase() {

@@ -11,6 +11,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -82,7 +83,9 @@ public class WarehouseOffsetStore implements OffsetBackingStore {
             var config = org.eclipse.microprofile.config.ConfigProvider.getConfig();
             String snapshotMode = config.getValue("pipeline.cdc.snapshot-mode", String.class);
             // Every captured table checked and published before a replication slot can exist.
-            Arc.container().instance(CapturedTables.class).get().prepare();
+            CapturedTables tables = Arc.container().instance(CapturedTables.class).get();
+            tables.prepare();
+            capture.shapesChangedWhileStopped(shapesChanged(tables));
             Map<String, String> offsets = writer.readOffsets();
             UnfinishedSnapshotGuard.apply(offsets, snapshotMode,
                     config.getValue("pipeline.cdc.slot-name", String.class),
@@ -92,6 +95,41 @@ public class WarehouseOffsetStore implements OffsetBackingStore {
         } catch (Exception e) {
             throw new IllegalStateException("Cannot prepare the change stream (warehouse offsets, source slot): " + io.livewarehouse.support.Messages.of(e), e);
         }
+    }
+
+    /**
+     * The captured tables whose columns at the source differ from what staging holds: they changed shape while
+     * the pipeline was stopped (or since it last staged one of their changes). Debezium 3.4 decodes the first
+     * changes of such a table after a start with the table's present columns, also those written before the
+     * schema change: those may arrive wrong, and the operator is told which tables to check (or resync).
+     */
+    private List<String> shapesChanged(CapturedTables tables) throws java.sql.SQLException {
+        List<String> changed = new java.util.ArrayList<>();
+        // Hashed columns are staged as text whatever their source type.
+        String hashed = "," + Arc.container().instance(io.livewarehouse.source.SourceConnections.class).get().settings()
+                .columnHashList().orElse("").replace(" ", "") + ",";
+        for (CapturedTables.Table table : tables.all()) {
+            Map<String, io.livewarehouse.staging.ColumnType> staged = writer.stagedColumns(table.name());
+            if (staged.isEmpty()) {
+                continue;
+            }
+            List<String> differences = new java.util.ArrayList<>();
+            tables.sourceShape(table).forEach((column, type) -> {
+                io.livewarehouse.staging.ColumnType held = staged.get(column);
+                if (hashed.contains("," + table.schema() + "." + table.name() + "." + column + ",")) {
+                    return;
+                }
+                if (held == null) {
+                    differences.add(column + " is new");
+                } else if (!writer.dialect().typeOf(held).equals(writer.dialect().typeOf(type))) {
+                    differences.add(column + " is " + writer.dialect().typeOf(type) + ", staged as " + writer.dialect().typeOf(held));
+                }
+            });
+            if (!differences.isEmpty()) {
+                changed.add(table.schema() + "." + table.name() + " (" + String.join(", ", differences) + ")");
+            }
+        }
+        return changed;
     }
 
     @Override

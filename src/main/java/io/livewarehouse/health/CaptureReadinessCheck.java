@@ -50,6 +50,9 @@ public class CaptureReadinessCheck implements HealthCheck {
                 .withData("stagedLsn", writer.lastStagedLsn())
                 .withData("stagedTransactionId", writer.lastStagedTransactionId())
                 .withData("deadLetters", capture.deadLettered());
+        if (!capture.shapesChanged().isEmpty()) {
+            response.withData("changedWhileStopped", String.join("; ", capture.shapesChanged()));
+        }
         String poison = buffer.poison();
         if (poison != null) {
             return response.withData("error", "stopped committing (fail-fast): " + poison).down().build();

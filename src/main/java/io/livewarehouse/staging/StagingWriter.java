@@ -438,6 +438,13 @@ public class StagingWriter {
         return offsets;
     }
 
+    /** A staging table's columns and types as the warehouse has them (empty when there is no such table). */
+    public synchronized Map<String, ColumnType> stagedColumns(String table) throws SQLException {
+        try (Connection connection = warehouse.connect()) {
+            return readColumns(connection, table);
+        }
+    }
+
     /** The warehouse's dialect, for what the capture asks of it before staging anything. */
     public io.livewarehouse.warehouse.WarehouseDialect dialect() {
         return warehouse.dialect();
@@ -556,13 +563,29 @@ public class StagingWriter {
         boolean streamedRising = true;
         boolean snapshotRows = false;
         Map<List<StagingColumn>, int[]> placements = new java.util.IdentityHashMap<>();
+        // Per column list, the staging types its values must be converted to (null where they already match).
+        Map<List<StagingColumn>, ColumnType[]> conversions = new java.util.IdentityHashMap<>();
+        Map<String, ColumnType> stagedTypes = knownColumns.get(table);
         for (StagedChange change : changes) {
             Object[] row = new Object[tableOrder.size()];
             int[] placement = placements.computeIfAbsent(change.columns(), list -> list.stream()
                     .mapToInt(column -> position.get(columnIdentity.resolveKnown(table, column.name(), position.keySet())))
                     .toArray());
+            ColumnType[] convert = conversions.computeIfAbsent(change.columns(), list -> {
+                ColumnType[] types = new ColumnType[list.size()];
+                boolean any = false;
+                for (int i = 0; i < types.length; i++) {
+                    ColumnType staged = stagedTypes.get(tableOrder.get(placement[i]).name());
+                    if (staged != null && !staged.equals(list.get(i).type())) {
+                        types[i] = staged;
+                        any = true;
+                    }
+                }
+                return any ? types : null;
+            });
             for (int i = 0; i < placement.length; i++) {
-                row[placement[i]] = change.values()[i];
+                Object value = change.values()[i];
+                row[placement[i]] = convert == null || convert[i] == null ? value : TypeWidening.widened(convert[i], value);
             }
             row[cdc[0]] = change.operation();
             row[cdc[1]] = change.lsn();

@@ -18,6 +18,30 @@ public final class TypeWidening {
     private TypeWidening() {
     }
 
+    /**
+     * A staged value of a narrower type as the Java type of {@code holder}'s kind (see {@link ColumnType.Kind}):
+     * after a widening, changes staged before it and after it share a batch, and a warehouse's bulk path
+     * (DuckDB's Appender) takes only values of the column's own type: given a narrower one it fails, or worse,
+     * stores garbage.
+     */
+    public static Object widened(ColumnType holder, Object value) {
+        if (value == null) {
+            return null;
+        }
+        return switch (holder.kind()) {
+            case INTEGER -> value instanceof Short number ? Integer.valueOf(number) : value;
+            case BIGINT -> value instanceof Short || value instanceof Integer ? Long.valueOf(((Number) value).longValue()) : value;
+            case DOUBLE -> value instanceof Float || value instanceof Short || value instanceof Integer
+                    // As PostgreSQL widens real to double precision: the same binary value.
+                    ? Double.valueOf(((Number) value).doubleValue())
+                    : value;
+            case DECIMAL -> value instanceof java.math.BigDecimal decimal ? decimal.setScale(holder.scale())
+                    : value instanceof Short || value instanceof Integer || value instanceof Long
+                    ? java.math.BigDecimal.valueOf(((Number) value).longValue()).setScale(holder.scale()) : value;
+            default -> value;
+        };
+    }
+
     /** Whether a column of type {@code holder} can store every value of type {@code value} unchanged. */
     public static boolean canHold(ColumnType holder, ColumnType value) {
         if (holder.equals(value)) {
