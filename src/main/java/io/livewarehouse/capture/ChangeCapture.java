@@ -66,7 +66,7 @@ public class ChangeCapture {
     private final SensitiveColumns sensitive;
 
     public ChangeCapture(StagingBuffer buffer, StagingWriter writer, SnapshotProgress snapshotProgress, MeterRegistry registry,
-                         CapturedTables capturedTables, ReplicaIdentity replicaIdentity,
+                         CapturedTables capturedTables, ReplicaIdentity replicaIdentity, DebeziumFailures debeziumFailures,
                          @ConfigProperty(name = "pipeline.cdc.unavailable-value-placeholder") String placeholder,
                          @ConfigProperty(name = "pipeline.staging.dead-letter-enabled") boolean deadLetters,
                          @ConfigProperty(name = "pipeline.staging.max-buffered-rows") int maxBufferedRows,
@@ -75,6 +75,7 @@ public class ChangeCapture {
         this.writer = writer;
         this.snapshotProgress = snapshotProgress;
         this.registry = registry;
+        // debeziumFailures is here to exist, and listen, before the engine reads its first record.
         this.capturedTables = capturedTables;
         this.replicaIdentity = replicaIdentity;
         this.converter = new ChangeEventConverter(placeholder, writer.dialect().dateRange(), writer.dialect().timestampRange());
