@@ -50,6 +50,11 @@ insert into _pipeline.staging_columns (table_name, column_name, source_position)
 -- name: read-staging-columns
 select column_name, source_position from _pipeline.staging_columns where table_name = ?;
 
+-- Whether a staging table takes a write at all (run in a transaction that is rolled back): a change that cannot
+-- be written is only set aside when its table takes others.
+-- name: write-probe
+insert into ${table} select * from ${table} limit 1;
+
 -- RENAME COLUMN at the source.
 -- name: rename-column
 alter table ${table} rename column ${column} to ${new_name};

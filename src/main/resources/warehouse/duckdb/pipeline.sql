@@ -81,3 +81,10 @@ arg_max_null(_cdc_deleted, struct_pack(loaded := _cdc_loaded_at, streamed := _cd
 -- literal of a path from the configuration, never from a request.
 -- name: export-parquet
 copy (select * from ${table}) to ${file} (format parquet);
+
+-- Per column, the snapshot rows of one load whose value staging could not hold (kept in _cdc_invalid).
+-- name: count-invalid-values
+select invalid.column_name, count(*)
+from (select unnest(json_keys(_cdc_invalid)) as column_name from ${table}
+      where _cdc_op = 'r' and _cdc_loaded_at = ? and _cdc_invalid is not null) as invalid
+group by invalid.column_name;

@@ -166,6 +166,8 @@ public class ChangeCapture {
         for (io.livewarehouse.staging.SnapshotCopy copy : copies) {
             events.addAndGet(copy.rows());
             eventCounter(copy.table(), "r").increment(copy.rows());
+            copy.invalidValues().forEach((column, count) ->
+                    invalidCounter(copy.schema(), copy.table(), column, count + " snapshot rows").increment(count));
         }
         phase = "streaming";
     }
@@ -304,16 +306,20 @@ public class ChangeCapture {
     /** Values staged as NULL with their source text in _cdc_invalid: counted, and named once per column. */
     private void countInvalid(String schema, StagedChange change) {
         for (Map.Entry<String, String> value : change.invalidValues().entrySet()) {
-            String column = change.table() + "." + value.getKey();
-            invalidCounters.computeIfAbsent(column, ignored -> {
-                LOG.warnf("%s.%s holds values staging cannot hold as they are (first: %s at LSN %d): staged as NULL "
-                                + "with the source text in _cdc_invalid; counted in pipeline_invalid_values_total",
-                        schema, column, abbreviate(value.getValue()), change.lsn());
-                return Counter.builder("pipeline.invalid.values")
-                        .description("Source values staged as NULL with their text in _cdc_invalid, by table and column")
-                        .tag("table", change.table()).tag("column", value.getKey()).register(registry);
-            }).increment();
+            invalidCounter(schema, change.table(), value.getKey(),
+                    abbreviate(value.getValue()) + " at LSN " + change.lsn()).increment();
         }
+    }
+
+    /** The counter of a column's invalid values; the first time, a log line names the column and an example. */
+    private Counter invalidCounter(String schema, String table, String column, String first) {
+        return invalidCounters.computeIfAbsent(table + "." + column, ignored -> {
+            LOG.warnf("%s.%s.%s holds values staging cannot hold as they are (first: %s): staged as NULL with the "
+                    + "source text in _cdc_invalid; counted in pipeline_invalid_values_total", schema, table, column, first);
+            return Counter.builder("pipeline.invalid.values")
+                    .description("Source values staged as NULL with their text in _cdc_invalid, by table and column")
+                    .tag("table", table).tag("column", column).register(registry);
+        });
     }
 
     private static String abbreviate(String text) {

@@ -10,7 +10,18 @@ import java.util.List;
  * of its longest record.
  */
 public record SnapshotCopy(String schema, String table, List<StagingColumn> columns, List<String> keyColumns,
-                           java.util.Set<String> hashedColumns, Path file, long rows, long longestRecord) {
+                           java.util.Set<String> hashedColumns, Path file, long rows, long longestRecord,
+                           java.util.Map<String, Long> invalidValues) {
+
+    public SnapshotCopy(String schema, String table, List<StagingColumn> columns, List<String> keyColumns,
+                        java.util.Set<String> hashedColumns, Path file, long rows, long longestRecord) {
+        this(schema, table, columns, keyColumns, hashedColumns, file, rows, longestRecord, java.util.Map.of());
+    }
+
+    /** The copy with the number of values per column staged as NULL with their text in _cdc_invalid. */
+    public SnapshotCopy withInvalidValues(java.util.Map<String, Long> counts) {
+        return new SnapshotCopy(schema, table, columns, keyColumns, hashedColumns, file, rows, longestRecord, counts);
+    }
 
     /** Copies the source tables one at a time, when the writer is ready for the next. */
     @FunctionalInterface

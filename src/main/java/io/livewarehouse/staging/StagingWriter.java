@@ -224,6 +224,10 @@ public class StagingWriter {
         for (Map.Entry<String, List<StagedChange>> table : tables.entrySet()) {
             Map<StagedChange, String> poison = new java.util.IdentityHashMap<>();
             isolate(connection, table.getKey(), table.getValue(), sourceColumns.get(table.getKey()), loadedAt, poison);
+            if (poison.size() == table.getValue().size() && !takesWrites(connection, table.getKey())) {
+                // Not the changes: the table takes no write at all (a missing grant, a read-only warehouse).
+                poison.clear();
+            }
             if (poison.isEmpty()) {
                 kept.put(table.getKey(), table.getValue());
                 continue;
@@ -250,6 +254,21 @@ public class StagingWriter {
             }
         }
         return kept;
+    }
+
+    /** Whether a staging table takes a write at all: a row it holds, written again and rolled back. */
+    private boolean takesWrites(Connection connection, String table) {
+        WarehouseDialect dialect = warehouse.dialect();
+        try (Statement statement = connection.createStatement()) {
+            statement.execute(dialect.statement("write-probe", Map.of("table",
+                    dialect.quote(dialect.stagingSchema()) + "." + dialect.quote(table))));
+            return true;
+        } catch (SQLException | RuntimeException e) {
+            LOG.debugf("Staging %s takes no write: %s", table, e.getMessage());
+            return false;
+        } finally {
+            rollbackQuietly(connection);
+        }
     }
 
     /** Finds the changes of one table that fail to be written on their own (see {@link #withoutPoison}). */
@@ -299,7 +318,6 @@ public class StagingWriter {
                 // One table at a time: its CSV file is loaded and removed before the next is copied, so the
                 // temporary space needed is that of the largest table, not of the whole source.
                 for (SnapshotCopy copy = nextTable(tables); copy != null; copy = nextTable(tables)) {
-                    copies.add(copy);
                     String qualified = dialect.quote(dialect.stagingSchema()) + "." + dialect.quote(copy.table());
                     ensureTable(connection, copy.table(), qualified, copy.columns());
                     recordKey(connection, copy.table(), copy.keyColumns());
@@ -350,6 +368,7 @@ public class StagingWriter {
                                     + copy.rows() + " rows copied from the source, " + inserted + " staged");
                         }
                     }
+                    copies.add(copy.withInvalidValues(invalidValues(connection, qualified, loadedAt)));
                     if (horizon != Long.MIN_VALUE) {
                         removeReplayed(connection, copy.table(), "delete-replayed-snapshot", qualified,
                                 copy.keyColumns(), null);
@@ -379,6 +398,22 @@ public class StagingWriter {
         lastBatchAt = OffsetDateTime.now(ZoneOffset.UTC);
         lastStagedLsn = Math.max(lastStagedLsn, lsn);
         return copies;
+    }
+
+    /** Per column, the rows of this snapshot load staged with their value in _cdc_invalid. */
+    private Map<String, Long> invalidValues(Connection connection, String qualified, OffsetDateTime loadedAt)
+            throws SQLException {
+        Map<String, Long> counts = new LinkedHashMap<>();
+        try (PreparedStatement count = connection.prepareStatement(
+                warehouse.dialect().statement("count-invalid-values", Map.of("table", qualified)))) {
+            warehouse.dialect().bind(count, 1, loadedAt);
+            try (ResultSet rows = count.executeQuery()) {
+                while (rows.next()) {
+                    counts.put(rows.getString(1), rows.getLong(2));
+                }
+            }
+        }
+        return counts;
     }
 
     /**

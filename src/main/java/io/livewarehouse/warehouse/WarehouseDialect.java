@@ -104,7 +104,8 @@ public interface WarehouseDialect {
                     .toString().replace('T', ' ') + "+00'";
             case BINARY -> null;
         };
-        return text == null ? null : "cast(" + text + " as " + typeOf(type) + ")";
+        // A plain literal: both warehouses cast it to the column's type, and Snowflake takes no expression here.
+        return text;
     }
 
     /** The dates a DATE column holds; others are staged as NULL with their text in _cdc_invalid. */
