@@ -14,6 +14,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -101,17 +102,18 @@ public class CapturedTables {
     public void prepare() throws SQLException {
         try (Connection connection = source.open()) {
             Map<String, Table> read = new LinkedHashMap<>();
+            Map<String, List<String>> ancestors = new HashMap<>();
             List<String> problems = new ArrayList<>();
             boolean generatedPublished = publishesGeneratedColumns(connection);
             for (String qualified : settings.tables()) {
                 String[] parts = schemaAndTable(qualified);
-                Table table = describe(connection, parts[0], parts[1], generatedPublished, problems);
+                Table table = describe(connection, parts[0], parts[1], generatedPublished, problems, ancestors);
                 if (table != null) {
                     read.put(table.schema() + "." + table.name(), table);
                 }
             }
             for (Table table : read.values()) {
-                for (String ancestor : ancestors(connection, table)) {
+                for (String ancestor : ancestors.getOrDefault(table.schema() + "." + table.name(), List.of())) {
                     if (read.containsKey(ancestor)) {
                         problems.add(table.schema() + "." + table.name() + " is a partition of " + ancestor
                                 + ", which is captured with all its partitions: remove " + table.schema() + "."
@@ -190,8 +192,9 @@ public class CapturedTables {
         return null;
     }
 
+    /** Reads one table; what cannot be captured goes to {@code problems}, its partition ancestors to {@code ancestors}. */
     private Table describe(Connection connection, String schema, String name, boolean generatedPublished,
-                           List<String> problems) throws SQLException {
+                           List<String> problems, Map<String, List<String>> ancestors) throws SQLException {
         String qualified = schema + "." + name;
         try (PreparedStatement describe = connection.prepareStatement(DESCRIBE)) {
             describe.setString(1, schema);
@@ -201,6 +204,7 @@ public class CapturedTables {
                     problems.add(qualified + " (pipeline.source.tables) is not a table of database " + settings.database());
                     return null;
                 }
+                ancestors.put(qualified, strings(row.getArray("ancestors")));
                 boolean partitioned = "p".equals(row.getString("relkind"));
                 String identity = row.getString("relreplident");
                 List<String> primaryKey = strings(row.getArray("primary_key"));
@@ -257,16 +261,6 @@ public class CapturedTables {
                     positions.put(columns.get(i), Integer.parseInt(numbers.get(i)));
                 }
                 return new Table(schema, name, partitioned, List.copyOf(key), wholeRow, Set.copyOf(skipped), positions);
-            }
-        }
-    }
-
-    private List<String> ancestors(Connection connection, Table table) throws SQLException {
-        try (PreparedStatement describe = connection.prepareStatement(DESCRIBE)) {
-            describe.setString(1, table.schema());
-            describe.setString(2, table.name());
-            try (ResultSet row = describe.executeQuery()) {
-                return row.next() ? strings(row.getArray("ancestors")) : List.of();
             }
         }
     }

@@ -43,6 +43,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *     (pg_logical_slot_get_binary_changes);</li>
  * <li>latency at fixed change rates: source commit to staging, and to the marts (fact_payment);</li>
  * <li>mart refresh: an incremental cycle after 1, 1,000 and 100,000 changes against a full rebuild;</li>
+ * <li>a large transaction: one source transaction updating 1,000,000 rows, staged whole, with the peak resident
+ *     memory of the process that staged it;</li>
  * <li>peak resident memory of the pipeline process.</li>
  * </ol>
  * Figures are ratios against the limits where the issue asks for them; nothing here asserts a time.
@@ -51,14 +53,15 @@ public final class Benchmark {
 
     /** What to run: the full benchmark (bench/run) or the smoke run of the test suite. */
     public record Settings(int scale, int streamingTransactions, List<Integer> latencyRates, Duration latencyDuration,
-                           List<Integer> refreshChanges, Path work) {
+                           List<Integer> refreshChanges, int largeTransactionRows, Path work) {
 
         public static Settings full(int scale, Path work) {
-            return new Settings(scale, 10_000, List.of(500, 2000), Duration.ofSeconds(60), List.of(1, 1000, 100_000), work);
+            return new Settings(scale, 10_000, List.of(500, 2000), Duration.ofSeconds(60), List.of(1, 1000, 100_000),
+                    1_000_000, work);
         }
 
         public static Settings smoke(Path work) {
-            return new Settings(1, 300, List.of(200), Duration.ofSeconds(5), List.of(1, 100), work);
+            return new Settings(1, 300, List.of(200), Duration.ofSeconds(5), List.of(1, 100), 2_000, work);
         }
     }
 
@@ -196,10 +199,62 @@ public final class Benchmark {
             }
             peakRss = Math.max(peakRss, onDemand.peakRssBytes());
             onDemand.terminate();
+
+            // 5. One large source transaction, in a database of its own (its own capture and warehouse).
+            long large = largeTransaction(source, work, figures);
+            peakRss = Math.max(peakRss, large);
             figures.put("peak RSS MiB", peakRss / (1024.0 * 1024.0));
             return figures;
         } finally {
             source.close();
+        }
+    }
+
+    /**
+     * One transaction updating every row of a table of {@code largeTransactionRows} rows: the rate at which it is
+     * staged, and the peak resident memory of the process while it does (batches of such a transaction are
+     * written as they fill, so memory does not grow with its size). Returns that peak in bytes.
+     */
+    private long largeTransaction(EmbeddedSource source, Path work, Figures figures) throws Exception {
+        int rows = settings.largeTransactionRows();
+        try (Connection admin = source.connect("postgres"); Statement statement = admin.createStatement()) {
+            statement.execute("create database bench_large");
+        }
+        try (Connection connection = source.connect("bench_large"); Statement statement = connection.createStatement()) {
+            statement.execute("create table items (id integer primary key, version integer not null, label text)");
+            statement.execute("insert into items select i, 0, 'item number ' || i from generate_series(1, " + rows + ") i");
+        }
+        Path own = Files.createDirectories(work.resolve("large-transaction"));
+        PipelineProcess pipeline = new PipelineProcess(own, Map.of(
+                "PIPELINE_SOURCE_HOST", "localhost",
+                "PIPELINE_SOURCE_PORT", Integer.toString(source.port()),
+                "PIPELINE_SOURCE_DATABASE", "bench_large",
+                "PIPELINE_SOURCE_PASSWORD", "embedded",
+                "PIPELINE_SOURCE_TABLES", "public.items",
+                "PIPELINE_WAREHOUSE_DUCKDB_PATH", own.resolve("warehouse.duckdb").toString(),
+                "PIPELINE_STATE_DIR", own.resolve("state").toString(),
+                "PIPELINE_MARTS_ENABLED", "false"));
+        pipeline.start();
+        try {
+            Awaitility.await().atMost(Duration.ofMinutes(10)).pollInterval(Duration.ofMillis(200))
+                    .until(() -> "streaming".equals(pipeline.readinessText("phase")));
+            long transaction;
+            long started;
+            try (Connection connection = source.connect("bench_large"); Statement statement = connection.createStatement()) {
+                connection.setAutoCommit(false);
+                statement.execute("update items set version = version + 1");
+                transaction = (Long) SourceDatabases.single(connection, "select txid_current()");
+                connection.commit();
+                started = System.nanoTime();
+            }
+            pipeline.awaitStaged(transaction, Duration.ofMinutes(30));
+            figures.put("large transaction rows", rows);
+            figures.put("large transaction staged rows/s", rows / seconds(System.nanoTime() - started));
+            long peak = pipeline.peakRssBytes();
+            figures.put("large transaction peak RSS MiB", peak / (1024.0 * 1024.0));
+            return peak;
+        } finally {
+            pipeline.terminate();
         }
     }
 

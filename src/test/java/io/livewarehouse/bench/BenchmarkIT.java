@@ -35,7 +35,8 @@ class BenchmarkIT {
 
         for (Benchmark.Figures figures : results) {
             assertThat(figures.values()).containsKeys("raw load rows/s", "pipeline load rows/s", "initial load ratio",
-                    "raw decoding events/s", "pipeline streaming events/s", "streaming ratio", "full rebuild ms", "peak RSS MiB");
+                    "raw decoding events/s", "pipeline streaming events/s", "streaming ratio", "full rebuild ms",
+                    "large transaction staged rows/s", "large transaction peak RSS MiB", "peak RSS MiB");
             assertThat(figures.values()).allSatisfy((name, value) -> assertThat(value).as(name).isNotNaN().isGreaterThanOrEqualTo(0.0));
             assertThat(figures.values().get("peak RSS MiB")).isPositive();
         }

@@ -178,7 +178,12 @@ public final class PipelineProcess {
 
     /** Waits until staging holds the source transaction {@code transaction} (and so everything before it). */
     public long awaitStaged(long transaction) {
-        Awaitility.await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(100))
+        return awaitStaged(transaction, Duration.ofMinutes(2));
+    }
+
+    /** As {@link #awaitStaged(long)}, for at most {@code timeout}. */
+    public long awaitStaged(long transaction, Duration timeout) {
+        Awaitility.await().atMost(timeout).pollInterval(Duration.ofMillis(100))
                 .until(() -> readinessNumber("stagedTransactionId") >= transaction);
         return transaction;
     }
