@@ -43,12 +43,39 @@ public class CapturedTables {
     /**
      * One captured table. {@code key}: the columns that identify a row (the primary key, the key named in
      * pipeline.source.key-columns, the replica identity index, or every captured column when the table has
-     * none of these and REPLICA IDENTITY FULL); {@code wholeRow} when it is every column. {@code skipped}:
-     * columns never staged (stored generated columns the publication does not send).
+     * none of these and REPLICA IDENTITY FULL); {@code wholeRow} when it is every column; {@code primaryKey} when
+     * it is the primary key (whose changes Debezium itself sends as a delete and an insert). {@code skipped}:
+     * columns never staged (generated columns the publication does not send). {@code columns}: the source
+     * columns as read at start.
      */
     public record Table(String schema, String name, boolean partitioned, List<String> key, boolean wholeRow,
-                        Set<String> skipped, Map<String, Integer> positions) {
+                        Set<String> skipped, Map<String, SourceColumn> columns, boolean primaryKey) {
     }
+
+    /**
+     * A source column's position in its table (pg_attribute.attnum, which RENAME COLUMN keeps and no later
+     * column reuses) and whether its default is a constant: Debezium parses a constant default into the
+     * event's schema, and gives a computed one ({@code now()}, {@code nextval(...)}, {@code ('now'::text)::date})
+     * as a type's zero (1970-01-01, 0), which is not the value existing rows read.
+     */
+    public record SourceColumn(int position, boolean constantDefault) {
+    }
+
+    /**
+     * A default expression, as pg_get_expr prints it, that is one constant: a quoted literal or a number,
+     * with at most one cast ({@code 'open'::text}, {@code 0}, {@code '-1'::integer}, {@code (-1.5)}); a second
+     * cast ({@code ('now'::text)::date}) is a conversion run for each row, so not a constant.
+     */
+    private static final java.util.regex.Pattern CONSTANT_DEFAULT = java.util.regex.Pattern.compile(
+            "(?:'(?:[^']|'')*'|\\(?-?[0-9]+(?:\\.[0-9]+)?(?:[eE][-+]?[0-9]+)?\\)?|true|false)"
+                    + "(?:::[A-Za-z_][A-Za-z0-9_ .\"]*(?:\\([0-9, ]+\\))?(?:\\[\\])*)?");
+
+    private static final String COLUMNS = """
+            select a.attname, a.attnum, case when a.attgenerated = '' then pg_get_expr(d.adbin, d.adrelid) end
+            from pg_attribute a left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum
+            where a.attrelid = (quote_ident(?) || '.' || quote_ident(?))::regclass
+              and a.attnum > 0 and not a.attisdropped
+            order by a.attnum""";
 
     /** A table list that cannot be captured as configured: retrying does not help, changing the setting does. */
     public static final class Refused extends IllegalStateException {
@@ -67,10 +94,10 @@ public class CapturedTables {
                     where i.indrelid = c.oid and i.indisreplident) as identity_index,
                    (select array_agg(a.attname::text order by a.attnum) from pg_attribute a
                     where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped) as columns,
-                   (select array_agg(a.attnum::text order by a.attnum) from pg_attribute a
-                    where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped) as positions,
                    (select array_agg(a.attname::text order by a.attnum) from pg_attribute a
                     where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped and a.attgenerated = 's') as generated,
+                   (select array_agg(a.attname::text order by a.attnum) from pg_attribute a
+                    where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped and a.attgenerated = 'v') as virtual,
                    (select array_agg(an.nspname || '.' || ac.relname)
                     from pg_partition_ancestors(c.oid) p
                     join pg_class ac on ac.oid = p.relid join pg_namespace an on an.oid = ac.relnamespace
@@ -166,30 +193,36 @@ public class CapturedTables {
     }
 
     /**
-     * The column's position in the source table (pg_attribute.attnum), asked of the source when the column is
-     * not among those read at start (added or renamed since); null when the source has no such column now.
+     * The table's columns as the source has them now: asked when a table's events come with a new shape (a
+     * column added or renamed since start). When the source cannot be asked, what was read at start.
      */
-    public Integer position(Table table, String column) {
-        Integer known = table.positions().get(column);
-        if (known != null) {
-            return known;
+    public Map<String, SourceColumn> columnsNow(Table table) {
+        try (Connection connection = source.open()) {
+            return sourceColumns(connection, table.schema(), table.name());
+        } catch (SQLException e) {
+            LOG.debugf("Could not read the columns of %s.%s: %s", table.schema(), table.name(), e.getMessage());
+            return table.columns();
         }
-        try (Connection connection = source.open(); PreparedStatement query = connection.prepareStatement(
-                "select attnum from pg_attribute where attrelid = (quote_ident(?) || '.' || quote_ident(?))::regclass "
-                        + "and attname = ? and not attisdropped")) {
-            query.setString(1, table.schema());
-            query.setString(2, table.name());
-            query.setString(3, column);
-            try (ResultSet row = query.executeQuery()) {
-                if (row.next()) {
-                    table.positions().put(column, row.getInt(1));
-                    return row.getInt(1);
+    }
+
+    private static Map<String, SourceColumn> sourceColumns(Connection connection, String schema, String name)
+            throws SQLException {
+        Map<String, SourceColumn> columns = new LinkedHashMap<>();
+        try (PreparedStatement query = connection.prepareStatement(COLUMNS)) {
+            query.setString(1, schema);
+            query.setString(2, name);
+            try (ResultSet rows = query.executeQuery()) {
+                while (rows.next()) {
+                    columns.put(rows.getString(1), new SourceColumn(rows.getInt(2), isConstant(rows.getString(3))));
                 }
             }
-        } catch (SQLException e) {
-            LOG.debugf("Could not read the position of %s.%s.%s: %s", table.schema(), table.name(), column, e.getMessage());
         }
-        return null;
+        return Map.copyOf(columns);
+    }
+
+    /** Whether a default expression (pg_get_expr's text; null for none) is one constant. */
+    static boolean isConstant(String expression) {
+        return expression != null && CONSTANT_DEFAULT.matcher(expression.trim()).matches();
     }
 
     /** Reads one table; what cannot be captured goes to {@code problems}, its partition ancestors to {@code ancestors}. */
@@ -210,7 +243,12 @@ public class CapturedTables {
                 List<String> primaryKey = strings(row.getArray("primary_key"));
                 List<String> identityIndex = strings(row.getArray("identity_index"));
                 List<String> columns = strings(row.getArray("columns"));
-                Set<String> skipped = new HashSet<>(generatedPublished ? List.of() : strings(row.getArray("generated")));
+                // Virtual generated columns (PostgreSQL 18) are never published; stored ones when the publication
+                // says so.
+                Set<String> skipped = new HashSet<>(strings(row.getArray("virtual")));
+                if (!generatedPublished) {
+                    skipped.addAll(strings(row.getArray("generated")));
+                }
                 List<String> captured = columns.stream()
                         .filter(column -> !excluded.contains(qualified + "." + column) && !skipped.contains(column)).toList();
                 List<String> named = namedKeys.get(qualified);
@@ -224,6 +262,17 @@ public class CapturedTables {
                         return null;
                     }
                     key = named;
+                    List<String> identityColumns = "d".equals(identity) ? primaryKey
+                            : "i".equals(identity) ? identityIndex : List.of();
+                    if (!identityColumns.isEmpty() && !identityColumns.containsAll(named)) {
+                        // An update that changes such a key would arrive without the key's old values, and the
+                        // row would stay in the current state under its old key beside its new one.
+                        problems.add("the key pipeline.source.key-columns names for " + qualified + " " + named
+                                + " is not within its replica identity " + identityColumns + ", so PostgreSQL does "
+                                + "not send its old values when an update changes it: ALTER TABLE " + qualified
+                                + " REPLICA IDENTITY FULL, or name a key within " + identityColumns);
+                        return null;
+                    }
                     if (primaryKey.isEmpty() && identityIndex.isEmpty() && !"f".equals(identity)) {
                         LOG.warnf("%s has no primary key and REPLICA IDENTITY %s: PostgreSQL refuses its updates and "
                                 + "deletes while it is published. For updates and deletes to reach staging: "
@@ -255,12 +304,8 @@ public class CapturedTables {
                     LOG.infof("%s: generated columns %s are not staged: the publication does not send them "
                             + "(PostgreSQL 18 can: publish_generated_columns = stored); compute them in the models", qualified, skipped);
                 }
-                Map<String, Integer> positions = new ConcurrentHashMap<>();
-                List<String> numbers = strings(row.getArray("positions"));
-                for (int i = 0; i < columns.size(); i++) {
-                    positions.put(columns.get(i), Integer.parseInt(numbers.get(i)));
-                }
-                return new Table(schema, name, partitioned, List.copyOf(key), wholeRow, Set.copyOf(skipped), positions);
+                return new Table(schema, name, partitioned, List.copyOf(key), wholeRow, Set.copyOf(skipped),
+                        sourceColumns(connection, schema, name), named == null && !primaryKey.isEmpty());
             }
         }
     }

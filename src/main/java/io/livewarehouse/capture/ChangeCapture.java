@@ -256,10 +256,11 @@ public class ChangeCapture {
         CapturedTables.Table table = capturedTables.table(schema, String.valueOf(source.get("table")));
         List<String> keyColumns = table != null ? table.key() : ChangeEventConverter.keyColumns(key);
         java.util.Set<String> skipped = table != null ? table.skipped() : java.util.Set.of();
-        java.util.function.Function<String, Integer> positions = column -> table == null ? null
-                : capturedTables.position(table, column);
+        java.util.function.Supplier<Map<String, CapturedTables.SourceColumn>> positions = () -> table == null ? Map.of()
+                : capturedTables.columnsNow(table);
         StagedChange converted = converter.convert(operation, row, keyColumns, skipped, positions, source, sequence);
-        Struct before = "u".equals(operation) && table != null ? message.getHeader(DebeziumConstants.HEADER_BEFORE, Struct.class) : null;
+        Struct before = "u".equals(operation) && table != null && !table.primaryKey()
+                ? message.getHeader(DebeziumConstants.HEADER_BEFORE, Struct.class) : null;
         if (before != null) {
             // A key Debezium does not know (a table without primary key) that an update changed is a delete of the
             // old row and an insert of the new one, as Debezium itself sends a primary key change: the current
@@ -267,7 +268,8 @@ public class ChangeCapture {
             StagedChange old = converter.convert("d", before, keyColumns, skipped, positions, source, sequence);
             if (table.wholeRow() || !keyValues(old).equals(keyValues(converted))) {
                 add(schema, old);
-                converted = converter.convert("c", row, keyColumns, skipped, positions, source, nextSequence++);
+                converted = ChangeEventConverter.withValuesFrom(
+                        converter.convert("c", row, keyColumns, skipped, positions, source, nextSequence++), old);
             }
         }
         // Asked when a delete comes, not at start: an ALTER TABLE ... REPLICA IDENTITY FULL while streaming counts.

@@ -8,13 +8,11 @@ import io.livewarehouse.staging.StagedChange;
 import io.livewarehouse.staging.StagingColumn;
 import io.livewarehouse.staging.TemporalRange;
 import io.debezium.connector.postgresql.PostgresValueConverter;
-import org.apache.kafka.connect.data.Decimal;
 import org.apache.kafka.connect.data.Field;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.Struct;
 
 import java.math.BigDecimal;
-import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -78,16 +76,17 @@ public final class ChangeEventConverter {
      * @param row        the after-image, or the before-image of a delete
      * @param keyColumns the columns that identify the table's rows
      * @param skipped    columns never staged (generated columns the publication does not send)
-     * @param positions  a column's position in the source table (null when unknown), asked once per table schema
+     * @param sourceColumns the table's columns at the source (empty when unknown), asked once per table schema
      * @param source     Debezium's source metadata (table, lsn, txId, ts_ms, ts_us, snapshot)
      */
     public StagedChange convert(String operation, Struct row, List<String> keyColumns, Set<String> skipped,
-                                java.util.function.Function<String, Integer> positions, Map<String, Object> source,
+                                java.util.function.Supplier<Map<String, CapturedTables.SourceColumn>> sourceColumns,
+                                Map<String, Object> source,
                                 int sequence) {
         if (row == null) {
             throw new IllegalArgumentException("event without row image (operation " + operation + ")");
         }
-        Layout layout = layoutOf(row.schema(), skipped, positions);
+        Layout layout = layoutOf(row.schema(), skipped, sourceColumns);
         Object[] values = new Object[layout.fields().size()];
         List<String> unavailable = new ArrayList<>();
         Map<String, String> invalid = null;
@@ -152,7 +151,8 @@ public final class ChangeEventConverter {
      * object per table until the table changes, so every event of a table shares one column list (the writer
      * relies on that too, to look at each list once per batch instead of once per event).
      */
-    private Layout layoutOf(Schema schema, Set<String> skipped, java.util.function.Function<String, Integer> positions) {
+    private Layout layoutOf(Schema schema, Set<String> skipped,
+                            java.util.function.Supplier<Map<String, CapturedTables.SourceColumn>> sourceColumns) {
         Layout layout = layouts.get(schema);
         if (layout == null) {
             if (layouts.size() > 1000) {
@@ -160,11 +160,15 @@ public final class ChangeEventConverter {
             }
             List<Field> fields = new ArrayList<>();
             List<StagingColumn> columns = new ArrayList<>();
+            Map<String, CapturedTables.SourceColumn> atSource = sourceColumns.get();
             for (Field field : schema.fields()) {
                 if (!skipped.contains(field.name())) {
                     fields.add(field);
-                    columns.add(new StagingColumn(field.name(), columnType(field.schema()), defaultOf(field.schema()),
-                            positions.apply(field.name())));
+                    CapturedTables.SourceColumn column = atSource.get(field.name());
+                    // Only a constant default is what existing rows read: Debezium gives a computed one as zero.
+                    columns.add(new StagingColumn(field.name(), columnType(field.schema()),
+                            column != null && column.constantDefault() ? defaultOf(field.schema()) : null,
+                            column == null ? null : column.position()));
                 }
             }
             layout = new Layout(List.copyOf(fields), List.copyOf(columns));
@@ -195,6 +199,30 @@ public final class ChangeEventConverter {
                 change.invalidValues());
     }
 
+    /**
+     * The insert half of an update split into delete and insert: a TOASTed value the update left alone comes
+     * without its value in the new image, but with it in the old one (REPLICA IDENTITY FULL sends every old
+     * value), and the inserted row has no earlier version under its key to take it from.
+     */
+    static StagedChange withValuesFrom(StagedChange change, StagedChange before) {
+        if (change.unavailableColumns().isEmpty()) {
+            return change;
+        }
+        Object[] values = change.values().clone();
+        List<String> unavailable = new ArrayList<>(change.unavailableColumns());
+        for (int i = 0; i < change.columns().size(); i++) {
+            String column = change.columns().get(i).name();
+            int earlier = before.columns().indexOf(change.columns().get(i));
+            if (unavailable.contains(column) && earlier >= 0 && !before.unavailableColumns().contains(column)) {
+                values[i] = before.values()[earlier];
+                unavailable.remove(column);
+            }
+        }
+        return new StagedChange(change.table(), change.columns(), values, change.keyColumns(), change.operation(),
+                change.lsn(), change.sequence(), change.transactionId(), change.sourceTimestamp(), unavailable,
+                change.invalidValues());
+    }
+
     static ColumnType columnType(Schema schema) {
         String logical = schema.name();
         if (logical != null) {
@@ -207,12 +235,6 @@ public final class ChangeEventConverter {
                         case "json" -> ColumnType.of(Kind.JSON);
                         default -> ColumnType.of(Kind.TEXT);
                     };
-                }
-                case Decimal.LOGICAL_NAME -> {
-                    Map<String, String> parameters = schema.parameters();
-                    int scale = Integer.parseInt(parameters.get(Decimal.SCALE_FIELD));
-                    String precision = parameters.get("connect.decimal.precision");
-                    return precision == null ? ColumnType.decimal(38, scale) : ColumnType.decimal(Integer.parseInt(precision), scale);
                 }
                 case "io.debezium.time.Date" -> {
                     return ColumnType.of(Kind.DATE);
@@ -228,10 +250,6 @@ public final class ChangeEventConverter {
                 }
                 case "io.debezium.data.Json" -> {
                     return ColumnType.of(Kind.JSON);
-                }
-                case "io.debezium.data.VariableScaleDecimal" -> {
-                    // numeric without a declared scale: kept as its exact text rather than rounded.
-                    return ColumnType.of(Kind.TEXT);
                 }
                 default -> {
                     // io.debezium.data.Enum, Uuid, Xml, ZonedTime...: their primitive type below is right.
@@ -264,9 +282,6 @@ public final class ChangeEventConverter {
                         return new Invalid(text.substring(1));
                     }
                     return "decimal".equals(schema.parameters().get("kind")) ? new BigDecimal(text) : text;
-                }
-                case Decimal.LOGICAL_NAME -> {
-                    return raw;
                 }
                 case "io.debezium.time.Date" -> {
                     long days = ((Number) raw).longValue();
@@ -319,10 +334,6 @@ public final class ChangeEventConverter {
                     String json = (String) raw;
                     // PostgreSQL's json type keeps text no warehouse's JSON parser takes (a lone surrogate escape).
                     return PostgresText.hasLoneSurrogate(json) ? new Invalid(json) : json;
-                }
-                case "io.debezium.data.VariableScaleDecimal" -> {
-                    Struct decimal = (Struct) raw;
-                    return new BigDecimal(new BigInteger(decimal.getBytes("value")), decimal.getInt32("scale")).toPlainString();
                 }
                 default -> {
                 }

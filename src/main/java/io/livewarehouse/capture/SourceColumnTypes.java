@@ -27,7 +27,7 @@ final class SourceColumnTypes {
                    b.typname as base_name, b.typtype as base_kind, b.typcategory as category,
                    e.typname as element_name,
                    case when t.typtype = 'd' then t.typtypmod else a.atttypmod end as type_modifier,
-                   a.attgenerated as generated, a.attnum as position
+                   a.attnum as position
             from pg_attribute a
             join pg_type t on t.oid = a.atttypid
             join pg_type b on b.oid = case when t.typtype = 'd' then t.typbasetype else t.oid end
@@ -60,10 +60,12 @@ final class SourceColumnTypes {
         boolean array = "A".equals(column.getString("category"));
         int modifier = column.getInt("type_modifier");
         int precision = "numeric".equals(base) && modifier >= 4 ? ((modifier - 4) >> 16) & 0xffff : 0;
-        Handling handling = SourceTypes.handling(base, precision, array);
+        // As Debezium reads the modifier: a negative scale (PostgreSQL 15) comes out above the precision.
+        int scale = "numeric".equals(base) && modifier >= 4 ? (modifier - 4) & 0xffff : 0;
+        Handling handling = SourceTypes.handling(base, precision, scale, array);
         return switch (handling) {
             case NATIVE -> nativeType(base, quoted, dates, timestamps);
-            case DECIMAL -> new Mapped(ColumnType.decimal(precision, (modifier - 4) & 0xffff), quoted,
+            case DECIMAL -> new Mapped(ColumnType.decimal(precision, scale), quoted,
                     quoted + "::text in ('NaN', 'Infinity', '-Infinity')", quoted + "::text");
             case NUMERIC_TEXT -> new Mapped(ColumnType.of(Kind.TEXT), quoted + "::text", null, null);
             case MONEY -> new Mapped(ColumnType.decimal(19, 2), quoted + "::numeric", null, null);

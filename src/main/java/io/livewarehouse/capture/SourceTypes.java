@@ -19,9 +19,16 @@ final class SourceTypes {
         NATIVE,
         /** numeric(p,s) with p up to 38: an exact DECIMAL(p,s); NaN and ±Infinity are kept as raw text beside NULL. */
         DECIMAL,
-        /** numeric without a precision, or above 38 digits: its exact text (NaN and Infinity included). */
+        /**
+         * numeric without a precision, above 38 digits, or with a scale outside 0 to its precision: its exact
+         * text (NaN and Infinity included).
+         */
         NUMERIC_TEXT,
-        /** money: DECIMAL(19,2), read in the source's lc_monetary. */
+        /**
+         * money: DECIMAL(19,2). Debezium parses the value as the driver prints it, which only works for a source
+         * whose lc_monetary writes dollars and cents ('$1,234.56', the C and en_US locales); under another one its
+         * parser fails and the event becomes a dead letter ({@link DebeziumFailures}).
+         */
         MONEY,
         /** interval: as PostgreSQL prints it (IntervalStyle postgres). */
         INTERVAL,
@@ -96,10 +103,12 @@ final class SourceTypes {
     }
 
     /**
-     * How values of a column of root type {@code rootName} are staged; {@code precision} is numeric's declared
-     * precision (0 when none), {@code array} whether it is an array.
+     * How values of a column of root type {@code rootName} are staged; {@code precision} and {@code scale} are
+     * numeric's declared ones (0 when none), {@code array} whether it is an array. A scale no warehouse DECIMAL
+     * has (PostgreSQL 15 allows one below zero or above the precision: numeric(3,-2), numeric(2,5)) keeps the
+     * exact text.
      */
-    static Handling handling(String rootName, int precision, boolean array) {
+    static Handling handling(String rootName, int precision, int scale, boolean array) {
         if (array) {
             return Handling.ARRAY;
         }
@@ -110,7 +119,8 @@ final class SourceTypes {
             return Handling.GEOMETRIC;
         }
         return switch (rootName) {
-            case "numeric" -> precision >= 1 && precision <= 38 ? Handling.DECIMAL : Handling.NUMERIC_TEXT;
+            case "numeric" -> precision >= 1 && precision <= 38 && scale >= 0 && scale <= precision
+                    ? Handling.DECIMAL : Handling.NUMERIC_TEXT;
             case "money" -> Handling.MONEY;
             case "interval" -> Handling.INTERVAL;
             case "timetz" -> Handling.TIMETZ;

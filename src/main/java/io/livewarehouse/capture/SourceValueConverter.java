@@ -56,7 +56,8 @@ public class SourceValueConverter implements CustomConverter<SchemaBuilder, Rela
         String element = SourceTypes.arrayElement(column.nativeType(), column.typeName());
         String root = SourceTypes.rootName(column.nativeType(), column.typeName());
         int precision = column.length().orElse(0);
-        Handling handling = SourceTypes.handling(root, precision, element != null);
+        int scale = column.scale().orElse(0);
+        Handling handling = SourceTypes.handling(root, precision, scale, element != null);
         if (handling == Handling.NATIVE) {
             return;
         }
@@ -64,7 +65,6 @@ public class SourceValueConverter implements CustomConverter<SchemaBuilder, Rela
         String where = column.dataCollection() + "." + column.name();
         switch (handling) {
             case DECIMAL -> {
-                int scale = column.scale().orElse(0);
                 schema.parameter("kind", "decimal").parameter("precision", Integer.toString(precision))
                         .parameter("scale", Integer.toString(scale));
                 registration.register(schema, value -> safely(where, value, () -> decimal(value, scale)));

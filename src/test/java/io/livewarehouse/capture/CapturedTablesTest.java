@@ -42,6 +42,9 @@ class CapturedTablesTest {
             statement.execute("create unique index tagged_code on tagged (code)");
             statement.execute("alter table tagged replica identity using index tagged_code");
             statement.execute("create table plain (id int primary key, total int generated always as (id * 2) stored)");
+            statement.execute("create table coded (id int primary key, code text not null)");
+            statement.execute("create table coded_full (id int primary key, code text not null)");
+            statement.execute("alter table coded_full replica identity full");
         }
     }
 
@@ -112,6 +115,42 @@ class CapturedTablesTest {
     void aTableThatIsNotThereIsNamed() {
         assertThatThrownBy(() -> tables("missing", List.of("public.nowhere"), "").prepare())
                 .hasMessageContaining("public.nowhere (pipeline.source.tables) is not a table");
+    }
+
+    @Test
+    void aNamedKeyOutsideTheReplicaIdentityIsRefusedUnlessTheIdentityIsFull() throws Exception {
+        // An update of code would arrive without its old value: the row would stay under its old code.
+        assertThatThrownBy(() -> tables("coded", List.of("public.coded"), "public.coded=code").prepare())
+                .hasMessageContaining("public.coded [code] is not within its replica identity [id]")
+                .hasMessageContaining("ALTER TABLE public.coded REPLICA IDENTITY FULL");
+        CapturedTables full = tables("coded_full", List.of("public.coded_full"), "public.coded_full=code");
+        full.prepare();
+        assertThat(full.table("public", "coded_full").key()).containsExactly("code");
+        assertThat(full.table("public", "coded_full").primaryKey()).isFalse();
+    }
+
+    @Test
+    void onlyConstantDefaultsCountAsWhatExistingRowsRead() throws Exception {
+        for (String constant : List.of("'open'::text", "0", "(-1)", "'-1'::integer", "1.5", "true",
+                "'2024-01-01'::date", "'a''b'::character varying", "'{}'::integer[]", "'happy'::public.mood")) {
+            assertThat(CapturedTables.isConstant(constant)).as(constant).isTrue();
+        }
+        for (String computed : List.of("now()", "nextval('film_film_id_seq'::regclass)", "('now'::text)::date",
+                "CURRENT_TIMESTAMP", "gen_random_uuid()", "'a'::text || 'b'::text", "(1 + 2)")) {
+            assertThat(CapturedTables.isConstant(computed)).as(computed).isFalse();
+        }
+        assertThat(CapturedTables.isConstant(null)).isFalse();
+        try (Connection connection = postgres.connect("postgres"); Statement statement = connection.createStatement()) {
+            statement.execute("create table defaults (id int primary key, status text default 'open', "
+                    + "created date default ('now'::text)::date, seen timestamptz default now())");
+        }
+        CapturedTables tables = tables("defaults", List.of("public.defaults"), "");
+        tables.prepare();
+        var columns = tables.columnsNow(tables.table("public", "defaults"));
+        assertThat(columns.get("status").constantDefault()).isTrue();
+        assertThat(columns.get("created").constantDefault()).isFalse();
+        assertThat(columns.get("seen").constantDefault()).isFalse();
+        assertThat(columns.get("seen").position()).isEqualTo(4);
     }
 
     @Test
