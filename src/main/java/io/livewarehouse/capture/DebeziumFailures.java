@@ -24,7 +24,8 @@ import java.util.logging.LogRecord;
  * runs in {@code warn} mode, and this handler listens to exactly that warning of Debezium's EventDispatcher:
  * each one is an event left out, recorded here in {@code _pipeline.dead_letters} with its position, its
  * transaction and the error (with the value that failed to parse, when Debezium logged it just before), so
- * that nothing is left out in silence. Conversions of values Debezium does parse fail loudly too
+ * that nothing is left out in silence (with {@code pipeline.staging.dead-letter-enabled=false}, the pipeline stops
+ * committing offsets instead, as for any change it cannot stage). Conversions of values Debezium does parse fail loudly too
  * ({@code event.converting.failure.handling.mode=fail}) instead of becoming NULL.
  */
 @jakarta.inject.Singleton // no client proxy: created, and listening, where the capture is
@@ -39,13 +40,17 @@ public class DebeziumFailures {
 
     private final StagingBuffer buffer;
     private final MeterRegistry registry;
+    private final boolean deadLetters;
     private final Handler handler = new Listener();
     /** The last parse error Debezium logged on each thread: the raw value, for the dead letter that follows. */
     private final ThreadLocal<String> lastParseError = new ThreadLocal<>();
 
-    public DebeziumFailures(StagingBuffer buffer, MeterRegistry registry) {
+    public DebeziumFailures(StagingBuffer buffer, MeterRegistry registry,
+                            @org.eclipse.microprofile.config.inject.ConfigProperty(name = "pipeline.staging.dead-letter-enabled")
+                            boolean deadLetters) {
         this.buffer = buffer;
         this.registry = registry;
+        this.deadLetters = deadLetters;
     }
 
     /** Listening from the moment the capture exists (it needs this bean), before Debezium reads a record. */
@@ -76,6 +81,13 @@ public class DebeziumFailures {
         lastParseError.remove();
         String payload = "{\"offset\":" + ChangeEventConverter.toJson(position)
                 + (parse == null ? "" : ",\"debezium_log\":" + ChangeEventConverter.toJson(parse)) + "}";
+        if (!deadLetters) {
+            // Fail-fast: the event is not set aside; no offset after it is committed, so a restart meets it again.
+            LOG.errorf("Debezium could not convert an event at LSN %s; fail-fast mode: no further offsets are "
+                    + "committed until restart: %s", lsn, Messages.shorten(reason.toString()));
+            buffer.poison("event at LSN " + lsn + ": " + Messages.shorten(reason.toString()));
+            return;
+        }
         registry.counter("pipeline.dead.letters", "table", "unknown", "stage", "debezium").increment();
         LOG.warnf("Dead letter: an event at LSN %s that Debezium could not convert: %s", lsn, Messages.shorten(reason.toString()));
         buffer.add(new DeadLetter(null, null, lsn, payload, Messages.shorten(reason.toString()),

@@ -132,7 +132,8 @@ final class CurrentState {
 
     private void ensureTarget(Connection connection, String table, String target, Map<String, String> sourceColumns)
             throws SQLException {
-        Map<String, String> existing = StagingCatalog.columns(connection, dialect, dialect.martsSchema(), PREFIX + table);
+        Map<String, String> existing = new LinkedHashMap<>(
+                StagingCatalog.columns(connection, dialect, dialect.martsSchema(), PREFIX + table));
         try (Statement statement = connection.createStatement()) {
             if (existing.isEmpty()) {
                 String definition = sourceColumns.entrySet().stream()
@@ -144,17 +145,21 @@ final class CurrentState {
                         + ", _cdc_loaded_at " + dialect.typeOf(ColumnType.of(ColumnType.Kind.TIMESTAMPTZ)) + ")");
                 return;
             }
-            Map<String, String> defaults = null;
-            for (Map.Entry<String, String> column : sourceColumns.entrySet()) {
-                String type = existing.get(column.getKey());
-                String earlier = type != null ? null : io.livewarehouse.staging.ColumnIdentity.earlierNames(connection,
-                        dialect, table, column.getKey()).stream().filter(existing::containsKey).findFirst().orElse(null);
+            // Renames first: a column renamed and another added under its old name come together.
+            for (String column : sourceColumns.keySet()) {
+                String earlier = existing.containsKey(column) ? null : io.livewarehouse.staging.ColumnIdentity
+                        .earlierNames(connection, dialect, table, column).stream().filter(existing::containsKey)
+                        .findFirst().orElse(null);
                 if (earlier != null) {
                     // Renamed at the source: the keys that do not change keep their values, under the new name.
                     statement.execute("alter table " + target + " rename column " + dialect.quote(earlier) + " to "
-                            + dialect.quote(column.getKey()));
-                    type = existing.get(earlier);
+                            + dialect.quote(column));
+                    existing.put(column, existing.remove(earlier));
                 }
+            }
+            Map<String, String> defaults = null;
+            for (Map.Entry<String, String> column : sourceColumns.entrySet()) {
+                String type = existing.get(column.getKey());
                 if (type == null) {
                     // A column added at the source with a default: the keys that do not change read it too.
                     if (defaults == null) {

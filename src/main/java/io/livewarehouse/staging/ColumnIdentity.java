@@ -22,7 +22,11 @@ import java.util.Map;
  */
 public final class ColumnIdentity {
 
-    /** Per staging table: every name it has recorded, with its source position (old names stay). */
+    /**
+     * Per staging table: every name it has recorded, with the source position it stands for now. A name can be
+     * recorded at two positions (renamed away, then given to a column added later): the later column has the
+     * higher position, as PostgreSQL numbers added columns upwards.
+     */
     private final Map<String, Map<String, Integer>> positions = new HashMap<>();
 
     /** Forgets what was read (after a failed transaction). */
@@ -30,33 +34,37 @@ public final class ColumnIdentity {
         positions.clear();
     }
 
-    /** The staging column a source column name stands for: itself, or the column it was renamed to. */
-    String resolve(Connection connection, WarehouseDialect dialect, String table, String name, Collection<String> existing)
-            throws SQLException {
-        if (existing.contains(name)) {
-            return name;
-        }
-        Integer position = positions(connection, dialect, table).get(name);
-        return position == null ? name : holderOf(table, position, existing, name);
-    }
-
-    /** As {@link #resolve}, from what was read before (for placing the rows of a batch whose DDL ran). */
-    String resolveKnown(String table, String name, Collection<String> existing) {
-        if (existing.contains(name)) {
-            return name;
-        }
-        Map<String, Integer> known = positions.get(table);
-        Integer position = known == null ? null : known.get(name);
-        return position == null ? name : holderOf(table, position, existing, name);
+    /** The staging column a source column stands for: itself, or the column it was renamed to. */
+    String resolve(Connection connection, WarehouseDialect dialect, String table, StagingColumn column,
+                   Collection<String> existing) throws SQLException {
+        positions(connection, dialect, table);
+        return resolveKnown(table, column, existing);
     }
 
     /**
-     * The existing staging column that {@code column} (not in staging under its name) was renamed from: the one
-     * recorded at the same source position; null when it is a new column.
+     * As {@link #resolve}, from what was read before (for placing the rows of a batch whose DDL ran). With its
+     * source position known, a column is the staging column recorded at that position; a name that staging
+     * holds for another position is a new column that took an old name, not the renamed one.
+     */
+    String resolveKnown(String table, StagingColumn column, Collection<String> existing) {
+        String name = column.name();
+        Map<String, Integer> known = positions.getOrDefault(table, Map.of());
+        Integer recorded = known.get(name);
+        Integer position = column.sourcePosition();
+        if (existing.contains(name) && (position == null || recorded == null || recorded.equals(position))) {
+            return name;
+        }
+        Integer at = position != null ? position : recorded;
+        return at == null ? name : holderOf(table, at, existing, name);
+    }
+
+    /**
+     * The existing staging column that {@code column} was renamed from: the one recorded at the same source
+     * position under another name, when staging has no column of the new name yet; null otherwise.
      */
     String renamedFrom(Connection connection, WarehouseDialect dialect, String table, StagingColumn column,
                        Collection<String> existing) throws SQLException {
-        if (column.sourcePosition() == null) {
+        if (column.sourcePosition() == null || existing.contains(column.name())) {
             return null;
         }
         positions(connection, dialect, table);
@@ -64,14 +72,19 @@ public final class ColumnIdentity {
         return holder.equals(column.name()) ? null : holder;
     }
 
-    /** Records where a staging column came from, when known. */
+    /**
+     * Records where a staging column came from, when known and not recorded yet (tables staged before positions
+     * were recorded get theirs the first time their columns come by). A lower position than the one recorded
+     * is an event older than the column now under that name, and changes nothing.
+     */
     void record(Connection connection, WarehouseDialect dialect, String table, String name, Integer position)
             throws SQLException {
         if (position == null) {
             return;
         }
         Map<String, Integer> known = positions(connection, dialect, table);
-        if (position.equals(known.get(name))) {
+        Integer recorded = known.get(name);
+        if (recorded != null && recorded >= position) {
             return;
         }
         try (PreparedStatement insert = connection.prepareStatement(dialect.statement("insert-staging-column"))) {
@@ -89,37 +102,46 @@ public final class ColumnIdentity {
      */
     public static List<String> earlierNames(Connection connection, WarehouseDialect dialect, String table, String column)
             throws SQLException {
-        Map<String, Integer> recorded = read(connection, dialect, table);
-        Integer position = recorded.get(column);
+        List<String[]> rows = rows(connection, dialect, table);
+        Integer position = current(rows).get(column);
         List<String> names = new ArrayList<>();
         if (position != null) {
-            recorded.forEach((name, at) -> {
-                if (at.equals(position) && !name.equals(column)) {
-                    names.add(name);
+            for (String[] row : rows) {
+                if (Integer.parseInt(row[1]) == position && !row[0].equals(column) && !names.contains(row[0])) {
+                    names.add(row[0]);
                 }
-            });
+            }
         }
         return names;
     }
 
-    /** A table's recorded source positions by column name (every name it has had). */
-    static Map<String, Integer> read(Connection connection, WarehouseDialect dialect, String table) throws SQLException {
-        Map<String, Integer> read = new HashMap<>();
+    /** Each recorded name with the position it stands for now (the highest recorded for it). */
+    private static Map<String, Integer> current(List<String[]> rows) {
+        Map<String, Integer> current = new HashMap<>();
+        for (String[] row : rows) {
+            current.merge(row[0], Integer.parseInt(row[1]), Math::max);
+        }
+        return current;
+    }
+
+    /** A table's recorded (name, source position) pairs, every one it has had. */
+    private static List<String[]> rows(Connection connection, WarehouseDialect dialect, String table) throws SQLException {
+        List<String[]> rows = new ArrayList<>();
         try (PreparedStatement query = connection.prepareStatement(dialect.statement("read-staging-columns"))) {
             query.setString(1, table);
-            try (ResultSet rows = query.executeQuery()) {
-                while (rows.next()) {
-                    read.put(rows.getString(1), rows.getInt(2));
+            try (ResultSet result = query.executeQuery()) {
+                while (result.next()) {
+                    rows.add(new String[] {result.getString(1), Integer.toString(result.getInt(2))});
                 }
             }
         }
-        return read;
+        return rows;
     }
 
     private Map<String, Integer> positions(Connection connection, WarehouseDialect dialect, String table) throws SQLException {
         Map<String, Integer> known = positions.get(table);
         if (known == null) {
-            known = read(connection, dialect, table);
+            known = current(rows(connection, dialect, table));
             positions.put(table, known);
         }
         return known;

@@ -75,6 +75,8 @@ public class StagingWriter {
     /** Failures in a row after which a batch is taken apart to set aside what cannot be written. */
     private final int writeAttempts;
     private int failedWrites;
+    /** In fail-fast mode, the change found that the warehouse refuses (see {@link #withoutPoison}). */
+    private String refused;
     private final MeterRegistry registry;
     private final Timer writeTimer;
     private final DistributionSummary batchRows;
@@ -86,6 +88,9 @@ public class StagingWriter {
     public StagingWriter(Warehouse warehouse, WarehouseSetup setup, StagingBuffer buffer, MeterRegistry registry,
                          @ConfigProperty(name = "pipeline.staging.dead-letter-enabled") boolean deadLetterEnabled,
                          @ConfigProperty(name = "pipeline.staging.write-attempts", defaultValue = "5") int writeAttempts) {
+        if (writeAttempts < 1) {
+            throw new IllegalArgumentException("pipeline.staging.write-attempts must be at least 1, not " + writeAttempts);
+        }
         this.writeAttempts = writeAttempts;
         this.warehouse = warehouse;
         this.setup = setup;
@@ -144,7 +149,13 @@ public class StagingWriter {
                     sourceColumns.put(table.getKey(), ensureColumns(connection, table.getKey(), table.getValue()));
                 }
                 schemaSettled();
-                if (failedWrites >= writeAttempts) {
+                if (refused != null) {
+                    throw new SQLException(refused);
+                }
+                // Taken apart after the bounded attempts, then again after twice as many, and so on: a warehouse
+                // that refuses every write for a long time is not bisected at every retry.
+                if (failedWrites >= writeAttempts && failedWrites % writeAttempts == 0
+                        && Integer.bitCount(failedWrites / writeAttempts) == 1) {
                     tables = withoutPoison(connection, tables, sourceColumns, loadedAt, deadLetters);
                 }
                 connection.setAutoCommit(false);
@@ -223,21 +234,27 @@ public class StagingWriter {
         Map<String, List<StagedChange>> kept = new LinkedHashMap<>();
         for (Map.Entry<String, List<StagedChange>> table : tables.entrySet()) {
             Map<StagedChange, String> poison = new java.util.IdentityHashMap<>();
-            isolate(connection, table.getKey(), table.getValue(), sourceColumns.get(table.getKey()), loadedAt, poison);
-            if (poison.size() == table.getValue().size() && !takesWrites(connection, table.getKey())) {
-                // Not the changes: the table takes no write at all (a missing grant, a read-only warehouse).
-                poison.clear();
+            // Not the changes when the table takes no write at all (a missing grant, a read-only warehouse).
+            if (takesWrites(connection, table.getKey())) {
+                isolate(connection, table.getKey(), table.getValue(), sourceColumns.get(table.getKey()), loadedAt, poison);
+                // Each one failed once on its own: only one that fails again is set aside, not one that met a
+                // passing fault of the warehouse.
+                poison.keySet().removeIf(change -> writes(connection, table.getKey(), List.of(change),
+                        sourceColumns.get(table.getKey()), loadedAt) == null);
             }
             if (poison.isEmpty()) {
                 kept.put(table.getKey(), table.getValue());
                 continue;
             }
-            Map.Entry<StagedChange, String> first = poison.entrySet().iterator().next();
+            Map.Entry<StagedChange, String> first = poison.entrySet().stream()
+                    .min(java.util.Comparator.comparingLong(entry -> entry.getKey().lsn())).orElseThrow();
             if (!deadLetterEnabled) {
-                throw new SQLException("staging " + table.getKey() + " refuses the change at LSN " + first.getKey().lsn()
+                // Fail fast: this is what readiness says from now on, until the cause is fixed and a restart.
+                refused = "staging " + table.getKey() + " refuses the change at LSN " + first.getKey().lsn()
                         + " (key " + keyJson(first.getKey()) + ") after " + failedWrites + " attempts: " + first.getValue()
                         + "; nothing after it is committed (pipeline.staging.dead-letter-enabled=false) until the cause "
-                        + "is fixed and the pipeline restarted");
+                        + "is fixed and the pipeline restarted";
+                throw new SQLException(refused);
             }
             List<StagedChange> rest = new ArrayList<>();
             for (StagedChange change : table.getValue()) {
@@ -271,21 +288,27 @@ public class StagingWriter {
         }
     }
 
-    /** Finds the changes of one table that fail to be written on their own (see {@link #withoutPoison}). */
-    private void isolate(Connection connection, String table, List<StagedChange> changes,
-                         LinkedHashMap<String, StagingColumn> sourceColumns, OffsetDateTime loadedAt,
-                         Map<StagedChange, String> poison) {
+    /** Writes changes of one table in a transaction rolled back: null when that works, else the error. */
+    private String writes(Connection connection, String table, List<StagedChange> changes,
+                          LinkedHashMap<String, StagingColumn> sourceColumns, OffsetDateTime loadedAt) {
         Long horizon = replayHorizon.get(table);
-        String error = null;
         try {
             writeTable(connection, table, changes, sourceColumns, loadedAt, new ArrayList<>());
+            return null;
         } catch (SQLException | RuntimeException e) {
-            error = io.livewarehouse.support.Messages.of(e);
+            return io.livewarehouse.support.Messages.of(e);
         } finally {
             rollbackQuietly(connection);
             replayHorizon.put(table, horizon);
             recordedKeys.remove(table);
         }
+    }
+
+    /** Finds the changes of one table that fail to be written on their own (see {@link #withoutPoison}). */
+    private void isolate(Connection connection, String table, List<StagedChange> changes,
+                         LinkedHashMap<String, StagingColumn> sourceColumns, OffsetDateTime loadedAt,
+                         Map<StagedChange, String> poison) {
+        String error = writes(connection, table, changes, sourceColumns, loadedAt);
         if (error == null) {
             return;
         }
@@ -604,7 +627,7 @@ public class StagingWriter {
         for (StagedChange change : changes) {
             Object[] row = new Object[tableOrder.size()];
             int[] placement = placements.computeIfAbsent(change.columns(), list -> list.stream()
-                    .mapToInt(column -> position.get(columnIdentity.resolveKnown(table, column.name(), position.keySet())))
+                    .mapToInt(column -> position.get(columnIdentity.resolveKnown(table, column, position.keySet())))
                     .toArray());
             ColumnType[] convert = conversions.computeIfAbsent(change.columns(), list -> {
                 ColumnType[] types = new ColumnType[list.size()];
@@ -765,11 +788,9 @@ public class StagingWriter {
             }
             knownColumns.put(table, existing);
         }
+        // Renames first: a column renamed and another added under its old name come in one table schema.
         for (StagingColumn column : sourceColumns) {
-            String name = columnIdentity.resolve(connection, dialect, table, column.name(), existing.keySet());
-            ColumnType current = existing.get(name);
-            String renamedFrom = current != null ? null
-                    : columnIdentity.renamedFrom(connection, dialect, table, column, existing.keySet());
+            String renamedFrom = columnIdentity.renamedFrom(connection, dialect, table, column, existing.keySet());
             if (renamedFrom != null) {
                 // RENAME COLUMN at the source: the column keeps its values, under its new name.
                 try (Statement statement = connection.createStatement()) {
@@ -782,8 +803,14 @@ public class StagingWriter {
                 existing.clear();
                 existing.putAll(renamed);
                 columnIdentity.record(connection, dialect, table, column.name(), column.sourcePosition());
-                current = existing.get(column.name());
                 LOG.infof("Staging: renamed column %s of %s to %s", renamedFrom, qualified, column.name());
+            }
+        }
+        for (StagingColumn column : sourceColumns) {
+            String name = columnIdentity.resolve(connection, dialect, table, column, existing.keySet());
+            ColumnType current = existing.get(name);
+            if (current != null && name.equals(column.name())) {
+                columnIdentity.record(connection, dialect, table, name, column.sourcePosition());
             }
             if (current == null) {
                 // ADD COLUMN at the source: older rows read NULL, or the column's default when it was added with
@@ -910,7 +937,7 @@ public class StagingWriter {
     private List<StagingColumn> tableColumnOrder(String table, List<StagingColumn> batchColumns) {
         Map<String, StagingColumn> byName = new HashMap<>();
         java.util.Set<String> names = knownColumns.get(table).keySet();
-        batchColumns.forEach(column -> byName.putIfAbsent(columnIdentity.resolveKnown(table, column.name(), names), column));
+        batchColumns.forEach(column -> byName.putIfAbsent(columnIdentity.resolveKnown(table, column, names), column));
         List<StagingColumn> order = new ArrayList<>();
         for (String name : knownColumns.get(table).keySet()) {
             // A column the batch does not carry (dropped at the source) is appended as NULL.
