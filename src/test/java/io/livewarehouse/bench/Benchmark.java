@@ -225,26 +225,16 @@ public final class Benchmark {
             statement.execute("insert into items select i, 0, 'item number ' || i from generate_series(1, " + rows + ") i");
         }
         Path own = Files.createDirectories(work.resolve("large-transaction"));
-        PipelineProcess pipeline = new PipelineProcess(own, Map.of(
-                "PIPELINE_SOURCE_HOST", "localhost",
-                "PIPELINE_SOURCE_PORT", Integer.toString(source.port()),
-                "PIPELINE_SOURCE_DATABASE", "bench_large",
-                "PIPELINE_SOURCE_PASSWORD", "embedded",
-                "PIPELINE_SOURCE_TABLES", "public.items",
-                "PIPELINE_WAREHOUSE_DUCKDB_PATH", own.resolve("warehouse.duckdb").toString(),
-                "PIPELINE_STATE_DIR", own.resolve("state").toString(),
-                "PIPELINE_MARTS_ENABLED", "false"));
+        PipelineProcess pipeline = PipelineProcess.against(own, source, "bench_large",
+                "PIPELINE_SOURCE_TABLES", "public.items", "PIPELINE_MARTS_ENABLED", "false");
         pipeline.start();
         try {
             Awaitility.await().atMost(Duration.ofMinutes(10)).pollInterval(Duration.ofMillis(200))
                     .until(() -> "streaming".equals(pipeline.readinessText("phase")));
             long transaction;
             long started;
-            try (Connection connection = source.connect("bench_large"); Statement statement = connection.createStatement()) {
-                connection.setAutoCommit(false);
-                statement.execute("update items set version = version + 1");
-                transaction = (Long) SourceDatabases.single(connection, "select txid_current()");
-                connection.commit();
+            try (Connection connection = source.connect("bench_large")) {
+                transaction = SourceDatabases.inTransaction(connection, "update items set version = version + 1");
                 started = System.nanoTime();
             }
             pipeline.awaitStaged(transaction, Duration.ofMinutes(30));

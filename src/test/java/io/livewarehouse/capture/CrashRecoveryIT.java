@@ -128,24 +128,14 @@ class CrashRecoveryIT {
             statement.execute("create table items (id integer primary key, version integer not null, label text)");
             statement.execute("insert into items select i, 0, 'item ' || i from generate_series(1, " + rows + ") i");
         }
-        PipelineProcess pipeline = new PipelineProcess(work, Map.of(
-                "PIPELINE_SOURCE_HOST", "localhost",
-                "PIPELINE_SOURCE_PORT", Integer.toString(source.port()),
-                "PIPELINE_SOURCE_DATABASE", "big",
-                "PIPELINE_SOURCE_PASSWORD", "embedded",
-                "PIPELINE_SOURCE_TABLES", "public.items",
-                "PIPELINE_WAREHOUSE_DUCKDB_PATH", warehouseFile.toString(),
-                "PIPELINE_STATE_DIR", work.resolve("state").toString()));
+        PipelineProcess pipeline = PipelineProcess.against(work, source, "big", "PIPELINE_SOURCE_TABLES", "public.items");
         try {
             pipeline.start();
             Awaitility.await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(250))
                     .until(() -> "streaming".equals(pipeline.readinessText("phase")));
             long transaction;
-            try (Connection connection = source.connect("big"); java.sql.Statement statement = connection.createStatement()) {
-                connection.setAutoCommit(false);
-                statement.execute("update items set version = version + 1");
-                transaction = (Long) SourceDatabases.single(connection, "select txid_current()");
-                connection.commit();
+            try (Connection connection = source.connect("big")) {
+                transaction = SourceDatabases.inTransaction(connection, "update items set version = version + 1");
             }
             // Killed once a good part of the transaction is in staging, without offsets.
             long staged = pipeline.readinessNumber("rowsStaged");

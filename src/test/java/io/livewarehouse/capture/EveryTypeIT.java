@@ -16,7 +16,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -157,14 +156,7 @@ class EveryTypeIT {
             insert(statement, 1, 2, 3);
         }
         warehouseFile = work.resolve("warehouse.duckdb");
-        pipeline = new PipelineProcess(work, Map.of(
-                "PIPELINE_SOURCE_HOST", "localhost",
-                "PIPELINE_SOURCE_PORT", Integer.toString(postgres.port()),
-                "PIPELINE_SOURCE_DATABASE", "wild",
-                "PIPELINE_SOURCE_PASSWORD", "embedded",
-                "PIPELINE_SOURCE_TABLES", "public.every_type",
-                "PIPELINE_WAREHOUSE_DUCKDB_PATH", warehouseFile.toString(),
-                "PIPELINE_STATE_DIR", work.resolve("state").toString()));
+        pipeline = PipelineProcess.against(work, postgres, "wild", "PIPELINE_SOURCE_TABLES", "public.every_type");
         pipeline.start();
         Awaitility.await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500))
                 .until(() -> "streaming".equals(pipeline.readinessText("phase")));
@@ -217,7 +209,7 @@ class EveryTypeIT {
             statement.execute("update every_type set " + COLUMNS.stream().map(column -> column.name() + " = " + column.ordinary())
                     .collect(Collectors.joining(", ")) + " where id = 2");
             statement.execute("update every_type set c_smallint = 7 where id = 5");
-            last = transaction(statement, "update every_type set c_integer = 1 where id = 3");
+            last = SourceDatabases.inTransaction(connection, "update every_type set c_integer = 1 where id = 3");
         }
         pipeline.awaitStaged(last);
         assertThat(pipeline.get("/q/metrics").body())
@@ -240,26 +232,12 @@ class EveryTypeIT {
         pipeline.start();
         try (Connection connection = source(); Statement statement = connection.createStatement()) {
             statement.execute("update every_type set c_numeric_not_null = 'NaN', c_numeric_ps = 'NaN' where id = 4");
-            last = transaction(statement, "update every_type set c_integer = 42 where id = 6");
+            last = SourceDatabases.inTransaction(connection, "update every_type set c_integer = 42 where id = 6");
         }
         pipeline.awaitStaged(last);
         assertThat(pipeline.get("/q/health/live").status()).isEqualTo(200);
         try (Connection staging = stopAndOpenStaging()) {
             assertStagingEqualsSource(staging, "after a lone NaN and a later change");
-        }
-    }
-
-    /** Runs a statement in a transaction of its own; returns that transaction's id. */
-    private static long transaction(Statement statement, String sql) throws SQLException {
-        Connection connection = statement.getConnection();
-        connection.setAutoCommit(false);
-        try {
-            statement.execute(sql);
-            long id = (Long) SourceDatabases.single(connection, "select txid_current()");
-            connection.commit();
-            return id;
-        } finally {
-            connection.setAutoCommit(true);
         }
     }
 

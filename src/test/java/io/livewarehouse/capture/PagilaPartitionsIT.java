@@ -16,7 +16,6 @@ import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.OffsetDateTime;
-import java.util.Map;
 import java.util.Properties;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -46,14 +45,7 @@ class PagilaPartitionsIT {
                 PagilaDump.restore(pagila, connection);
             }
             Path warehouseFile = work.resolve("warehouse.duckdb");
-            pipeline = new PipelineProcess(work, Map.of(
-                    "PIPELINE_SOURCE_HOST", "localhost",
-                    "PIPELINE_SOURCE_PORT", Integer.toString(postgres.port()),
-                    "PIPELINE_SOURCE_DATABASE", "pagila",
-                    "PIPELINE_SOURCE_PASSWORD", "embedded",
-                    "PIPELINE_WAREHOUSE_DUCKDB_PATH", warehouseFile.toString(),
-                    "PIPELINE_STATE_DIR", work.resolve("state").toString(),
-                    "PIPELINE_MARTS_INTERVAL_MS", "2000"));
+            pipeline = PipelineProcess.against(work, postgres, "pagila", "PIPELINE_MARTS_INTERVAL_MS", "2000");
             pipeline.start();
             PipelineProcess running = pipeline;
             Awaitility.await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500))

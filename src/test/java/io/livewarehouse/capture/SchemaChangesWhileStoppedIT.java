@@ -13,7 +13,6 @@ import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Properties;
 import java.util.stream.Collectors;
 
@@ -33,14 +32,8 @@ class SchemaChangesWhileStoppedIT {
         Path work = Files.createTempDirectory(Files.createDirectories(Path.of("target")), "stopped-changes").toAbsolutePath();
         EmbeddedSource postgres = EmbeddedSource.startEmpty(work.resolve("postgres"), 0);
         Path warehouseFile = work.resolve("warehouse.duckdb");
-        PipelineProcess pipeline = new PipelineProcess(work, Map.of(
-                "PIPELINE_SOURCE_HOST", "localhost",
-                "PIPELINE_SOURCE_PORT", Integer.toString(postgres.port()),
-                "PIPELINE_SOURCE_DATABASE", "shop",
-                "PIPELINE_SOURCE_PASSWORD", "embedded",
-                "PIPELINE_SOURCE_TABLES", "public.orders,public.customers",
-                "PIPELINE_WAREHOUSE_DUCKDB_PATH", warehouseFile.toString(),
-                "PIPELINE_STATE_DIR", work.resolve("state").toString()));
+        PipelineProcess pipeline = PipelineProcess.against(work, postgres, "shop",
+                "PIPELINE_SOURCE_TABLES", "public.orders,public.customers");
         try {
             try (Connection admin = postgres.connect("postgres"); Statement statement = admin.createStatement()) {
                 statement.execute("create database shop");
@@ -55,14 +48,8 @@ class SchemaChangesWhileStoppedIT {
             Awaitility.await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(250))
                     .until(() -> "streaming".equals(pipeline.readinessText("phase")));
             try (Connection connection = postgres.connect("shop")) {
-                connection.setAutoCommit(false);
-                long streamed;
-                try (Statement statement = connection.createStatement()) {
-                    statement.execute("update customers set name = 'streamed before the stop' where id = 4");
-                    streamed = (Long) SourceDatabases.single(connection, "select txid_current()");
-                }
-                connection.commit();
-                pipeline.awaitStaged(streamed);
+                pipeline.awaitStaged(SourceDatabases.inTransaction(connection,
+                        "update customers set name = 'streamed before the stop' where id = 4"));
             }
             assertThat(pipeline.terminate()).isIn(0, 143);
 
@@ -87,12 +74,7 @@ class SchemaChangesWhileStoppedIT {
             pipeline.start();
             long last;
             try (Connection connection = postgres.connect("shop")) {
-                connection.setAutoCommit(false);
-                try (Statement statement = connection.createStatement()) {
-                    statement.execute("update customers set name = 'marker' where id = 3");
-                    last = (Long) SourceDatabases.single(connection, "select txid_current()");
-                }
-                connection.commit();
+                last = SourceDatabases.inTransaction(connection, "update customers set name = 'marker' where id = 3");
             }
             pipeline.awaitStaged(last);
             // The operator is told which table changed shape while the pipeline was stopped, and how.

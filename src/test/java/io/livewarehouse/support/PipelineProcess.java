@@ -35,7 +35,34 @@ public final class PipelineProcess {
     private int httpPort;
     private long outputOffset;
     private List<String> user = List.of();
-    private List<String> javaOptions = List.of("-Xmx1g");
+    private List<String> javaOptions = List.of("-Xmx512m");
+
+    /**
+     * The packaged pipeline against {@code database} of a test's own PostgreSQL, on its defaults, with its
+     * warehouse ({@code warehouse.duckdb}) and state in {@code work}; then further settings as environment
+     * variable name, value pairs.
+     */
+    public static PipelineProcess against(Path work, io.livewarehouse.source.EmbeddedSource source, String database,
+                                          String... settings) {
+        Map<String, String> environment = new java.util.HashMap<>(Map.of(
+                "PIPELINE_SOURCE_HOST", "localhost",
+                "PIPELINE_SOURCE_PORT", Integer.toString(source.port()),
+                "PIPELINE_SOURCE_DATABASE", database,
+                "PIPELINE_SOURCE_PASSWORD", "embedded",
+                "PIPELINE_WAREHOUSE_DUCKDB_PATH", work.resolve("warehouse.duckdb").toString(),
+                "PIPELINE_STATE_DIR", work.resolve("state").toString()));
+        for (int i = 0; i + 1 < settings.length; i += 2) {
+            environment.put(settings[i], settings[i + 1]);
+        }
+        return new PipelineProcess(work, environment);
+    }
+
+    /** The same pipeline (work folder, warehouse, state) with one setting changed, as an operator restarts it. */
+    public PipelineProcess with(String name, String value) {
+        Map<String, String> changed = new java.util.HashMap<>(environment);
+        changed.put(name, value);
+        return new PipelineProcess(workDirectory, changed);
+    }
 
     public PipelineProcess(Path workDirectory, Map<String, String> environment) {
         this.workDirectory = workDirectory;
@@ -52,7 +79,7 @@ public final class PipelineProcess {
         return this;
     }
 
-    /** JVM options instead of the default -Xmx1g (the image sets its own). */
+    /** JVM options instead of the default -Xmx512m (what the benchmark runs the pipeline with; the image sets its own). */
     public PipelineProcess javaOptions(String... options) {
         this.javaOptions = List.of(options);
         return this;

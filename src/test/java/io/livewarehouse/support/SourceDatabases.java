@@ -108,6 +108,22 @@ public final class SourceDatabases {
         return rows;
     }
 
+    /** Runs the statements in one source transaction of their own; returns its id, for awaiting it in staging. */
+    public static long inTransaction(Connection connection, String... statements) throws SQLException {
+        boolean autoCommit = connection.getAutoCommit();
+        connection.setAutoCommit(false);
+        try (Statement statement = connection.createStatement()) {
+            for (String sql : statements) {
+                statement.execute(sql);
+            }
+            long transaction = ((Number) single(connection, "select txid_current()")).longValue();
+            connection.commit();
+            return transaction;
+        } finally {
+            connection.setAutoCommit(autoCommit);
+        }
+    }
+
     public static Object single(Connection connection, String query) throws SQLException {
         return rows(connection, query).get(0).get(0);
     }
