@@ -17,6 +17,8 @@ import java.util.stream.Stream;
  * Where the mart files come from (models, schema.yml, macros, materializations): the class path, or, with
  * {@code pipeline.marts.models-dir} (dev mode: {@code src/main/resources/marts}), a folder read afresh
  * whenever a file in it changes, so that an edited model takes effect on the next cycle without a restart.
+ * Such a folder holds the user's models ({@code models/schema.yml} and {@code models/<name>.sql}); the other
+ * files come from the package when it does not have them.
  */
 @ApplicationScoped
 public class MartFiles {
@@ -52,7 +54,12 @@ public class MartFiles {
         }
         Path file = directory.resolve(path);
         try {
-            return Files.isRegularFile(file) ? Files.readString(file, StandardCharsets.UTF_8) : null;
+            if (!Files.isRegularFile(file)) {
+                // The models are the folder's own; the machinery beside them (materializations, a warehouse's
+                // macros) is the packaged one unless the folder has its own, so a folder of models is enough.
+                return path.startsWith("models/") ? null : ClasspathText.readOptional("marts/" + path);
+            }
+            return Files.readString(file, StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + file, e);
         }

@@ -43,7 +43,12 @@ public class MartRunner {
     private static final Logger LOG = Logger.getLogger(MartRunner.class);
     private static final OffsetDateTime BEGINNING = OffsetDateTime.of(1970, 1, 1, 0, 0, 0, 0, ZoneOffset.UTC);
     private static final Pattern WINDOW = Pattern.compile(":loaded_(from|through)\\b");
-    private static final Pattern DEFINITION = Pattern.compile("\\s*create\\s", Pattern.CASE_INSENSITIVE);
+    /**
+     * A model's idempotent definition ({@code create table if not exists ...}), run once per process. Any other
+     * statement runs every cycle, a {@code create or replace table ... as select} (a model rebuilt whole) too.
+     */
+    private static final Pattern DEFINITION = Pattern.compile("\\s*create\\s[^;(]*?\\bif\\s+not\\s+exists\\b",
+            Pattern.CASE_INSENSITIVE | Pattern.DOTALL);
 
     /** Applies one model's changes inside the transaction the runner opened. */
     @FunctionalInterface
