@@ -99,6 +99,82 @@ alter table ${table} add column ${column} ${type} default ${default};
 select column_name, column_default from information_schema.columns
 where table_schema = ? and table_name = ? and column_default is not null;
 
+-- Every snapshot of a captured table (a snapshot generation): the first one, and each new one taken later
+-- (after a lost replication slot, a table added to the capture, a resync asked for). The run log of syncs.
+-- name: create-table-syncs
+create table if not exists _pipeline.table_syncs (
+    table_name varchar not null,
+    reason varchar not null,
+    started_at timestamptz not null,
+    finished_at timestamptz not null,
+    snapshot_rows bigint not null,
+    vanished_keys bigint not null,
+    snapshot_lsn bigint
+);
+
+-- name: insert-table-sync
+insert into _pipeline.table_syncs (table_name, reason, started_at, finished_at, snapshot_rows, vanished_keys, snapshot_lsn)
+values (?, ?, ?, ?, ?, ?, ?);
+
+-- name: read-table-syncs
+select table_name, reason, started_at, finished_at, snapshot_rows, vanished_keys, snapshot_lsn
+from _pipeline.table_syncs order by finished_at desc, table_name limit 200;
+
+-- What happened to the capture, one row per operation (the run log an operator reads): starts, refusals, a
+-- lost slot and what was done, tables added, resynced or no longer captured, the source gone and back.
+-- name: create-operations
+create table if not exists _pipeline.operations (
+    occurred_at timestamptz not null,
+    operation varchar not null,
+    table_name varchar,
+    detail varchar
+);
+
+-- name: insert-operation
+insert into _pipeline.operations (occurred_at, operation, table_name, detail) values (?, ?, ?, ?);
+
+-- Tables waiting for a new snapshot of their own (added to the capture, or a resync asked for): until it is
+-- staged, their streamed changes are staged without a load time (held: no model reads them), and the
+-- snapshot's transaction gives them one after its rows. Kept here so that a restart holds them too.
+-- name: create-resyncs
+create table if not exists _pipeline.resyncs (
+    table_name varchar primary key,
+    reason varchar not null,
+    requested_at timestamptz not null
+);
+
+-- name: insert-resync
+insert into _pipeline.resyncs (table_name, reason, requested_at) values (?, ?, ?);
+
+-- name: read-resyncs
+select table_name, reason, requested_at from _pipeline.resyncs order by requested_at, table_name;
+
+-- name: delete-resync
+delete from _pipeline.resyncs where table_name = ?;
+
+-- The held changes of a table follow its new snapshot rows, in the snapshot's batch.
+-- name: release-held-changes
+update ${table} set _cdc_loaded_at = ? where _cdc_loaded_at is null;
+
+-- A new snapshot generation of a table: a key whose newest row is older than the generation's snapshot rows,
+-- and not a delete, was not seen by the snapshot, so the source no longer has it. It is staged as a delete
+-- carrying its last known values, and the current state and the marts drop it as they drop any delete.
+-- Rows held for a snapshot (no load time yet) are not looked at. Binds: lsn, transaction, source time, load
+-- time, the generation's load time.
+-- name: insert-vanished-keys
+insert into ${table} (${columns}, _cdc_op, _cdc_lsn, _cdc_seq, _cdc_tx_id, _cdc_source_ts, _cdc_loaded_at,
+                      _cdc_deleted, _cdc_unavailable, _cdc_invalid)
+select ${columns}, 'd', ?, 0, ?, ?, ?, true, _cdc_unavailable, _cdc_invalid
+from (
+    select *, row_number() over (
+                  partition by ${key_columns}
+                  order by _cdc_loaded_at desc, case when _cdc_op = 'r' then 0 else 1 end desc, _cdc_lsn desc,
+                           _cdc_seq desc) as _newest
+    from ${table}
+    where _cdc_loaded_at is not null
+) as latest
+where _newest = 1 and _cdc_loaded_at < ? and not _cdc_deleted;
+
 -- The newest position already in a staging table: events at or below it may be replays.
 -- name: staging-high-water
 select max(_cdc_lsn) from ${table};

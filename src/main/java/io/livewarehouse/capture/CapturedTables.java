@@ -123,6 +123,57 @@ public class CapturedTables {
     }
 
     /**
+     * The configured tables (schema.table) the publication does not list yet: added to
+     * {@code pipeline.source.tables} since the publication was made, so their changes were never streamed and
+     * they need a snapshot of their own. Empty when there is no publication yet (the first start).
+     */
+    public List<String> notPublished() throws SQLException {
+        Set<String> published = new HashSet<>();
+        try (Connection connection = source.open()) {
+            try (PreparedStatement exists = connection.prepareStatement("select 1 from pg_publication where pubname = ?")) {
+                exists.setString(1, publicationName);
+                try (ResultSet row = exists.executeQuery()) {
+                    if (!row.next()) {
+                        return List.of();
+                    }
+                }
+            }
+            try (PreparedStatement tablesOf = connection.prepareStatement(
+                    "select schemaname || '.' || tablename from pg_publication_tables where pubname = ?")) {
+                tablesOf.setString(1, publicationName);
+                try (ResultSet rows = tablesOf.executeQuery()) {
+                    while (rows.next()) {
+                        published.add(rows.getString(1));
+                    }
+                }
+            }
+        }
+        return settings.tables().stream().map(t -> String.join(".", schemaAndTable(t)))
+                .filter(t -> !published.contains(t)).toList();
+    }
+
+    /**
+     * The tables the publication lists that are no longer in {@code pipeline.source.tables}: removed from the
+     * capture since the last start (Debezium then takes them out of the publication). Empty without a publication.
+     */
+    public List<String> noLongerConfigured() throws SQLException {
+        List<String> configured = settings.tables().stream().map(t -> String.join(".", schemaAndTable(t))).toList();
+        List<String> removed = new ArrayList<>();
+        try (Connection connection = source.open(); PreparedStatement tablesOf = connection.prepareStatement(
+                "select schemaname || '.' || tablename from pg_publication_tables where pubname = ? order by 1")) {
+            tablesOf.setString(1, publicationName);
+            try (ResultSet rows = tablesOf.executeQuery()) {
+                while (rows.next()) {
+                    if (!configured.contains(rows.getString(1))) {
+                        removed.add(rows.getString(1));
+                    }
+                }
+            }
+        }
+        return removed;
+    }
+
+    /**
      * Reads and checks every captured table and makes sure the publication sends all of them under their own
      * names; throws, naming the table and the fix, when one cannot be captured faithfully.
      */
@@ -364,9 +415,24 @@ public class CapturedTables {
         }
         List<Table> missing = captured.stream().filter(t -> !published.contains(t.schema() + "." + t.name())).toList();
         if (!missing.isEmpty()) {
+            // Writers of an added table are kept out for the moment of the ALTER (SHARE conflicts with their
+            // ROW EXCLUSIVE): a transaction that wrote to it before and committed after would otherwise be
+            // decoded with neither the old publication nor the snapshot the table is then copied in.
+            boolean autoCommit = connection.getAutoCommit();
+            connection.setAutoCommit(false);
             try (Statement statement = connection.createStatement()) {
+                statement.execute("set local lock_timeout = '60s'");
+                for (Table table : missing) {
+                    statement.execute("lock table " + quoted(table) + " in share mode");
+                }
                 statement.execute("alter publication " + quotedPublication + " add table "
                         + missing.stream().map(CapturedTables::quoted).collect(Collectors.joining(", ")));
+                connection.commit();
+            } catch (SQLException e) {
+                connection.rollback();
+                throw e;
+            } finally {
+                connection.setAutoCommit(autoCommit);
             }
             LOG.infof("Added %s to publication %s", missing.stream().map(t -> t.schema() + "." + t.name()).toList(),
                     publicationName);

@@ -60,17 +60,24 @@ public class ChangeCapture {
     private final Map<String, Counter> eventCounters = new HashMap<>();
     private final Map<String, Counter> invalidCounters = new HashMap<>();
     private volatile List<String> shapesChanged = List.of();
+    /** The last time the replication slot could not resume, why, and what was done; null when it never happened. */
+    private volatile String slotLoss;
+    /** Why a new snapshot of every table is being taken now; null when none is. */
+    private volatile String resyncing;
 
     private final CapturedTables capturedTables;
     private final ReplicaIdentity replicaIdentity;
     private final SensitiveColumns sensitive;
+    private final io.livewarehouse.warehouse.OperationLog operations;
 
     public ChangeCapture(StagingBuffer buffer, StagingWriter writer, SnapshotProgress snapshotProgress, MeterRegistry registry,
                          CapturedTables capturedTables, ReplicaIdentity replicaIdentity, DebeziumFailures debeziumFailures,
                          @ConfigProperty(name = "pipeline.cdc.unavailable-value-placeholder") String placeholder,
                          @ConfigProperty(name = "pipeline.staging.dead-letter-enabled") boolean deadLetters,
                          @ConfigProperty(name = "pipeline.staging.max-buffered-rows") int maxBufferedRows,
-                         io.livewarehouse.source.SourceSettings sourceSettings) {
+                         io.livewarehouse.source.SourceSettings sourceSettings,
+                         io.livewarehouse.warehouse.OperationLog operations) {
+        this.operations = operations;
         this.buffer = buffer;
         this.writer = writer;
         this.snapshotProgress = snapshotProgress;
@@ -172,6 +179,15 @@ public class ChangeCapture {
         phase = "streaming";
     }
 
+    /** A table's own new snapshot is staged (see TableResync): its rows count as snapshot reads. */
+    void tableResynced(io.livewarehouse.staging.SnapshotCopy copy, String reason) {
+        operations.record("table snapshot staged", copy.schema() + "." + copy.table(), reason + ": " + copy.rows() + " rows");
+        events.addAndGet(copy.rows());
+        eventCounter(copy.table(), "r").increment(copy.rows());
+        copy.invalidValues().forEach((column, count) ->
+                invalidCounter(copy.schema(), copy.table(), column, count + " snapshot rows").increment(count));
+    }
+
     /** Tables that changed shape while the pipeline was stopped (see WarehouseOffsetStore), as found at start. */
     void shapesChangedWhileStopped(List<String> tables) {
         shapesChanged = List.copyOf(tables);
@@ -200,6 +216,57 @@ public class ChangeCapture {
     /** How many times the engine started in this process (a route reload that restarted capture shows here). */
     public int engineStarts() {
         return engineStarts.get();
+    }
+
+    /**
+     * The stream cannot resume where staging stopped ({@link LostSlot}): recorded for readiness and the
+     * pipeline page, and counted.
+     */
+    void slotLost(String reason, String action) {
+        slotLoss = java.time.OffsetDateTime.now(java.time.ZoneOffset.UTC).withNano(0) + ": " + reason + "; " + action;
+        registry.counter("pipeline.replication.slot.lost").increment();
+        LOG.warnf("The change stream cannot resume where staging stopped: %s; %s", reason, action);
+        operations.record("slot lost", null, reason + "; " + action);
+    }
+
+    /** See {@link #slotLost}; null when the slot never was lost in this process. */
+    public String slotLoss() {
+        return slotLoss;
+    }
+
+    /** The stream resumes from stored offsets after a finished snapshot: streaming, before any change arrives. */
+    void resumed() {
+        if ("starting".equals(phase)) {
+            phase = "streaming";
+        }
+    }
+
+    /** A new snapshot of every table starts ({@code why}), or ended ({@code null}). */
+    void resyncing(String why) {
+        resyncing = why;
+        if (why != null) {
+            phase = "resync";
+        }
+    }
+
+    /** Why a new snapshot of every table is being taken now, or null. */
+    public String resyncing() {
+        return resyncing;
+    }
+
+    /**
+     * The engine was refused at start for a reason a restart does not mend (a table that cannot be captured, a
+     * lost slot under on-lost-slot=refuse): not running, but not dead either, so liveness stays UP and an
+     * orchestrator does not restart it in a loop; readiness says why.
+     */
+    void engineRefused(String reason) {
+        engineState = "refused: " + reason;
+        operations.record("capture refused", null, reason);
+    }
+
+    /** See {@link #engineRefused}. */
+    public boolean engineRefused() {
+        return engineState.startsWith("refused: ");
     }
 
     /** The engine closed its offset store (a stop, a route reload, or its death) or could not start. */

@@ -64,13 +64,16 @@ public class CopySnapshot {
     private final String method;
     private final String cdcName;
     private final String slotName;
+    private final boolean failoverSlot;
 
     public CopySnapshot(SourceConnections source, StagingWriter writer, SnapshotProgress progress,
                         CapturedTables capturedTables,
                         io.livewarehouse.source.ReplicationSlot replicationSlot,
                         @ConfigProperty(name = "pipeline.cdc.snapshot-method") String method,
                         @ConfigProperty(name = "pipeline.cdc.name") String cdcName,
-                        @ConfigProperty(name = "pipeline.cdc.slot-name") String slotName) {
+                        @ConfigProperty(name = "pipeline.cdc.slot-name") String slotName,
+                        @ConfigProperty(name = "pipeline.cdc.failover-slot", defaultValue = "false") boolean failoverSlot) {
+        this.failoverSlot = failoverSlot;
         this.source = source;
         this.capturedTables = capturedTables;
         this.settings = source.settings();
@@ -96,6 +99,23 @@ public class CopySnapshot {
         if (!copying || !storedOffsets.isEmpty() || !UnfinishedSnapshotGuard.takesSnapshot(snapshotMode)) {
             return List.of();
         }
+        return copyAll("initial snapshot");
+    }
+
+    /** Whether snapshots are taken by COPY (the configured method, on this warehouse). */
+    boolean copies() {
+        return "copy".equals(method) || ("auto".equals(method) && writer.dialect().loadsSnapshotFiles());
+    }
+
+    /**
+     * Copies a new snapshot of every captured table from a new replication slot (none may exist under the
+     * slot's name), whatever staging holds: a new snapshot generation, whose offsets replace the stored ones.
+     */
+    List<SnapshotCopy> resync(String reason) throws SQLException, IOException {
+        return copyAll(reason);
+    }
+
+    private List<SnapshotCopy> copyAll(String reason) throws SQLException, IOException {
         if (!writer.dialect().loadsSnapshotFiles()) {
             throw new IllegalStateException("pipeline.cdc.snapshot-method=copy loads CSV files into the warehouse, which "
                     + "the " + writer.dialect().name() + " warehouse does not do yet; set pipeline.cdc.snapshot-method=auto or debezium");
@@ -105,11 +125,10 @@ public class CopySnapshot {
         List<SnapshotCopy> copies;
         LogSequenceNumber consistentPoint;
         try (Connection replication = source.openReplication(); Connection connection = source.open()) {
-            ReplicationSlotInfo slot = replication.unwrap(PGConnection.class).getReplicationAPI()
-                    .createReplicationSlot().logical().withSlotName(slotName).withOutputPlugin("pgoutput").make();
-            LOG.infof("Snapshot by COPY: created replication slot %s at %s; copying %d tables in its snapshot",
-                    slotName, slot.getConsistentPoint(), settings.tables().size());
-            consistentPoint = slot.getConsistentPoint();
+            SlotCreated slot = createSlot(replication);
+            LOG.infof("Snapshot by COPY: created replication slot %s%s at %s; copying %d tables in its snapshot",
+                    slotName, failoverSlot ? " (failover)" : "", slot.consistentPoint(), settings.tables().size());
+            consistentPoint = slot.consistentPoint();
             long transaction;
             OffsetDateTime at;
             try (Statement statement = connection.createStatement()) {
@@ -121,7 +140,7 @@ public class CopySnapshot {
                 connection.setAutoCommit(false);
                 connection.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
                 statement.execute("set transaction read only");
-                statement.execute("set transaction snapshot '" + slot.getSnapshotName().replace("'", "''") + "'");
+                statement.execute("set transaction snapshot '" + slot.snapshotName().replace("'", "''") + "'");
                 try (ResultSet row = statement.executeQuery(
                         "select txid_snapshot_xmin(txid_current_snapshot()), now()")) {
                     row.next();
@@ -132,12 +151,12 @@ public class CopySnapshot {
                 // The salt is not needed here: hashed columns are hashed by the warehouse as it loads them.
                 SensitiveColumns hashed = new SensitiveColumns(settings.columnHashList().orElse(""), "");
                 CopyManager copy = connection.unwrap(PGConnection.class).getCopyAPI();
-                long lsn = slot.getConsistentPoint().asLong();
+                long lsn = slot.consistentPoint().asLong();
                 java.util.Iterator<String> tables = settings.tables().iterator();
                 copies = writer.writeSnapshotCopy(() -> tables.hasNext()
                                 ? copyTable(connection, copy, tables.next(), excluded, hashed, directory) : null,
                         Map.of(offsetKey(), offset(lsn, transaction, at)), lsn, transaction, at,
-                        settings.hashSalt().orElse(""));
+                        settings.hashSalt().orElse(""), reason);
                 connection.commit();
             }
         } finally {
@@ -154,6 +173,73 @@ public class CopySnapshot {
         LOG.infof("Snapshot by COPY: %d rows of %d tables staged in %d ms; streaming starts at %s", rows,
                 copies.size(), (System.nanoTime() - started) / 1_000_000, consistentPoint);
         return copies;
+    }
+
+    /**
+     * One table copied on its own, in a snapshot taken at {@code lsn} (the source's WAL insert position then:
+     * every transaction the snapshot sees has its commit record before it).
+     */
+    record TableCopy(SnapshotCopy copy, long lsn, long transaction, OffsetDateTime at) {
+    }
+
+    /**
+     * Copies one captured table in a snapshot of its own, taken now (a new snapshot generation: a table added to
+     * the capture or resynced while the stream goes on). Its changes must be held by then (see
+     * {@link StagingWriter#hold}): the snapshot and the held changes together are then exact. The file is in
+     * {@code directory}; the caller loads it.
+     */
+    TableCopy copyOne(String qualified, Path directory) throws SQLException, IOException {
+        try (Connection connection = source.open(); Statement statement = connection.createStatement()) {
+            statement.execute("set time zone 'UTC'");
+            statement.execute("set intervalstyle = 'postgres'");
+            statement.execute("set extra_float_digits = 3");
+            connection.setAutoCommit(false);
+            connection.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+            statement.execute("set transaction read only");
+            long lsn;
+            long transaction;
+            OffsetDateTime at;
+            // The first query takes the snapshot the copy reads.
+            // The insert position, not the write position: with synchronous_commit off a transaction is visible
+            // before its commit record is written out; every transaction this snapshot sees commits before it.
+            try (ResultSet row = statement.executeQuery("select (pg_current_wal_insert_lsn() - '0/0'::pg_lsn)::bigint, "
+                    + "txid_snapshot_xmin(txid_current_snapshot()), now()")) {
+                row.next();
+                lsn = row.getLong(1);
+                transaction = row.getLong(2);
+                at = row.getObject(3, OffsetDateTime.class).withOffsetSameInstant(ZoneOffset.UTC);
+            }
+            Set<String> excluded = columnSet(settings.columnExcludeList().orElse(""));
+            SensitiveColumns hashed = new SensitiveColumns(settings.columnHashList().orElse(""), "");
+            SnapshotCopy copy = copyTable(connection, connection.unwrap(PGConnection.class).getCopyAPI(), qualified,
+                    excluded, hashed, directory);
+            connection.commit();
+            return new TableCopy(copy, lsn, transaction, at);
+        }
+    }
+
+    /** The slot made for a snapshot by COPY: where its stream starts, and the snapshot it exports. */
+    private record SlotCreated(LogSequenceNumber consistentPoint, String snapshotName) {
+    }
+
+    /**
+     * Creates the replication slot, exporting its snapshot. A failover slot (PostgreSQL 17,
+     * {@code pipeline.cdc.failover-slot}) is created with the replication command itself, whose FAILOVER option
+     * the JDBC driver's builder does not offer; identifiers are the configured slot name, quoted.
+     */
+    private SlotCreated createSlot(Connection replication) throws SQLException {
+        if (!failoverSlot) {
+            ReplicationSlotInfo slot = replication.unwrap(PGConnection.class).getReplicationAPI()
+                    .createReplicationSlot().logical().withSlotName(slotName).withOutputPlugin("pgoutput").make();
+            return new SlotCreated(slot.getConsistentPoint(), slot.getSnapshotName());
+        }
+        try (Statement statement = replication.createStatement();
+             ResultSet created = statement.executeQuery("CREATE_REPLICATION_SLOT " + SourceConnections.quote(slotName)
+                     + " LOGICAL pgoutput (SNAPSHOT 'export', FAILOVER)")) {
+            created.next();
+            return new SlotCreated(LogSequenceNumber.valueOf(created.getString("consistent_point")),
+                    created.getString("snapshot_name"));
+        }
     }
 
     /**

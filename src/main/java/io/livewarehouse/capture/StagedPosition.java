@@ -15,6 +15,28 @@ public record StagedPosition(boolean snapshotFinished, long lsn) {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /**
+     * The highest source position the stored offsets name, the change position ({@code lsn}) or the commit
+     * position ({@code lsn_commit}, what Debezium confirms to the replication slot): a slot that confirmed more
+     * than this was moved by someone else. 0 when none is stored.
+     */
+    public static long highestLsn(Map<String, String> storedOffsets) {
+        long highest = 0;
+        for (String value : storedOffsets.values()) {
+            try {
+                Map<?, ?> offset = JSON.readValue(value, Map.class);
+                for (String key : new String[] {"lsn", "lsn_commit"}) {
+                    if (offset.get(key) instanceof Number position) {
+                        highest = Math.max(highest, position.longValue());
+                    }
+                }
+            } catch (IOException e) {
+                return 0;
+            }
+        }
+        return highest;
+    }
+
     /** The position the stored offsets (offset key to offset JSON) stand for; none stored is the start. */
     public static StagedPosition of(Map<String, String> storedOffsets) {
         if (storedOffsets.isEmpty()) {

@@ -59,9 +59,14 @@ public class WarehouseOffsetStore implements OffsetBackingStore {
             try {
                 prepare();
                 capture.engineStarted();
+                Arc.container().instance(TableResync.class).get().streamStarted();
                 return;
             } catch (IllegalStateException e) {
-                if (attempt == 5 || e.getCause() instanceof CapturedTables.Refused) {
+                if (e.getCause() instanceof CapturedTables.Refused refused) {
+                    capture.engineRefused(refused.getMessage());
+                    throw e;
+                }
+                if (attempt == 5) {
                     capture.engineStopped("could not start: " + io.livewarehouse.support.Messages.of(e));
                     throw e;
                 }
@@ -84,17 +89,108 @@ public class WarehouseOffsetStore implements OffsetBackingStore {
             String snapshotMode = config.getValue("pipeline.cdc.snapshot-mode", String.class);
             // Every captured table checked and published before a replication slot can exist.
             CapturedTables tables = Arc.container().instance(CapturedTables.class).get();
+            holdAddedTables(tables);
             tables.prepare();
             capture.shapesChangedWhileStopped(shapesChanged(tables));
             Map<String, String> offsets = writer.readOffsets();
             UnfinishedSnapshotGuard.apply(offsets, snapshotMode,
                     config.getValue("pipeline.cdc.slot-name", String.class),
                     Arc.container().instance(io.livewarehouse.source.SourceConnections.class).get());
-            // With snapshot-method=copy the snapshot is staged here, before Debezium reads the offsets it leaves.
-            capture.snapshotCopied(Arc.container().instance(CopySnapshot.class).get().runIfNeeded(offsets, snapshotMode));
+            CopySnapshot copy = Arc.container().instance(CopySnapshot.class).get();
+            if (resumesWhereStagingStopped(offsets, config, copy)) {
+                // With snapshot-method=copy the snapshot is staged here, before Debezium reads the offsets it leaves.
+                capture.snapshotCopied(copy.runIfNeeded(offsets, snapshotMode));
+            }
+            if (!offsets.isEmpty() && StagedPosition.of(offsets).snapshotFinished()) {
+                capture.resumed();
+            }
+            Arc.container().instance(io.livewarehouse.warehouse.OperationLog.class).get().record("capture started", null,
+                    "streams from " + org.postgresql.replication.LogSequenceNumber.valueOf(
+                            StagedPosition.highestLsn(writer.readOffsets())).asString());
         } catch (Exception e) {
             throw new IllegalStateException("Cannot prepare the change stream (warehouse offsets, source slot): " + io.livewarehouse.support.Messages.of(e), e);
         }
+    }
+
+    /**
+     * Tables added to {@code pipeline.source.tables} since the publication was made: their changes are held
+     * from now on (before the publication lists them, so none is missed) and {@link TableResync} copies each in
+     * a snapshot of its own once the stream runs. Nothing to do before the first snapshot, which takes them all.
+     */
+    private void holdAddedTables(CapturedTables tables) throws java.sql.SQLException {
+        Map<String, String> stored = writer.readOffsets();
+        if (stored.isEmpty() || !StagedPosition.of(stored).snapshotFinished()) {
+            return;
+        }
+        TableResync resync = Arc.container().instance(TableResync.class).get();
+        var operations = Arc.container().instance(io.livewarehouse.warehouse.OperationLog.class).get();
+        for (String removed : tables.noLongerConfigured()) {
+            operations.record("table no longer captured", removed, "removed from pipeline.source.tables: its staging "
+                    + "table and marts stay as they are (README, Operations: how to drop them)");
+        }
+        for (String added : tables.notPublished()) {
+            try {
+                resync.requireCopies(added);
+            } catch (IllegalStateException e) {
+                throw new CapturedTables.Refused(added + " was added to pipeline.source.tables, and its rows must be copied: "
+                        + e.getMessage() + "; remove it from pipeline.source.tables, or capture it with a new capture "
+                        + "(pipeline.cdc.name, slot and publication of its own)");
+            }
+            if (writer.hold(added, "added to pipeline.source.tables")) {
+                operations.record("table added", added, "added to pipeline.source.tables: its existing rows are copied on their "
+                                + "own while the other tables stream on");
+            }
+        }
+    }
+
+    /**
+     * Whether the replication slot can go on where staging stopped (see {@link LostSlot}). When it cannot:
+     * with {@code pipeline.cdc.on-lost-slot=resync} (the default) a new slot is made and every table gets a new
+     * snapshot generation now, whose offsets replace the stored ones (returns false: nothing more to do); with
+     * {@code refuse} the start is refused, naming the slot, the reason and the ways out.
+     */
+    private boolean resumesWhereStagingStopped(Map<String, String> offsets,
+                                               org.eclipse.microprofile.config.Config config, CopySnapshot copy)
+            throws java.sql.SQLException, java.io.IOException {
+        if (offsets.isEmpty() || !StagedPosition.of(offsets).snapshotFinished()) {
+            return true;
+        }
+        var source = Arc.container().instance(io.livewarehouse.source.SourceConnections.class).get();
+        String slotName = config.getValue("pipeline.cdc.slot-name", String.class);
+        String lost = LostSlot.reason(source, slotName, StagedPosition.highestLsn(offsets));
+        if (lost == null) {
+            return true;
+        }
+        String mode = config.getOptionalValue("pipeline.cdc.on-lost-slot", String.class).orElse("resync");
+        if ("refuse".equals(mode)) {
+            capture.slotLost(lost, "pipeline.cdc.on-lost-slot=refuse: nothing is captured");
+            throw new CapturedTables.Refused("the change stream cannot resume where staging stopped: " + lost
+                    + ". Changes made since may be lost. With pipeline.cdc.on-lost-slot=resync the pipeline makes a new "
+                    + "slot and takes a new snapshot of every captured table (keys gone at the source are deleted from "
+                    + "the current state); or restore the slot and restart");
+        }
+        if (!"resync".equals(mode)) {
+            throw new IllegalArgumentException("pipeline.cdc.on-lost-slot must be resync or refuse, not '" + mode + "'");
+        }
+        if (!copy.copies()) {
+            capture.slotLost(lost, "a new snapshot needs pipeline.cdc.snapshot-method=copy");
+            throw new CapturedTables.Refused("the change stream cannot resume where staging stopped: " + lost
+                    + ". A new snapshot generation is taken by COPY, which the " + writer.dialect().name()
+                    + " warehouse does not load: set pipeline.cdc.snapshot-method=copy on a DuckDB warehouse, or "
+                    + "restore the slot and restart");
+        }
+        capture.slotLost(lost, "new slot and a new snapshot of every captured table (pipeline.cdc.on-lost-slot=resync)");
+        capture.resyncing(lost);
+        try {
+            if (LostSlot.drop(source, slotName)) {
+                LOG.infof("Dropped replication slot %s, which cannot resume; a new one is made for the new snapshot", slotName);
+            }
+            capture.snapshotCopied(copy.resync("lost slot: " + lost));
+            Arc.container().instance(io.livewarehouse.source.ReplicationSlot.class).get().forget();
+        } finally {
+            capture.resyncing(null);
+        }
+        return false;
     }
 
     /**
@@ -136,7 +232,7 @@ public class WarehouseOffsetStore implements OffsetBackingStore {
     public void stop() {
         // Nothing held (the warehouse connection belongs to the application), but the engine stops with its
         // offset store: when that happens while the route still runs, the engine has died (liveness).
-        if (capture != null && !capture.engineState().startsWith("could not start")) {
+        if (capture != null && !capture.engineState().startsWith("could not start") && !capture.engineRefused()) {
             capture.engineStopped("the Debezium engine stopped");
         }
     }

@@ -39,7 +39,8 @@ public class CaptureLivenessCheck implements HealthCheck {
         if (context != ServiceStatus.Started && context != ServiceStatus.Starting) {
             return response.down().build();
         }
-        boolean engineDead = route == ServiceStatus.Started && capture.engineStopped();
+        // Refused at start (a configuration or a lost slot to see to) is not death: a restart would not mend it.
+        boolean engineDead = route == ServiceStatus.Started && capture.engineStopped() && !capture.engineRefused();
         return engineDead ? response.down().build() : response.up().build();
     }
 }

@@ -53,6 +53,18 @@ public class CaptureReadinessCheck implements HealthCheck {
         if (!capture.shapesChanged().isEmpty()) {
             response.withData("changedWhileStopped", String.join("; ", capture.shapesChanged()));
         }
+        java.util.Set<String> held = writer.heldTables();
+        if (!held.isEmpty()) {
+            // Not a reason to be unready (the other tables stream on), but what the marts do not show yet.
+            response.withData("waitingForSnapshot", String.join(", ", new java.util.TreeSet<>(held)));
+        }
+        if (capture.slotLoss() != null) {
+            response.withData("slotLost", capture.slotLoss());
+        }
+        if (capture.resyncing() != null) {
+            return response.withData("error", "taking a new snapshot of every captured table: " + capture.resyncing())
+                    .down().build();
+        }
         String poison = buffer.poison();
         if (poison != null) {
             return response.withData("error", "stopped committing (fail-fast): " + poison).down().build();

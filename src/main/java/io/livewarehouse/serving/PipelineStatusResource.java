@@ -40,10 +40,16 @@ public class PipelineStatusResource {
     private final ServingQueries queries;
     private final MeterRegistry registry;
     private final MartExporter exporter;
+    private final io.livewarehouse.capture.TableResync resync;
+    private final io.livewarehouse.source.SourceSettings settings;
 
     public PipelineStatusResource(ChangeCapture capture, StagingWriter writer, SnapshotProgress snapshot,
                                   ReplicationSlot slot, MartRunner marts, DataTests dataTests, ServingQueries queries,
-                                  MeterRegistry registry, MartExporter exporter) {
+                                  MeterRegistry registry, MartExporter exporter,
+                                  io.livewarehouse.capture.TableResync resync,
+                                  io.livewarehouse.source.SourceSettings settings) {
+        this.resync = resync;
+        this.settings = settings;
         this.exporter = exporter;
         this.capture = capture;
         this.writer = writer;
@@ -66,6 +72,8 @@ public class PipelineStatusResource {
         captureStatus.put("rowsStaged", writer.rowsWritten());
         captureStatus.put("lastBatchAt", text(writer.lastBatchAt()));
         captureStatus.put("writeError", writer.lastWriteError());
+        captureStatus.put("slotLost", capture.slotLoss());
+        captureStatus.put("resyncing", capture.resyncing());
         try {
             ReplicationSlot.State state = slot.read();
             captureStatus.put("slot", slot.name());
@@ -111,6 +119,22 @@ public class PipelineStatusResource {
         }
         status.put("deadLetters", deadLetters);
 
+        Map<String, Object> syncs = new LinkedHashMap<>();
+        try {
+            syncs.put("latest", queries.tableSyncs().records());
+        } catch (Exception e) {
+            syncs.put("error", String.valueOf(e.getMessage()));
+        }
+        status.put("syncs", syncs);
+
+        Map<String, Object> operations = new LinkedHashMap<>();
+        try {
+            operations.put("latest", queries.operations().records());
+        } catch (Exception e) {
+            operations.put("error", String.valueOf(e.getMessage()));
+        }
+        status.put("operations", operations);
+
         Map<String, Object> exports = new LinkedHashMap<>();
         exports.put("enabled", exporter.enabled());
         exports.put("directory", exporter.directory().toAbsolutePath().toString());
@@ -121,9 +145,27 @@ public class PipelineStatusResource {
         return status;
     }
 
-    /** Per source table: snapshot rows read and the source's estimate, change events by operation. */
+    /**
+     * Per source table: snapshot rows read and the source's estimate, change events by operation, and whether
+     * it waits for a snapshot of its own (added, or resynced) or is being copied now.
+     */
     private List<Map<String, Object>> tables() {
         Map<String, Map<String, Object>> tables = new TreeMap<>();
+        for (String configured : settings.tables()) {
+            String qualified = configured.trim().contains(".") ? configured.trim() : "public." + configured.trim();
+            tables.computeIfAbsent(StagingWriter.stagingTableOf(qualified), this::table).put("qualified", qualified);
+        }
+        try {
+            Map<String, String> failures = resync.failures();
+            writer.pendingResyncs().forEach((qualified, reason) -> {
+                Map<String, Object> table = tables.computeIfAbsent(StagingWriter.stagingTableOf(qualified), this::table);
+                table.put("resync", qualified.equals(resync.copying()) ? "copying (" + reason + ")"
+                        : "waiting for its snapshot (" + reason + ")"
+                        + (failures.containsKey(qualified) ? "; last attempt failed: " + failures.get(qualified) : ""));
+            });
+        } catch (Exception e) {
+            tables.values().forEach(table -> table.put("resync", "unknown: " + e.getMessage()));
+        }
         Map<String, Long> estimates = snapshot.estimates();
         snapshot.rowsRead().forEach((qualified, rows) -> {
             Map<String, Object> table = tables.computeIfAbsent(qualified.substring(qualified.indexOf('.') + 1), this::table);
@@ -142,6 +184,8 @@ public class PipelineStatusResource {
     private Map<String, Object> table(String name) {
         Map<String, Object> table = new LinkedHashMap<>();
         table.put("table", name);
+        table.put("qualified", null);
+        table.put("resync", null);
         table.put("snapshotRows", null);
         table.put("snapshotEstimate", null);
         table.put("events", new TreeMap<String, Long>());

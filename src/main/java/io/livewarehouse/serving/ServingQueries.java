@@ -81,6 +81,16 @@ public class ServingQueries {
         return query(SERVING.get("dead-letters-latest"), List.of());
     }
 
+    /** The latest operations of the capture (the run log), newest first. */
+    public Result operations() throws SQLException {
+        return query(SERVING.get("operations-latest"), List.of());
+    }
+
+    /** The latest snapshots of tables (the sync log), newest first. */
+    public Result tableSyncs() throws SQLException {
+        return query(SERVING.get("table-syncs-latest"), List.of());
+    }
+
     public long deadLetterCount() throws SQLException {
         return number(SERVING.get("dead-letter-count"));
     }

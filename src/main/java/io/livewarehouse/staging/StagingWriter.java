@@ -54,6 +54,18 @@ public class StagingWriter {
     private boolean schemaTouched;
     /** Which staging column each source column is, across renames. */
     private final ColumnIdentity columnIdentity = new ColumnIdentity();
+    /**
+     * Staging tables whose streamed changes are held (staged without a load time, which no model reads) until
+     * their new snapshot is staged ({@link #writeResync}); as {@code _pipeline.resyncs} lists them.
+     */
+    private final java.util.Set<String> held = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** The source tables (schema.table) of {@link #held}, with why: {@code _pipeline.resyncs} as last read or written. */
+    private final Map<String, String> pending = new java.util.concurrent.ConcurrentHashMap<>();
+    /**
+     * Moves with every snapshot of all tables: a table's own copy taken before one must not be staged after it
+     * (its rows are older than that snapshot's), see {@link #writeResync}.
+     */
+    private final AtomicLong generation = new AtomicLong();
     /** Key columns already recorded in _pipeline.staging_tables by this process. */
     private final Map<String, String> recordedKeys = new HashMap<>();
     /**
@@ -116,6 +128,167 @@ public class StagingWriter {
         try (Connection connection = warehouse.connect()) {
             lastLoadedAt = StagingCatalog.newestLoad(connection, warehouse.dialect());
         }
+        reloadHeld();
+    }
+
+    /** Reads {@code _pipeline.resyncs} into {@link #held} and {@link #pending}; after a failure, the warehouse says. */
+    private void reloadHeld() {
+        try {
+            Map<String, String> stored = readResyncs();
+            pending.keySet().retainAll(stored.keySet());
+            pending.putAll(stored);
+            held.retainAll(stored.keySet().stream().map(StagingWriter::stagingTableOf).toList());
+            stored.keySet().forEach(table -> held.add(stagingTableOf(table)));
+        } catch (SQLException e) {
+            LOG.warnf("Could not read _pipeline.resyncs (tables waiting for their snapshot): %s", e.getMessage());
+        }
+    }
+
+    /**
+     * Holds the streamed changes of source table {@code qualified} (schema.table) from the next batch on, until
+     * {@link #writeResync} stages its new snapshot; recorded in the warehouse first, so a restart holds them
+     * too. Returns false when it is held already.
+     */
+    public synchronized boolean hold(String qualified, String reason) throws SQLException {
+        ensureSchemas();
+        if (readResyncs().containsKey(qualified)) {
+            held.add(stagingTableOf(qualified));
+            pending.putIfAbsent(qualified, reason);
+            return false;
+        }
+        try (Connection connection = warehouse.connect();
+             PreparedStatement insert = connection.prepareStatement(warehouse.dialect().statement("insert-resync"))) {
+            insert.setString(1, qualified);
+            insert.setString(2, reason);
+            warehouse.dialect().bind(insert, 3, OffsetDateTime.now(ZoneOffset.UTC));
+            insert.executeUpdate();
+        } catch (SQLException | RuntimeException e) {
+            reloadHeld();
+            throw e;
+        }
+        held.add(stagingTableOf(qualified));
+        pending.put(qualified, reason);
+        LOG.infof("Holding the changes of %s until its new snapshot is staged (%s)", qualified, reason);
+        return true;
+    }
+
+    /**
+     * Source tables (schema.table) waiting for a new snapshot of their own, with why, as this process last read
+     * or wrote them: no warehouse query and no wait for a write in progress (readiness and the page ask often).
+     */
+    public Map<String, String> pendingResyncs() {
+        return Map.copyOf(pending);
+    }
+
+    /** The snapshots of all tables staged so far by this process; see {@link #writeResync}. */
+    public long generation() {
+        return generation.get();
+    }
+
+    /** {@code _pipeline.resyncs} as the warehouse holds it, oldest first. */
+    private Map<String, String> readResyncs() throws SQLException {
+        ensureSchemas();
+        Map<String, String> stored = new LinkedHashMap<>();
+        try (Connection connection = warehouse.connect(); Statement statement = connection.createStatement();
+             ResultSet rows = statement.executeQuery(warehouse.dialect().statement("read-resyncs"))) {
+            while (rows.next()) {
+                stored.put(rows.getString(1), rows.getString(2));
+            }
+        }
+        return stored;
+    }
+
+    /**
+     * Stages a new snapshot of one held table, in one transaction: its rows (a new generation), then its held
+     * changes, given this batch's load time (they follow the snapshot rows in source order), then a delete for
+     * every key the snapshot did not see; the table is no longer held. Why this is exact: every change committed
+     * after the snapshot was taken is held (holding began before the snapshot), and every held change committed
+     * before it is followed by the key's later changes or agrees with the snapshot (each change carries the whole
+     * row), so the current state ends as the source is. Returns the copy with its invalid values.
+     */
+    public synchronized SnapshotCopy writeResync(SnapshotCopy copy, String reason, OffsetDateTime started, long lsn,
+                                                 long transactionId, OffsetDateTime sourceTime, String hashSalt,
+                                                 long copiedInGeneration)
+            throws SQLException {
+        ensureSchemas();
+        String requested = copy.schema() + "." + copy.table();
+        if (copiedInGeneration != generation.get() || !pending.containsKey(requested)) {
+            // A snapshot of every table was staged since this copy was taken (after a lost slot): it is newer.
+            throw new StaleCopy(requested);
+        }
+        WarehouseDialect dialect = warehouse.dialect();
+        OffsetDateTime loadedAt = nextLoadTime();
+        String qualifiedSource = copy.schema() + "." + copy.table();
+        SnapshotCopy staged;
+        long released;
+        try (Connection connection = warehouse.connect()) {
+            connection.setAutoCommit(false);
+            try {
+                String qualified = dialect.quote(dialect.stagingSchema()) + "." + dialect.quote(copy.table());
+                ensureTable(connection, copy.table(), qualified, copy.columns());
+                recordKey(connection, copy.table(), copy.keyColumns());
+                long horizon = replayHorizon.get(copy.table());
+                insertCopy(connection, copy, qualified, lsn, transactionId, sourceTime, loadedAt, hashSalt);
+                staged = copy.withInvalidValues(invalidValues(connection, qualified, loadedAt));
+                try (PreparedStatement release = connection.prepareStatement(
+                        dialect.statement("release-held-changes", Map.of("table", qualified)))) {
+                    dialect.bind(release, 1, loadedAt);
+                    released = release.executeUpdate();
+                }
+                long vanished = stageVanishedKeys(connection, copy.table(), qualified, copy.keyColumns(), lsn,
+                        transactionId, sourceTime, loadedAt);
+                recordSync(connection, qualifiedSource, reason, started, copy.rows(), vanished, lsn);
+                try (PreparedStatement done = connection.prepareStatement(dialect.statement("delete-resync"))) {
+                    done.setString(1, qualifiedSource);
+                    if (done.executeUpdate() != 1) {
+                        throw new StaleCopy(qualifiedSource);
+                    }
+                }
+                connection.commit();
+                schemaSettled();
+                replayHorizon.put(copy.table(), Math.max(horizon, lsn));
+            } catch (SQLException | RuntimeException e) {
+                rollbackQuietly(connection);
+                forgetWarehouseState();
+                reloadHeld();
+                throw e;
+            }
+        }
+        held.remove(copy.table());
+        pending.remove(qualifiedSource);
+        lastLoadedAt = loadedAt;
+        rowsWritten.addAndGet(copy.rows());
+        batchesWritten.incrementAndGet();
+        LOG.infof("New snapshot of %s staged (%s): %d rows, then %d changes held while it was taken", qualifiedSource,
+                reason, copy.rows(), released);
+        try {
+            java.nio.file.Files.deleteIfExists(copy.file());
+        } catch (java.io.IOException e) {
+            LOG.warnf("Could not remove the snapshot file %s: %s", copy.file(), e.getMessage());
+        }
+        return staged;
+    }
+
+    /** The staging table of source table schema.table: staging tables are named after the source table alone. */
+    public static String stagingTableOf(String qualified) {
+        return qualified.substring(qualified.indexOf('.') + 1);
+    }
+
+    /** A table's own copy that is no longer wanted: its request is gone (a snapshot of every table took it). */
+    public static final class StaleCopy extends SQLException {
+        StaleCopy(String table) {
+            super("the copy of " + table + " is older than a snapshot staged since, or no longer asked for");
+        }
+    }
+
+    /** The staging tables whose changes are held for their new snapshot now. */
+    public java.util.Set<String> heldTables() {
+        return java.util.Set.copyOf(held);
+    }
+
+    /** Whether the streamed changes of staging table {@code table} are held for its new snapshot. */
+    public boolean holds(String table) {
+        return held.contains(table);
     }
 
     /**
@@ -325,15 +498,25 @@ public class StagingWriter {
      * Stages a snapshot taken by COPY: every table's CSV file, as {@code tables} copies them one after the
      * other, as snapshot rows at {@code lsn}, and the offsets Debezium streams on from, in one transaction. A
      * crash before the commit leaves nothing, and the copy is taken again. Returns the tables staged.
+     *
+     * <p>{@code reason} says why the snapshot is taken; each table's sync is recorded in
+     * {@code _pipeline.table_syncs}. A table staging already holds gets a new snapshot generation: its earlier
+     * rows stay (the change log), and every key the new snapshot does not have is staged as a delete (see
+     * {@code insert-vanished-keys}), so the current state ends equal to the source.
      */
     public synchronized List<SnapshotCopy> writeSnapshotCopy(SnapshotCopy.Tables tables, Map<String, String> offsets,
                                                              long lsn, long transactionId, OffsetDateTime sourceTime,
-                                                             String hashSalt)
+                                                             String hashSalt, String reason)
             throws SQLException {
+        OffsetDateTime started = OffsetDateTime.now(ZoneOffset.UTC);
         List<SnapshotCopy> copies = new ArrayList<>();
         ensureSchemas();
         WarehouseDialect dialect = warehouse.dialect();
-        OffsetDateTime loadedAt = nextLoadTime();
+        // Changes held for a table's own snapshot (see hold) are older than this snapshot, which takes every
+        // table: they are given the load time before it, and the table's own snapshot is no longer needed.
+        OffsetDateTime heldAt = nextLoadTime();
+        OffsetDateTime loadedAt = heldAt.plusNanos(1000);
+        List<String> released = new ArrayList<>();
         long rows = 0;
         try (Connection connection = warehouse.connect()) {
             connection.setAutoCommit(false);
@@ -345,57 +528,27 @@ public class StagingWriter {
                     ensureTable(connection, copy.table(), qualified, copy.columns());
                     recordKey(connection, copy.table(), copy.keyColumns());
                     long horizon = replayHorizon.get(copy.table());
-                    List<StagingColumn> all = new ArrayList<>(copy.columns());
-                    all.addAll(CdcColumns.ALL);
-                    List<String> expressions = new ArrayList<>();
-                    List<String> csvColumns = new ArrayList<>();
-                    int salts = 0;
-                    for (int i = 0; i < copy.columns().size(); i++) {
-                        StagingColumn column = copy.columns().get(i);
-                        if (copy.hashedColumns().contains(column.name())) {
-                            // The salt is bound (one ? per hashed column, before the CDC values).
-                            expressions.add(dialect.saltedHash("c" + i));
-                            salts++;
-                        } else {
-                            expressions.add(dialect.fromText(column.type(), "c" + i));
+                    String source = copy.schema() + "." + copy.table();
+                    if (pending.containsKey(source)) {
+                        try (PreparedStatement release = connection.prepareStatement(
+                                dialect.statement("release-held-changes", Map.of("table", qualified)));
+                             PreparedStatement done = connection.prepareStatement(dialect.statement("delete-resync"))) {
+                            dialect.bind(release, 1, heldAt);
+                            release.executeUpdate();
+                            done.setString(1, source);
+                            done.executeUpdate();
                         }
-                        csvColumns.add("c" + i);
+                        released.add(source);
                     }
-                    // The copy's last column is the row's _cdc_invalid object (values staging cannot hold).
-                    csvColumns.add("c_invalid");
-                    expressions.addAll(List.of("'r'", "?", "0", "?", "?", "?", "false", "null",
-                            dialect.fromText(ColumnType.of(ColumnType.Kind.JSON), "c_invalid")));
-                    // DuckDB reads records up to 2 MB by default, in buffers of 16 times that.
-                    String readerOptions = copy.longestRecord() < 2_000_000 ? ""
-                            : ", max_line_size = " + (copy.longestRecord() + 1024) + ", buffer_size = "
-                            + Math.max(32_000_000L, 2 * (copy.longestRecord() + 1024));
-                    String sql = dialect.statement("insert-snapshot-csv", Map.of(
-                            "table", qualified,
-                            "columns", all.stream().map(column -> dialect.quote(column.name())).collect(Collectors.joining(", ")),
-                            "expressions", String.join(", ", expressions),
-                            "file", "'" + copy.file().toAbsolutePath().toString().replace("'", "''") + "'",
-                            "reader_options", readerOptions,
-                            "csv_columns", csvColumns.stream().map(name -> "'" + name + "': 'VARCHAR'")
-                                    .collect(Collectors.joining(", "))));
-                    try (PreparedStatement insert = connection.prepareStatement(sql)) {
-                        for (int salt = 1; salt <= salts; salt++) {
-                            insert.setString(salt, hashSalt);
-                        }
-                        insert.setLong(salts + 1, lsn);
-                        insert.setLong(salts + 2, transactionId);
-                        warehouse.dialect().bind(insert, salts + 3, sourceTime);
-                        warehouse.dialect().bind(insert, salts + 4, loadedAt);
-                        int inserted = insert.executeUpdate();
-                        if (inserted != copy.rows()) {
-                            throw new SQLException("snapshot copy of " + copy.schema() + "." + copy.table() + ": "
-                                    + copy.rows() + " rows copied from the source, " + inserted + " staged");
-                        }
-                    }
+                    insertCopy(connection, copy, qualified, lsn, transactionId, sourceTime, loadedAt, hashSalt);
                     copies.add(copy.withInvalidValues(invalidValues(connection, qualified, loadedAt)));
+                    long vanished = 0;
                     if (horizon != Long.MIN_VALUE) {
-                        removeReplayed(connection, copy.table(), "delete-replayed-snapshot", qualified,
-                                copy.keyColumns(), null);
+                        // The table was staged before: a new generation. Its older rows are its history.
+                        vanished = stageVanishedKeys(connection, copy.table(), qualified, copy.keyColumns(), lsn,
+                                transactionId, sourceTime, loadedAt);
                     }
+                    recordSync(connection, copy.schema() + "." + copy.table(), reason, started, copy.rows(), vanished, lsn);
                     replayHorizon.put(copy.table(), Math.max(horizon, lsn));
                     rows += copy.rows();
                     try {
@@ -407,13 +560,19 @@ public class StagingWriter {
                 writeOffsets(connection, offsets, loadedAt);
                 connection.commit();
                 schemaSettled();
+                generation.incrementAndGet();
             } catch (SQLException | RuntimeException e) {
                 rollbackQuietly(connection);
                 forgetWarehouseState();
+                reloadHeld();
                 lastWriteError = io.livewarehouse.support.Messages.of(e);
                 throw e;
             }
         }
+        released.forEach(source -> {
+            pending.remove(source);
+            held.remove(stagingTableOf(source));
+        });
         lastWriteError = null;
         lastLoadedAt = loadedAt;
         rowsWritten.addAndGet(rows);
@@ -424,6 +583,101 @@ public class StagingWriter {
     }
 
     /** Per column, the rows of this snapshot load staged with their value in _cdc_invalid. */
+    /** Loads one table's CSV copy into its staging table as snapshot rows at {@code lsn}, loaded at {@code loadedAt}. */
+    private void insertCopy(Connection connection, SnapshotCopy copy, String qualified, long lsn, long transactionId,
+                            OffsetDateTime sourceTime, OffsetDateTime loadedAt, String hashSalt) throws SQLException {
+        WarehouseDialect dialect = warehouse.dialect();
+        List<StagingColumn> all = new ArrayList<>(copy.columns());
+        all.addAll(CdcColumns.ALL);
+        List<String> expressions = new ArrayList<>();
+        List<String> csvColumns = new ArrayList<>();
+        int salts = 0;
+        for (int i = 0; i < copy.columns().size(); i++) {
+            StagingColumn column = copy.columns().get(i);
+            if (copy.hashedColumns().contains(column.name())) {
+                // The salt is bound (one ? per hashed column, before the CDC values).
+                expressions.add(dialect.saltedHash("c" + i));
+                salts++;
+            } else {
+                expressions.add(dialect.fromText(column.type(), "c" + i));
+            }
+            csvColumns.add("c" + i);
+        }
+        // The copy's last column is the row's _cdc_invalid object (values staging cannot hold).
+        csvColumns.add("c_invalid");
+        expressions.addAll(List.of("'r'", "?", "0", "?", "?", "?", "false", "null",
+                dialect.fromText(ColumnType.of(ColumnType.Kind.JSON), "c_invalid")));
+        // DuckDB reads records up to 2 MB by default, in buffers of 16 times that.
+        String readerOptions = copy.longestRecord() < 2_000_000 ? ""
+                : ", max_line_size = " + (copy.longestRecord() + 1024) + ", buffer_size = "
+                + Math.max(32_000_000L, 2 * (copy.longestRecord() + 1024));
+        String sql = dialect.statement("insert-snapshot-csv", Map.of(
+                "table", qualified,
+                "columns", all.stream().map(column -> dialect.quote(column.name())).collect(Collectors.joining(", ")),
+                "expressions", String.join(", ", expressions),
+                "file", "'" + copy.file().toAbsolutePath().toString().replace("'", "''") + "'",
+                "reader_options", readerOptions,
+                "csv_columns", csvColumns.stream().map(name -> "'" + name + "': 'VARCHAR'")
+                        .collect(Collectors.joining(", "))));
+        try (PreparedStatement insert = connection.prepareStatement(sql)) {
+            for (int salt = 1; salt <= salts; salt++) {
+                insert.setString(salt, hashSalt);
+            }
+            insert.setLong(salts + 1, lsn);
+            insert.setLong(salts + 2, transactionId);
+            warehouse.dialect().bind(insert, salts + 3, sourceTime);
+            warehouse.dialect().bind(insert, salts + 4, loadedAt);
+            int inserted = insert.executeUpdate();
+            if (inserted != copy.rows()) {
+                throw new SQLException("snapshot copy of " + copy.schema() + "." + copy.table() + ": "
+                        + copy.rows() + " rows copied from the source, " + inserted + " staged");
+            }
+        }
+    }
+
+    /**
+     * Stages a delete for every key of {@code table} whose newest row is older than {@code generation} (the load
+     * time of its new snapshot rows) and not a delete: the new snapshot did not see it. Returns how many.
+     */
+    private long stageVanishedKeys(Connection connection, String table, String qualified, List<String> keyColumns,
+                                   long lsn, long transactionId, OffsetDateTime sourceTime, OffsetDateTime generation)
+            throws SQLException {
+        WarehouseDialect dialect = warehouse.dialect();
+        List<String> columns = StagingCatalog.columns(connection, dialect, dialect.stagingSchema(), table).keySet()
+                .stream().filter(column -> !column.startsWith("_cdc_")).toList();
+        String sql = dialect.statement("insert-vanished-keys", Map.of(
+                "table", qualified,
+                "columns", columns.stream().map(dialect::quote).collect(Collectors.joining(", ")),
+                "key_columns", keyColumns.stream().map(dialect::quote).collect(Collectors.joining(", "))));
+        try (PreparedStatement insert = connection.prepareStatement(sql)) {
+            insert.setLong(1, lsn);
+            insert.setLong(2, transactionId);
+            dialect.bind(insert, 3, sourceTime);
+            dialect.bind(insert, 4, generation);
+            dialect.bind(insert, 5, generation);
+            long vanished = insert.executeUpdate();
+            if (vanished > 0) {
+                LOG.infof("New snapshot of %s: %d keys staging held are gone at the source, staged as deletes", table, vanished);
+            }
+            return vanished;
+        }
+    }
+
+    /** One row of the sync log, in the transaction that staged the snapshot. */
+    private void recordSync(Connection connection, String table, String reason, OffsetDateTime started, long rows,
+                            long vanished, long lsn) throws SQLException {
+        try (PreparedStatement insert = connection.prepareStatement(warehouse.dialect().statement("insert-table-sync"))) {
+            insert.setString(1, table);
+            insert.setString(2, reason);
+            warehouse.dialect().bind(insert, 3, started);
+            warehouse.dialect().bind(insert, 4, OffsetDateTime.now(ZoneOffset.UTC));
+            insert.setLong(5, rows);
+            insert.setLong(6, vanished);
+            insert.setLong(7, lsn);
+            insert.executeUpdate();
+        }
+    }
+
     private Map<String, Long> invalidValues(Connection connection, String qualified, OffsetDateTime loadedAt)
             throws SQLException {
         Map<String, Long> counts = new LinkedHashMap<>();
@@ -624,6 +878,8 @@ public class StagingWriter {
         // Per column list, the staging types its values must be converted to (null where they already match).
         Map<List<StagingColumn>, ColumnType[]> conversions = new java.util.IdentityHashMap<>();
         Map<String, ColumnType> stagedTypes = knownColumns.get(table);
+        // A table waiting for its new snapshot: its changes are staged without a load time until then.
+        boolean holding = held.contains(table);
         for (StagedChange change : changes) {
             Object[] row = new Object[tableOrder.size()];
             int[] placement = placements.computeIfAbsent(change.columns(), list -> list.stream()
@@ -650,7 +906,7 @@ public class StagingWriter {
             row[cdc[2]] = change.sequence();
             row[cdc[3]] = change.transactionId();
             row[cdc[4]] = change.sourceTimestamp();
-            row[cdc[5]] = loadedAt;
+            row[cdc[5]] = holding ? null : loadedAt;
             row[cdc[6]] = change.deleted();
             row[cdc[7]] = change.unavailableColumns().isEmpty() ? null : toJson(change.unavailableColumns());
             row[cdc[8]] = PgJson.object(change.invalidValues());

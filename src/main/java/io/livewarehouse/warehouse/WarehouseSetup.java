@@ -33,7 +33,7 @@ public class WarehouseSetup {
             try (Connection connection = warehouse.connect()) {
                 warehouse.dialect().execute(connection, "create-schemas", "create-offsets", "create-dead-letters",
                         "create-staging-tables", "create-staging-columns", "create-model-watermarks", "create-model-runs",
-                        "create-data-test-results", "create-data-test-runs");
+                        "create-data-test-results", "create-data-test-runs", "create-table-syncs", "create-resyncs", "create-operations");
             }
             ready = true;
         }

@@ -55,6 +55,9 @@
     metric("deadLetters", status.deadLetters.count === undefined ? "?" : status.deadLetters.count, status.deadLetters.count > 0);
     if (c.writeError) problems.push("Staging writes failing: " + c.writeError);
     if (c.slotError) problems.push("Replication slot: " + c.slotError);
+    if (c.resyncing) problems.push("Taking a new snapshot of every table: " + c.resyncing);
+    if (c.slotLost) problems.push("Replication slot lost at " + c.slotLost);
+    if (c.engine && c.engine.startsWith("refused: ")) problems.push("Capture " + c.engine);
     if (status.marts.failedOrSkipped.length) problems.push("Models failed or skipped: " + status.marts.failedOrSkipped.join(", "));
     const notice = document.getElementById("problems");
     notice.hidden = problems.length === 0;
@@ -90,6 +93,25 @@
       const old = before[t.table] || {};
       const oldTotal = (old.c || 0) + (old.u || 0) + (old.d || 0);
       cell(row, seconds > 0 ? ((total - oldTotal) / seconds).toFixed(1) : "–", "num");
+      if (t.resync) {
+        row.dataset.resync = t.resync;
+        cell(row, t.resync);
+      } else if (t.qualified) {
+        // A new snapshot of this table while the others stream on; keys gone at the source are deleted.
+        const button = document.createElement("button");
+        button.type = "button";
+        button.textContent = "Resync";
+        button.title = "Copy " + t.qualified + " again while streaming goes on";
+        button.addEventListener("click", async () => {
+          button.disabled = true;
+          const answer = await fetch("/pipeline/tables/" + encodeURIComponent(t.qualified) + "/resync", {method: "POST"});
+          if (!answer.ok) alert(await answer.text() || answer.statusText);
+          load();
+        });
+        cell(row, button);
+      } else {
+        cell(row, "");
+      }
       body.appendChild(row);
     }
 
@@ -111,6 +133,23 @@
       row.dataset.status = r.status;
       cell(row, r.model); cell(row, r.test); cell(row, r.status); cell(row, r.failingRows, "num"); cell(row, r.detail);
       tests.appendChild(row);
+    }
+    const operations = document.querySelector("#operations tbody");
+    operations.textContent = "";
+    for (const o of (status.operations && status.operations.latest) || []) {
+      const row = document.createElement("tr");
+      row.dataset.operation = o.operation;
+      cell(row, when(o.occurred_at)); cell(row, o.operation); cell(row, o.table_name); cell(row, o.detail);
+      operations.appendChild(row);
+    }
+    const syncs = document.querySelector("#syncs tbody");
+    syncs.textContent = "";
+    for (const s of status.syncs.latest || []) {
+      const row = document.createElement("tr");
+      row.dataset.table = s.table_name;
+      cell(row, when(s.finished_at)); cell(row, s.table_name); cell(row, s.reason);
+      cell(row, Number(s.snapshot_rows).toLocaleString(), "num"); cell(row, Number(s.vanished_keys).toLocaleString(), "num");
+      syncs.appendChild(row);
     }
     const letters = document.querySelector("#deadLetters tbody");
     letters.textContent = "";
