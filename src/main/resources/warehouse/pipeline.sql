@@ -162,12 +162,12 @@ update ${table} set _cdc_loaded_at = ? where _cdc_loaded_at is null;
 -- Rows held for a snapshot (no load time yet) are not looked at. Binds: lsn, transaction, source time, load
 -- time, the generation's load time.
 -- name: insert-vanished-keys
-insert into ${table} (${columns}, _cdc_op, _cdc_lsn, _cdc_seq, _cdc_tx_id, _cdc_source_ts, _cdc_loaded_at,
+insert into ${table} (${source_columns}, _cdc_op, _cdc_lsn, _cdc_seq, _cdc_tx_id, _cdc_source_ts, _cdc_loaded_at,
                       _cdc_deleted, _cdc_unavailable, _cdc_invalid)
-select ${columns}, 'd', ?, 0, ?, ?, ?, true, _cdc_unavailable, _cdc_invalid
+select ${source_columns}, 'd', ?, 0, ?, ?, ?, true, _cdc_unavailable, _cdc_invalid
 from (
     select *, row_number() over (
-                  partition by ${key_columns}
+                  partition by ${partition_key}
                   order by _cdc_loaded_at desc, case when _cdc_op = 'r' then 0 else 1 end desc, _cdc_lsn desc,
                            _cdc_seq desc) as _newest
     from ${table}

@@ -647,8 +647,8 @@ public class StagingWriter {
                 .stream().filter(column -> !column.startsWith("_cdc_")).toList();
         String sql = dialect.statement("insert-vanished-keys", Map.of(
                 "table", qualified,
-                "columns", columns.stream().map(dialect::quote).collect(Collectors.joining(", ")),
-                "key_columns", keyColumns.stream().map(dialect::quote).collect(Collectors.joining(", "))));
+                "source_columns", columns.stream().map(dialect::quote).collect(Collectors.joining(", ")),
+                "partition_key", keyColumns.stream().map(dialect::quote).collect(Collectors.joining(", "))));
         try (PreparedStatement insert = connection.prepareStatement(sql)) {
             insert.setLong(1, lsn);
             insert.setLong(2, transactionId);

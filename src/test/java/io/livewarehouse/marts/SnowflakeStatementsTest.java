@@ -129,7 +129,8 @@ class SnowflakeStatementsTest {
                 Map.entry("mart_key", "\"PAYMENT_ID\""), Map.entry("staging_table", "\"STAGING\".\"PAYMENT\""),
                 Map.entry("key_columns", ", \"PAYMENT_ID\""), Map.entry("key_match", " and t.\"PAYMENT_ID\" = copies.\"PAYMENT_ID\""),
                 Map.entry("columns", "\"PAYMENT_ID\" NUMBER(10,0)"), Map.entry("type", "NUMBER(19,0)"),
-                Map.entry("new_name", "\"REFUND_ID\""), Map.entry("default", "3"));
+                Map.entry("new_name", "\"REFUND_ID\""), Map.entry("default", "3"),
+                Map.entry("source_columns", "\"PAYMENT_ID\", \"AMOUNT\""), Map.entry("partition_key", "\"PAYMENT_ID\""));
         assertThat(statements.names()).contains("create-offsets", "merge-current-state", "insert-watermark", "test-unique");
         for (String name : statements.names()) {
             if (fragments.contains(name) || name.equals("merge-current-state")) {
