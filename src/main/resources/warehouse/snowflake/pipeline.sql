@@ -59,3 +59,51 @@ boolor_agg(_cdc_unavailable is null or not array_contains(parse_json(${json_name
 -- name: current-state-deleted
 max_by(_cdc_deleted, to_char(_cdc_loaded_at, 'YYYY-MM-DD HH24:MI:SS.FF6') || iff(_cdc_op <> 'r', '1', '0')
     || lpad(to_varchar(_cdc_lsn), 20, '0') || lpad(to_varchar(_cdc_seq), 10, '0')) as _deleted
+
+-- The snapshot by COPY on Snowflake. A table's CSV copy is uploaded (PUT, a file operation outside any
+-- transaction) to the stage of its load table, a transient table of text columns c0, c1, ... c_invalid
+-- created before (DDL, so never inside the staging transaction; a new one each time, which empties its stage
+-- of what an earlier attempt left). In the transaction that stores the snapshot's offsets, COPY INTO
+-- (DML) fills the load table, the rows go into the staging table with the same conversions and hashing
+-- as DuckDB's read of the file does (insert-snapshot-load), and the load table is emptied. Why a load
+-- table and not a transforming COPY straight into staging: a table stage takes no query as the source of
+-- its COPY, and the text forms need the conversions of every other load (fromText, the salted hash).
+-- name: create-snapshot-load
+create or replace transient table ${load} (${load_columns});
+
+-- The copied file, gzipped by the driver as it uploads it. OVERWRITE: a retried upload replaces its file.
+-- name: put-snapshot-file
+put '${file_url}' ${stage} auto_compress = true overwrite = true parallel = 4;
+
+-- The file exactly as the source's COPY wrote it (csv, force_quote *): every value enclosed in double
+-- quotes (doubled inside), NULL an empty unenclosed field, so "" stays an empty string; no escapes, no
+-- NULL_IF spellings ('\N' is a value like any other). FORCE: the files named are loaded whatever load
+-- history says (a rolled-back attempt's file has the same name).
+-- name: copy-snapshot-file
+copy into ${load}
+from ${stage}
+files = (${files})
+file_format = (type = csv field_delimiter = ',' field_optionally_enclosed_by = '"' escape = none
+               escape_unenclosed_field = none null_if = () empty_field_as_null = true compression = gzip
+               encoding = 'UTF8' error_on_column_count_mismatch = true)
+on_error = abort_statement
+force = true;
+
+-- name: insert-snapshot-load
+insert into ${table} (${staging_columns})
+select ${expressions}
+from ${load};
+
+-- name: delete-snapshot-load
+delete from ${load};
+
+-- After the commit: the load table goes, and its stage with it.
+-- name: drop-snapshot-load
+drop table if exists ${load};
+
+-- Per column, the snapshot rows of one load staged with their value in _cdc_invalid (an object keyed by column).
+-- name: count-invalid-values
+select invalid.key as column_name, count(*)
+from ${table} as t, lateral flatten(input => t._cdc_invalid) as invalid
+where t._cdc_op = 'r' and t._cdc_loaded_at = ? and t._cdc_invalid is not null
+group by invalid.key;

@@ -96,6 +96,7 @@ public class StagingWriter {
     private volatile String lastWriteError;
 
     private final WarehouseSetup setup;
+    private final SnapshotFileLoad fileLoad;
 
     public StagingWriter(Warehouse warehouse, WarehouseSetup setup, StagingBuffer buffer, MeterRegistry registry,
                          @ConfigProperty(name = "pipeline.staging.dead-letter-enabled") boolean deadLetterEnabled,
@@ -105,6 +106,7 @@ public class StagingWriter {
         }
         this.writeAttempts = writeAttempts;
         this.warehouse = warehouse;
+        this.fileLoad = new SnapshotFileLoad(warehouse);
         this.setup = setup;
         this.buffer = buffer;
         this.registry = registry;
@@ -221,6 +223,7 @@ public class StagingWriter {
         String qualifiedSource = copy.schema() + "." + copy.table();
         SnapshotCopy staged;
         long released;
+        List<SnapshotCopy> uploaded = fileLoad.uploadsFirst() ? uploadAll(inOrder(List.of(copy))) : List.of();
         try (Connection connection = warehouse.connect()) {
             connection.setAutoCommit(false);
             try {
@@ -252,6 +255,8 @@ public class StagingWriter {
                 forgetWarehouseState();
                 reloadHeld();
                 throw e;
+            } finally {
+                fileLoad.dropLoads(uploaded);
             }
         }
         held.remove(copy.table());
@@ -518,12 +523,15 @@ public class StagingWriter {
         OffsetDateTime loadedAt = heldAt.plusNanos(1000);
         List<String> released = new ArrayList<>();
         long rows = 0;
+        // Snowflake: every table's file is uploaded, and its staging table created, before the transaction.
+        List<SnapshotCopy> uploaded = fileLoad.uploadsFirst() ? uploadAll(tables) : List.of();
+        SnapshotCopy.Tables toStage = fileLoad.uploadsFirst() ? inOrder(uploaded) : tables;
         try (Connection connection = warehouse.connect()) {
             connection.setAutoCommit(false);
             try {
                 // One table at a time: its CSV file is loaded and removed before the next is copied, so the
                 // temporary space needed is that of the largest table, not of the whole source.
-                for (SnapshotCopy copy = nextTable(tables); copy != null; copy = nextTable(tables)) {
+                for (SnapshotCopy copy = nextTable(toStage); copy != null; copy = nextTable(toStage)) {
                     String qualified = dialect.quote(dialect.stagingSchema()) + "." + dialect.quote(copy.table());
                     ensureTable(connection, copy.table(), qualified, copy.columns());
                     recordKey(connection, copy.table(), copy.keyColumns());
@@ -567,6 +575,8 @@ public class StagingWriter {
                 reloadHeld();
                 lastWriteError = io.livewarehouse.support.Messages.of(e);
                 throw e;
+            } finally {
+                fileLoad.dropLoads(uploaded);
             }
         }
         released.forEach(source -> {
@@ -590,7 +600,6 @@ public class StagingWriter {
         List<StagingColumn> all = new ArrayList<>(copy.columns());
         all.addAll(CdcColumns.ALL);
         List<String> expressions = new ArrayList<>();
-        List<String> csvColumns = new ArrayList<>();
         int salts = 0;
         for (int i = 0; i < copy.columns().size(); i++) {
             StagingColumn column = copy.columns().get(i);
@@ -601,38 +610,26 @@ public class StagingWriter {
             } else {
                 expressions.add(dialect.fromText(column.type(), "c" + i));
             }
-            csvColumns.add("c" + i);
         }
         // The copy's last column is the row's _cdc_invalid object (values staging cannot hold).
-        csvColumns.add("c_invalid");
         expressions.addAll(List.of("'r'", "?", "0", "?", "?", "?", "false", "null",
                 dialect.fromText(ColumnType.of(ColumnType.Kind.JSON), "c_invalid")));
         // DuckDB reads records up to 2 MB by default, in buffers of 16 times that.
         String readerOptions = copy.longestRecord() < 2_000_000 ? ""
                 : ", max_line_size = " + (copy.longestRecord() + 1024) + ", buffer_size = "
                 + Math.max(32_000_000L, 2 * (copy.longestRecord() + 1024));
-        String sql = dialect.statement("insert-snapshot-csv", Map.of(
-                "table", qualified,
-                "columns", all.stream().map(column -> dialect.quote(column.name())).collect(Collectors.joining(", ")),
-                "expressions", String.join(", ", expressions),
-                "file", "'" + copy.file().toAbsolutePath().toString().replace("'", "''") + "'",
-                "reader_options", readerOptions,
-                "csv_columns", csvColumns.stream().map(name -> "'" + name + "': 'VARCHAR'")
-                        .collect(Collectors.joining(", "))));
-        try (PreparedStatement insert = connection.prepareStatement(sql)) {
-            for (int salt = 1; salt <= salts; salt++) {
-                insert.setString(salt, hashSalt);
-            }
-            insert.setLong(salts + 1, lsn);
-            insert.setLong(salts + 2, transactionId);
-            warehouse.dialect().bind(insert, salts + 3, sourceTime);
-            warehouse.dialect().bind(insert, salts + 4, loadedAt);
-            int inserted = insert.executeUpdate();
-            if (inserted != copy.rows()) {
-                throw new SQLException("snapshot copy of " + copy.schema() + "." + copy.table() + ": "
-                        + copy.rows() + " rows copied from the source, " + inserted + " staged");
-            }
-        }
+        int hashed = salts;
+        fileLoad.insert(connection, copy, qualified,
+                all.stream().map(column -> dialect.quote(column.name())).collect(Collectors.joining(", ")),
+                expressions, readerOptions, insert -> {
+                    for (int salt = 1; salt <= hashed; salt++) {
+                        insert.setString(salt, hashSalt);
+                    }
+                    insert.setLong(hashed + 1, lsn);
+                    insert.setLong(hashed + 2, transactionId);
+                    dialect.bind(insert, hashed + 3, sourceTime);
+                    dialect.bind(insert, hashed + 4, loadedAt);
+                });
     }
 
     /**
@@ -725,6 +722,40 @@ public class StagingWriter {
             schemaTouched = false;
             StagingCatalog.schemaChanged();
         }
+    }
+
+    /**
+     * Snowflake, before the staging transaction: each table copied in turn, its staging table created or
+     * evolved (DDL, which would commit an open transaction) and its file uploaded (see {@link SnapshotFileLoad}).
+     * Only one table's file is on local disk at a time.
+     */
+    private List<SnapshotCopy> uploadAll(SnapshotCopy.Tables tables) throws SQLException {
+        WarehouseDialect dialect = warehouse.dialect();
+        List<SnapshotCopy> uploaded = new ArrayList<>();
+        try (Connection connection = warehouse.connect()) {
+            try {
+                for (SnapshotCopy copy = nextTable(tables); copy != null; copy = nextTable(tables)) {
+                    String qualified = dialect.quote(dialect.stagingSchema()) + "." + dialect.quote(copy.table());
+                    ensureTable(connection, copy.table(), qualified, copy.columns());
+                    fileLoad.upload(connection, copy);
+                    uploaded.add(copy);
+                }
+            } catch (SQLException | RuntimeException e) {
+                forgetWarehouseState();
+                fileLoad.dropLoads(uploaded);
+                lastWriteError = io.livewarehouse.support.Messages.of(e);
+                throw e;
+            } finally {
+                schemaSettled();
+            }
+        }
+        return uploaded;
+    }
+
+    /** Tables already copied, one after the other. */
+    private static SnapshotCopy.Tables inOrder(List<SnapshotCopy> copies) {
+        java.util.Iterator<SnapshotCopy> next = copies.iterator();
+        return () -> next.hasNext() ? next.next() : null;
     }
 
     private static SnapshotCopy nextTable(SnapshotCopy.Tables tables) throws SQLException {

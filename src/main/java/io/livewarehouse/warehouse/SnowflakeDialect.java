@@ -165,6 +165,17 @@ public final class SnowflakeDialect implements WarehouseDialect {
         return YEARS_1_TO_9999;
     }
 
+    /** Snapshot files go to a stage by PUT and load by COPY INTO (see warehouse/snowflake/pipeline.sql). */
+    @Override
+    public boolean loadsSnapshotFiles() {
+        return true;
+    }
+
+    @Override
+    public boolean uploadsSnapshotFiles() {
+        return true;
+    }
+
     @Override
     public String saltedHash(String expression) {
         return "sha2(cast(? as varchar) || " + expression + ", 256)";

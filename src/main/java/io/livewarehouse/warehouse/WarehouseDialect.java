@@ -88,6 +88,15 @@ public interface WarehouseDialect {
     }
 
     /**
+     * Whether a snapshot file is uploaded to the warehouse before the transaction that loads it (Snowflake:
+     * {@code put-snapshot-file} to a load table's stage, then {@code copy-snapshot-file} and
+     * {@code insert-snapshot-load} in the transaction), rather than read where it lies ({@code insert-snapshot-csv}).
+     */
+    default boolean uploadsSnapshotFiles() {
+        return false;
+    }
+
+    /**
      * A staged value as an SQL literal of the column's type, for a column default in DDL (where nothing can be
      * bound); null for a value it does not write that way (binary).
      */

@@ -6,6 +6,7 @@ import io.livewarehouse.staging.StagingColumn;
 import io.livewarehouse.support.ClasspathText;
 import io.livewarehouse.support.NamedSql;
 import io.livewarehouse.warehouse.SnowflakeDialect;
+import io.livewarehouse.warehouse.StageCommands;
 import net.sf.jsqlparser.JSQLParserException;
 import net.sf.jsqlparser.parser.CCJSqlParserUtil;
 import net.sf.jsqlparser.statement.Statement;
@@ -130,23 +131,56 @@ class SnowflakeStatementsTest {
                 Map.entry("key_columns", ", \"PAYMENT_ID\""), Map.entry("key_match", " and t.\"PAYMENT_ID\" = copies.\"PAYMENT_ID\""),
                 Map.entry("columns", "\"PAYMENT_ID\" NUMBER(10,0)"), Map.entry("type", "NUMBER(19,0)"),
                 Map.entry("new_name", "\"REFUND_ID\""), Map.entry("default", "3"),
-                Map.entry("source_columns", "\"PAYMENT_ID\", \"AMOUNT\""), Map.entry("partition_key", "\"PAYMENT_ID\""));
+                Map.entry("source_columns", "\"PAYMENT_ID\", \"AMOUNT\""), Map.entry("partition_key", "\"PAYMENT_ID\""),
+                Map.entry("load", "\"_PIPELINE\".\"SNAPSHOT_PAYMENT\""), Map.entry("load_columns", "\"C0\" VARCHAR, \"C_INVALID\" VARCHAR"),
+                Map.entry("stage", "@\"_PIPELINE\".%\"SNAPSHOT_PAYMENT\""), Map.entry("file_url", "file:///tmp/snapshot/public.payment.csv"),
+                Map.entry("files", "'public.payment.csv.gz'"), Map.entry("staging_columns", "\"PAYMENT_ID\", \"_CDC_INVALID\""), Map.entry("expressions", "cast(\"C0\" as NUMBER(10,0)), parse_json(\"C_INVALID\")"));
         assertThat(statements.names()).contains("create-offsets", "merge-current-state", "insert-watermark", "test-unique");
         for (String name : statements.names()) {
             if (fragments.contains(name) || name.equals("merge-current-state")) {
                 continue;
             }
             String sql = dialect.statement(name, tokens);
+            if (StageCommands.isPut(sql) || StageCommands.isCopy(sql)) {
+                continue;
+            }
             for (String part : sql.split(";\\s*\\n")) {
                 parse(part);
             }
         }
         // The same names as DuckDB's file, so that no code path finds a statement missing on Snowflake, but
-        // for what only DuckDB offers: the snapshot copy's CSV load (loadsSnapshotFiles) and the Parquet
-        // export (exportsParquet).
+        // for what only DuckDB offers: the snapshot copy's read of a local CSV file (Snowflake uploads it, see
+        // put-snapshot-file) and the Parquet export (exportsParquet).
         NamedSql duckdb = NamedSql.layered("warehouse/pipeline.sql", "warehouse/duckdb/pipeline.sql");
         assertThat(statements.names()).containsAll(duckdb.names().stream()
-                .filter(n -> !List.of("insert-snapshot-csv", "count-invalid-values", "export-parquet").contains(n)).toList());
+                .filter(n -> !List.of("insert-snapshot-csv", "export-parquet").contains(n)).toList());
+    }
+
+    /**
+     * PUT and COPY INTO, which JSqlParser does not parse, are read by {@link StageCommands} against Snowflake's
+     * grammar and option names, and their options are the ones the snapshot's CSV needs.
+     */
+    @Test
+    void theSnapshotUploadAndLoadHaveSnowflakesForm() {
+        Map<String, String> tokens = Map.of("load", "\"_PIPELINE\".\"SNAPSHOT_PAYMENT\"",
+                "stage", "@\"_PIPELINE\".%\"SNAPSHOT_PAYMENT\"", "file_url", "file:///tmp/snapshot 1/public.payment.csv",
+                "files", "'public.payment.csv.gz'");
+        StageCommands.Put put = StageCommands.put(dialect.statement("put-snapshot-file", tokens));
+        assertThat(put.path()).isEqualTo("/tmp/snapshot 1/public.payment.csv");
+        assertThat(put.stage()).isEqualTo("@\"_PIPELINE\".%\"SNAPSHOT_PAYMENT\"");
+        assertThat(put.autoCompress()).isTrue();
+        assertThat(put.overwrite()).isTrue();
+        StageCommands.Copy copy = StageCommands.copy(dialect.statement("copy-snapshot-file", tokens));
+        assertThat(copy.table()).isEqualTo("\"_PIPELINE\".\"SNAPSHOT_PAYMENT\"");
+        assertThat(copy.stage()).isEqualTo(put.stage());
+        assertThat(copy.files()).containsExactly("public.payment.csv.gz");
+        // The source's COPY (csv, force_quote *): "" an empty string, an unenclosed empty field NULL, no escapes.
+        assertThat(copy.format()).containsEntry("type", "csv").containsEntry("field_optionally_enclosed_by", "\"")
+                .containsEntry("escape", "none").containsEntry("escape_unenclosed_field", "none")
+                .containsEntry("null_if", "()").containsEntry("empty_field_as_null", "true")
+                .containsEntry("compression", "gzip").containsEntry("error_on_column_count_mismatch", "true");
+        assertThat(copy.options()).containsEntry("on_error", "abort_statement").containsEntry("force", "true")
+                .doesNotContainKey("purge");
     }
 
     @Test

@@ -103,7 +103,11 @@ final class EmulatedSql {
                 .replaceAll("(?i)\\bBINARY\\b", "BLOB")
                 .replaceAll("(?i)\\bFLOAT\\b", "DOUBLE")
                 .replaceAll("(?i)\\binformation_schema\\.columns\\b", "main.sf_columns")
-                .replaceAll("(?i)\\binformation_schema\\.tables\\b", "main.sf_tables");
+                .replaceAll("(?i)\\binformation_schema\\.tables\\b", "main.sf_tables")
+                .replaceAll("(?i)\\b(create\\s+(?:or\\s+replace\\s+)?)transient\\s+table\\b", "$1table")
+                // LATERAL FLATTEN over an object's keys (count-invalid-values).
+                .replaceAll("(?i)\\blateral\\s+flatten\\(\\s*input\\s*=>\\s*([\\w.\"]+)\\s*\\)\\s+as\\s+(\\w+)",
+                        "lateral (select unnest(json_keys($1)) as key) as $2");
         rewritten = DATE_PART.matcher(rewritten).replaceAll("$1('$2',");
         rewritten = GENERATOR.matcher(rewritten).replaceAll("range($1)");
         rewritten = LISTAGG.matcher(rewritten).replaceAll("string_agg($1, $2 order by $3)");

@@ -95,8 +95,12 @@ public final class SnowflakeEmulator implements AutoCloseable {
     private volatile String password = "emulated";
     private volatile PublicKey publicKey;
     private volatile int stageBindingThreshold = 65_280;
+    /** The internal stages, one folder each: what PUT copies files into (the driver's LOCAL_FS stage type). */
+    private final Path stages;
+    private final List<String> stageCommands = Collections.synchronizedList(new ArrayList<>());
 
     public SnowflakeEmulator(Path database) throws IOException, SQLException {
+        this.stages = database.resolveSibling(database.getFileName() + ".stages");
         this.duckdb = (DuckDBConnection) new DuckDBDriver().connect("jdbc:duckdb:" + database, new Properties());
         EmulatedSql.install(duckdb);
         listen(0);
@@ -162,9 +166,9 @@ public final class SnowflakeEmulator implements AutoCloseable {
 
     /**
      * The CLIENT_STAGE_ARRAY_BINDING_THRESHOLD sessions get at login (Snowflake's default: 65,280). A batch with
-     * that many bound values makes the driver create a temporary stage and PUT the rows there, which the
-     * emulator does not take: the statements fail (and are recorded), and the driver falls back to inline
-     * bindings.
+     * that many bound values makes the driver create a temporary stage and PUT the rows there; the emulator
+     * has no named stages, so its CREATE TEMPORARY STAGE fails (and is recorded), and the driver falls back
+     * to inline bindings.
      */
     public void stageBindingThreshold(int threshold) {
         this.stageBindingThreshold = threshold;
@@ -350,6 +354,18 @@ public final class SnowflakeEmulator implements AutoCloseable {
                         + denial.getValue() + ".", "42501");
             }
         }
+        try {
+            if (StageCommands.isPut(snowflakeSql)) {
+                return put(session, data, snowflakeSql);
+            }
+            if (StageCommands.isCopy(snowflakeSql)) {
+                return copyInto(session, data, snowflakeSql);
+            }
+        } catch (SQLException | IOException | RuntimeException e) {
+            failures.add(e.getMessage().lines().findFirst().orElse("") + " <- " + snowflakeSql);
+            LOG.infof("The emulated Snowflake failed %s: %s", snowflakeSql, e.getMessage());
+            return failure("002003", e.getMessage(), "42000");
+        }
         String sql = EmulatedSql.toDuckDb(snowflakeSql);
         try {
             Matcher autocommit = AUTOCOMMIT.matcher(EmulatedSql.withoutComments(sql));
@@ -414,6 +430,9 @@ public final class SnowflakeEmulator implements AutoCloseable {
                 session.uncommitted = false;
             }
             run(session, sql, request.path("bindings"), data);
+            if (ddl) {
+                replacedTable(sql);
+            }
             if (ddl && !session.autocommit) {
                 session.duckdb.commit();
             } else if (!session.autocommit && EmulatedSql.statementType(sql) != 4096) {
@@ -471,6 +490,145 @@ public final class SnowflakeEmulator implements AutoCloseable {
             }
         }
         rowsChanged(data, sql, count);
+    }
+
+    /**
+     * PUT: the answer that makes the driver copy the file itself into the stage's folder (stage type LOCAL_FS,
+     * gzipped on the way when AUTO_COMPRESS, as it does for a cloud stage); the driver builds PUT's result.
+     */
+    private ObjectNode put(Session session, ObjectNode data, String sql) throws IOException {
+        StageCommands.Put put = StageCommands.put(sql);
+        Path folder = stageFolder(put.stage());
+        java.nio.file.Files.createDirectories(folder);
+        stageCommands.add(sql);
+        data.put("command", "UPLOAD");
+        data.putArray("src_locations").add(put.path());
+        data.put("autoCompress", put.autoCompress());
+        data.put("sourceCompression", put.options().getOrDefault("source_compression", "auto_detect"));
+        data.put("overwrite", put.overwrite());
+        data.put("parallel", Integer.parseInt(put.options().getOrDefault("parallel", "4")));
+        data.put("threshold", 200 * 1024 * 1024);
+        data.put("clientShowEncryptionParameter", false);
+        data.putNull("encryptionMaterial");
+        ObjectNode stageInfo = data.putObject("stageInfo");
+        stageInfo.put("locationType", "LOCAL_FS");
+        stageInfo.put("location", folder.toAbsolutePath() + "/");
+        stageInfo.put("path", "");
+        stageInfo.putNull("region");
+        stageInfo.put("isClientSideEncrypted", false);
+        stageInfo.putObject("creds");
+        data.put("statementTypeId", 0x7000 + 0x100 + 0x02);
+        data.set("parameters", parameters(session));
+        return success(data);
+    }
+
+    /**
+     * COPY INTO a table from files on a stage, as DuckDB's CSV reader reads them with the file format options
+     * given (those the pipeline uses; any other fails), in the session's transaction; the answer has a row
+     * per file with rows_loaded, as Snowflake's, which the driver sums into executeUpdate's count.
+     */
+    private ObjectNode copyInto(Session session, ObjectNode data, String sql) throws SQLException, IOException {
+        StageCommands.Copy copy = StageCommands.copy(sql);
+        Map<String, String> format = copy.format();
+        requireOption(format, "field_delimiter", ",", ",");
+        requireOption(format, "field_optionally_enclosed_by", "none", "\"");
+        requireOption(format, "escape", "none", "none");
+        requireOption(format, "null_if", "\\N", "()");
+        requireOption(format, "empty_field_as_null", "true", "true");
+        requireOption(format, "skip_header", "0", "0");
+        String compression = format.getOrDefault("compression", "auto");
+        if (!List.of("auto", "gzip", "none").contains(compression)) {
+            throw new IllegalArgumentException("the emulator reads COMPRESSION = AUTO, GZIP or NONE, not " + compression);
+        }
+        if (!"abort_statement".equals(copy.options().getOrDefault("on_error", "abort_statement"))) {
+            throw new IllegalArgumentException("the emulator loads with ON_ERROR = ABORT_STATEMENT only");
+        }
+        stageCommands.add(sql);
+        List<String> columns = new ArrayList<>();
+        try (Statement statement = session.duckdb.createStatement();
+             ResultSet shape = statement.executeQuery("select * from " + copy.table() + " limit 0")) {
+            for (int i = 1; i <= shape.getMetaData().getColumnCount(); i++) {
+                columns.add("'" + shape.getMetaData().getColumnName(i).replace("'", "''") + "': 'VARCHAR'");
+            }
+        }
+        Path folder = stageFolder(copy.stage());
+        ArrayNode rowset = JSON.createArrayNode();
+        for (String file : copy.files()) {
+            Path staged = folder.resolve(file);
+            if (!java.nio.file.Files.isRegularFile(staged)) {
+                throw new SQLException("Remote file '" + file + "' was not found. There are several potential causes.");
+            }
+            long loaded;
+            try (Statement statement = session.duckdb.createStatement()) {
+                loaded = statement.executeUpdate("insert into " + copy.table() + " select * from read_csv('"
+                        + staged.toAbsolutePath().toString().replace("'", "''") + "', header = false, delim = ',', "
+                        + "quote = '\"', escape = '\"', all_varchar = true, allow_quoted_nulls = false, compression = '"
+                        + (compression.equals("auto") ? "auto" : compression) + "', max_line_size = 16777216, "
+                        + "buffer_size = 33554432, columns = {" + String.join(", ", columns) + "})");
+            }
+            rowset.addArray().add(file).add("LOADED").add(Long.toString(loaded)).add(Long.toString(loaded))
+                    .add("1").add("0").addNull().addNull().addNull().addNull();
+        }
+        if (!session.autocommit) {
+            session.uncommitted = true;
+        }
+        ArrayNode rowtype = data.putArray("rowtype");
+        for (String name : List.of("file", "status", "rows_parsed", "rows_loaded", "error_limit", "errors_seen",
+                "first_error", "first_error_line", "first_error_character", "first_error_column_name")) {
+            ObjectNode column = rowtype.addObject().put("name", name).put("nullable", true);
+            if (name.startsWith("rows_") || name.startsWith("error") || name.equals("first_error_line")
+                    || name.equals("first_error_character")) {
+                column.put("type", "fixed").put("precision", 19).put("scale", 0);
+            } else {
+                column.put("type", "text").put("length", 16_777_216);
+            }
+        }
+        data.set("rowset", rowset);
+        data.put("total", rowset.size());
+        data.put("statementTypeId", 0x3000 + 0x600);
+        data.set("parameters", parameters(session));
+        return success(data);
+    }
+
+    /** A file format option the emulator reads only in the form given (its value, or Snowflake's default). */
+    private static void requireOption(Map<String, String> options, String name, String snowflakeDefault, String supported) {
+        String value = options.getOrDefault(name, snowflakeDefault);
+        if (!value.equals(supported)) {
+            throw new IllegalArgumentException("the emulator reads " + name + " = " + supported + " only, not " + value);
+        }
+    }
+
+    /** A table created anew or dropped: its table stage ({@code @%table}) goes with it, as in Snowflake. */
+    private void replacedTable(String sql) {
+        Matcher table = Pattern.compile("(?is)\\s*(?:create\\s+or\\s+replace\\s+(?:transient\\s+)?table|drop\\s+table"
+                + "(?:\\s+if\\s+exists)?)\\s+([^\\s(]+).*").matcher(EmulatedSql.withoutComments(sql));
+        if (table.matches()) {
+            String name = table.group(1);
+            int dot = name.lastIndexOf('.');
+            Path folder = stageFolder("@" + (dot < 0 ? "%" + name : name.substring(0, dot + 1) + "%" + name.substring(dot + 1)));
+            if (java.nio.file.Files.isDirectory(folder)) {
+                try (var files = java.nio.file.Files.list(folder)) {
+                    for (Path file : files.toList()) {
+                        java.nio.file.Files.delete(file);
+                    }
+                    java.nio.file.Files.delete(folder);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }
+        }
+    }
+
+    /** A stage's folder: {@code @"_PIPELINE".%"SNAPSHOT_FILM"} as {@code _PIPELINE.table-SNAPSHOT_FILM}. */
+    private Path stageFolder(String stage) {
+        String name = stage.replaceFirst("^@", "").replace("\"", "").replace("%", "table-")
+                .replaceAll("[^A-Za-z0-9_.$-]", "_");
+        return stages.resolve(name);
+    }
+
+    /** The PUT and COPY INTO statements run, in order. */
+    public List<String> stageCommands() {
+        return List.copyOf(stageCommands);
     }
 
     /** A query's rows, or a DML statement's count when DuckDB answers it as a result (MERGE, INSERT ... RETURNING). */

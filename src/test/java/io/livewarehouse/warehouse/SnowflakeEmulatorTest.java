@@ -309,6 +309,49 @@ class SnowflakeEmulatorTest {
     }
 
 
+    @Test
+    void aFilePutOnATableStageLoadsByCopyIntoInTheOpenTransaction() throws Exception {
+        // As the source's COPY writes it (csv, force_quote *): "" is an empty string, an empty field NULL.
+        Path file = work.resolve("public.film.csv");
+        java.nio.file.Files.writeString(file, "\"1\",\"A \"\"quoted\"\", value\",\n\"2\",\"\",\"\\N\"\n\"3\",,\"two\nlines\"\n");
+        try (Connection connection = warehouse.connect(); Statement statement = connection.createStatement()) {
+            statement.execute("create schema if not exists \"_PIPELINE\"");
+            statement.execute("create or replace transient table \"_PIPELINE\".\"SNAPSHOT_FILM\" (c0 varchar, c1 varchar, c_invalid varchar)");
+            try (ResultSet put = statement.executeQuery("put 'file://" + file.toAbsolutePath()
+                    + "' @\"_PIPELINE\".%\"SNAPSHOT_FILM\" auto_compress = true overwrite = true parallel = 4")) {
+                // The driver's own result: the file gzipped on its way to the stage.
+                assertThat(put.next()).isTrue();
+                assertThat(put.getString("target")).isEqualTo("public.film.csv.gz");
+                assertThat(put.getString("status")).isEqualTo("UPLOADED");
+            }
+            connection.setAutoCommit(false);
+            String copy = "copy into \"_PIPELINE\".\"SNAPSHOT_FILM\" from @\"_PIPELINE\".%\"SNAPSHOT_FILM\" "
+                    + "files = ('public.film.csv.gz') file_format = (type = csv field_delimiter = ',' "
+                    + "field_optionally_enclosed_by = '\"' escape = none escape_unenclosed_field = none null_if = () "
+                    + "empty_field_as_null = true compression = gzip) on_error = abort_statement force = true";
+            assertThat(statement.executeUpdate(copy)).isEqualTo(3);
+            connection.rollback();
+            try (ResultSet none = statement.executeQuery("select count(*) from \"_PIPELINE\".\"SNAPSHOT_FILM\"")) {
+                none.next();
+                assertThat(none.getLong(1)).as("a rolled-back COPY loads nothing").isZero();
+            }
+            assertThat(statement.executeUpdate(copy)).isEqualTo(3);
+            connection.commit();
+            try (ResultSet rows = statement.executeQuery(
+                    "select c0, c1, c_invalid from \"_PIPELINE\".\"SNAPSHOT_FILM\" order by c0")) {
+                List<String> loaded = new java.util.ArrayList<>();
+                while (rows.next()) {
+                    loaded.add(rows.getString(1) + "|" + rows.getString(2) + "|" + rows.getString(3));
+                }
+                assertThat(loaded).containsExactly("1|A \"quoted\", value|null", "2||\\N", "3|null|two\nlines");
+            }
+            // A format the emulator does not read as Snowflake would is refused, not guessed.
+            assertThatThrownBy(() -> statement.executeUpdate(copy.replace("escape = none", "escape = '\\\\'")))
+                    .hasMessageContaining("escape");
+        }
+        assertThat(emulator.stageCommands()).hasSize(3);
+    }
+
     private static WarehouseSettings.Snowflake settings(String url) {
         return SnowflakeLoginProbe.settings(url, "emulated");
     }

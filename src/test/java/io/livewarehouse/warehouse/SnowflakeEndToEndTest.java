@@ -38,8 +38,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class SnowflakeEndToEndTest {
 
     /**
-     * Its own capture, marts every second, and the defaults otherwise: snapshot-method=auto takes Debezium's
-     * snapshot on Snowflake (the snapshot by COPY loads its files into DuckDB only).
+     * Its own capture, marts every second, and the defaults otherwise: snapshot-method=auto is the snapshot by
+     * COPY, its files uploaded by PUT and loaded by COPY INTO.
      */
     public static class IntoSnowflake implements QuarkusTestProfile {
         @Override
@@ -71,6 +71,11 @@ class SnowflakeEndToEndTest {
     void snapshotChangesAndMartsArriveThroughTheRealDriver() throws Exception {
         assertThat(warehouse.dialect().name()).isEqualTo("snowflake");
         awaitStagingEqualsSource();
+        // The snapshot came by PUT and COPY INTO, one file per table, each into its load table's stage.
+        List<String> stageCommands = EmulatedSnowflake.emulator().stageCommands();
+        assertThat(stageCommands).filteredOn(StageCommands::isPut).hasSize(15);
+        assertThat(stageCommands).filteredOn(StageCommands::isCopy).hasSize(15)
+                .anySatisfy(copy -> assertThat(StageCommands.copy(copy).files()).containsExactly("public.payment.csv.gz"));
         try (Connection connection = source.open(); Statement statement = connection.createStatement()) {
             connection.setAutoCommit(false);
             statement.execute("""
@@ -143,6 +148,36 @@ class SnowflakeEndToEndTest {
         survives("reachable@example.com", "cannot be reached: check pipeline.warehouse.snowflake.account (or .url), "
                 + "the network and any proxy", emulator::unreachable, emulator::reachable);
         assertThat(emulator.implicitCommits()).isEmpty();
+    }
+
+    @Test
+    @Order(5)
+    void aResyncedTableLoadsByPutAndCopyIntoWhileStreamingGoesOn() throws Exception {
+        SnowflakeEmulator emulator = EmulatedSnowflake.emulator();
+        awaitStagingEqualsSource();
+        // Drift: a payment staging holds that the source never had.
+        try (Statement statement = emulator.duckdb().createStatement()) {
+            statement.execute("insert into \"STAGING\".\"PAYMENT\" by name select 99999 as \"PAYMENT_ID\", "
+                    + "\"CUSTOMER_ID\", \"STAFF_ID\", \"RENTAL_ID\", \"AMOUNT\", \"PAYMENT_DATE\", 'c' as \"_CDC_OP\", "
+                    + "\"_CDC_LSN\", 0 as \"_CDC_SEQ\", \"_CDC_TX_ID\", \"_CDC_SOURCE_TS\", now() as \"_CDC_LOADED_AT\", "
+                    + "false as \"_CDC_DELETED\" from \"STAGING\".\"PAYMENT\" limit 1");
+        }
+        int puts = (int) emulator.stageCommands().stream().filter(StageCommands::isPut).count();
+        given().when().post("/pipeline/tables/public.payment/resync").then().statusCode(202);
+        // Changes to the table while it is copied and loaded are held, then follow its new snapshot.
+        change("update public.payment set amount = 7.77 where payment_id = 81001");
+        awaitStagingEqualsSource();
+        try (Connection staging = warehouse.connect()) {
+            assertThat(SourceDatabases.rows(staging, warehouse.dialect().qualify(
+                    "select _cdc_op from staging.payment where payment_id = 99999 order by _cdc_loaded_at")))
+                    .isEqualTo(List.of(List.of("c"), List.of("d")));
+        }
+        assertThat(emulator.stageCommands()).filteredOn(StageCommands::isPut).hasSize(puts + 1)
+                .last().asString().contains("public.payment.csv");
+        awaitMarts("select count(*) from marts.fact_payment where payment_id = 99999", "select 0::bigint");
+        awaitMarts("select count(*) from marts.fact_payment", "select count(*) from public.payment");
+        assertThat(emulator.implicitCommits()).as("DDL that would have committed an open transaction").isEmpty();
+        given().when().get("/q/health/ready").then().statusCode(200);
     }
 
     private interface Action {
