@@ -152,12 +152,17 @@ public class CapturedTables {
                 .filter(t -> !published.contains(t)).toList();
     }
 
+    /** The tables of {@code pipeline.source.tables}, each as schema.table. */
+    public List<String> configured() {
+        return settings.tables().stream().map(t -> String.join(".", schemaAndTable(t))).toList();
+    }
+
     /**
      * The tables the publication lists that are no longer in {@code pipeline.source.tables}: removed from the
      * capture since the last start (Debezium then takes them out of the publication). Empty without a publication.
      */
     public List<String> noLongerConfigured() throws SQLException {
-        List<String> configured = settings.tables().stream().map(t -> String.join(".", schemaAndTable(t))).toList();
+        List<String> configured = configured();
         List<String> removed = new ArrayList<>();
         try (Connection connection = source.open(); PreparedStatement tablesOf = connection.prepareStatement(
                 "select schemaname || '.' || tablename from pg_publication_tables where pubname = ? order by 1")) {

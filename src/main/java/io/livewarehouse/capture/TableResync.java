@@ -138,7 +138,7 @@ public class TableResync {
         for (Map.Entry<String, String> entry : pending.entrySet()) {
             String table = entry.getKey();
             if (!captured.contains(table)) {
-                LOG.warnf("%s waits for a snapshot but is no longer captured: left waiting until it is captured again", table);
+                LOG.warnf("%s waits for a snapshot but is no longer captured: its wait ends when the stream starts next", table);
                 continue;
             }
             if (!resync(table, entry.getValue())) {

@@ -124,6 +124,10 @@ public class WarehouseOffsetStore implements OffsetBackingStore {
         }
         TableResync resync = Arc.container().instance(TableResync.class).get();
         var operations = Arc.container().instance(io.livewarehouse.warehouse.OperationLog.class).get();
+        for (String cancelled : writer.cancelResyncsOf(tables.configured())) {
+            operations.record("resync cancelled", cancelled, "removed from pipeline.source.tables before its new "
+                    + "snapshot was staged: the changes held for it are staged as they came, and nothing more is captured");
+        }
         for (String removed : tables.noLongerConfigured()) {
             operations.record("table no longer captured", removed, "removed from pipeline.source.tables: its staging "
                     + "table and marts stay as they are (README, Operations: how to drop them)");

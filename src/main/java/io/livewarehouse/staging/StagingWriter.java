@@ -274,6 +274,57 @@ public class StagingWriter {
         return staged;
     }
 
+    /**
+     * Ends every table's wait for a new snapshot of its own when the table is not among {@code configured}
+     * (schema.table) any more: it is no longer captured, so no snapshot will come, and its held changes would
+     * otherwise stay invisible, or, were the table added again, be released after a newer snapshot that they
+     * predate. They are released now, in source order after what staging had (each is a whole row, so the
+     * table ends as the source was when its capture stopped, less any drift the resync was to mend). Returns
+     * the tables whose wait ended.
+     */
+    public synchronized List<String> cancelResyncsOf(java.util.Collection<String> configured) throws SQLException {
+        ensureSchemas();
+        List<String> cancelled = new ArrayList<>();
+        WarehouseDialect dialect = warehouse.dialect();
+        for (String qualifiedSource : readResyncs().keySet()) {
+            if (configured.contains(qualifiedSource)) {
+                continue;
+            }
+            String table = stagingTableOf(qualifiedSource);
+            try (Connection connection = warehouse.connect()) {
+                boolean staged = !StagingCatalog.columns(connection, dialect, dialect.stagingSchema(), table).isEmpty();
+                connection.setAutoCommit(false);
+                try {
+                    long released = 0;
+                    OffsetDateTime at = nextLoadTime();
+                    if (staged) {
+                        try (PreparedStatement release = connection.prepareStatement(dialect.statement(
+                                "release-held-changes", Map.of("table", dialect.quote(dialect.stagingSchema()) + "."
+                                        + dialect.quote(table))))) {
+                            dialect.bind(release, 1, at);
+                            released = release.executeUpdate();
+                        }
+                    }
+                    try (PreparedStatement done = connection.prepareStatement(dialect.statement("delete-resync"))) {
+                        done.setString(1, qualifiedSource);
+                        done.executeUpdate();
+                    }
+                    connection.commit();
+                    lastLoadedAt = at;
+                    LOG.infof("%s is no longer in pipeline.source.tables: its wait for a new snapshot ended, %d held "
+                            + "changes staged", qualifiedSource, released);
+                } catch (SQLException | RuntimeException e) {
+                    rollbackQuietly(connection);
+                    throw e;
+                }
+            }
+            pending.remove(qualifiedSource);
+            held.remove(table);
+            cancelled.add(qualifiedSource);
+        }
+        return cancelled;
+    }
+
     /** The staging table of source table schema.table: staging tables are named after the source table alone. */
     public static String stagingTableOf(String qualified) {
         return qualified.substring(qualified.indexOf('.') + 1);
