@@ -121,8 +121,8 @@ class KeylessTablesIT {
             // Not dead: a restart would meet the same table, so the orchestrator is not made to loop.
             assertThat(pipeline.get("/q/health/live").status()).isEqualTo(200);
         } finally {
-            if (pipeline != null && pipeline.isAlive()) {
-                pipeline.kill();
+            if (pipeline != null) {
+                pipeline.killAll();
             }
             postgres.close();
         }

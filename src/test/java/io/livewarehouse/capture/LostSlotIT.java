@@ -201,9 +201,7 @@ class LostSlotIT {
                         .containsExactly(List.of("capture refused", 2L), List.of("slot lost", 4L));
             }
         } finally {
-            if (pipeline.isAlive()) {
-                pipeline.kill();
-            }
+            pipeline.killAll();
             source.close();
         }
     }

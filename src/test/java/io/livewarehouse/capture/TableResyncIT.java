@@ -168,9 +168,7 @@ class TableResyncIT {
                 assertThat(SourceDatabases.single(staging, "select count(*) from _pipeline.dead_letters")).isEqualTo(0L);
             }
         } finally {
-            if (pipeline.isAlive()) {
-                pipeline.kill();
-            }
+            pipeline.killAll();
             source.close();
         }
     }

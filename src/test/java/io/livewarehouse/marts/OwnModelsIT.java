@@ -102,9 +102,7 @@ class OwnModelsIT {
                         + "where table_schema = 'marts' and table_name = 'fact_payment'")).isEqualTo(0L);
             }
         } finally {
-            if (pipeline.isAlive()) {
-                pipeline.kill();
-            }
+            pipeline.killAll();
             postgres.close();
         }
     }

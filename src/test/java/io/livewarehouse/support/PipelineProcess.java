@@ -30,6 +30,8 @@ public final class PipelineProcess {
     private final Path workDirectory;
     private final Map<String, String> environment;
     private final Path output;
+    /** This pipeline and the variants made from it with {@link #with}: one work folder, one process at a time. */
+    private final List<PipelineProcess> family;
     private final HttpClient http = HttpClient.newHttpClient();
     private Process process;
     private int httpPort;
@@ -61,13 +63,33 @@ public final class PipelineProcess {
     public PipelineProcess with(String name, String value) {
         Map<String, String> changed = new java.util.HashMap<>(environment);
         changed.put(name, value);
-        return new PipelineProcess(workDirectory, changed);
+        PipelineProcess variant = new PipelineProcess(workDirectory, changed, family);
+        family.add(variant);
+        return variant;
     }
 
     public PipelineProcess(Path workDirectory, Map<String, String> environment) {
+        this(workDirectory, environment, new java.util.concurrent.CopyOnWriteArrayList<>());
+        family.add(this);
+    }
+
+    private PipelineProcess(Path workDirectory, Map<String, String> environment, List<PipelineProcess> family) {
         this.workDirectory = workDirectory;
         this.environment = environment;
         this.output = workDirectory.resolve("pipeline.log");
+        this.family = family;
+    }
+
+    /**
+     * SIGKILL to this pipeline and to every variant made from it ({@link #with}) that still runs: for a test's
+     * finally block, so that a failed assertion leaves no process behind.
+     */
+    public void killAll() throws InterruptedException {
+        for (PipelineProcess member : family) {
+            if (member.isAlive()) {
+                member.kill();
+            }
+        }
     }
 
     /**
