@@ -130,7 +130,7 @@ public class WarehouseOffsetStore implements OffsetBackingStore {
         }
         for (String removed : tables.noLongerConfigured()) {
             operations.record("table no longer captured", removed, "removed from pipeline.source.tables: its staging "
-                    + "table and marts stay as they are (README, Operations: how to drop them)");
+                    + "table and marts stay as they are (docs/operations.md: how to drop them)");
         }
         for (String added : tables.notPublished()) {
             try {

@@ -202,8 +202,8 @@ final class SnowflakeWarehouse implements Warehouse {
                             + "is the pair of the public key set on the user (ALTER USER " + user + " SET RSA_PUBLIC_KEY = ...)"
                     : "check pipeline.warehouse.snowflake.user and PIPELINE_WAREHOUSE_SNOWFLAKE_PASSWORD");
         } else if (e.getErrorCode() == 3001 || "42501".equals(e.getSQLState())) {
-            message = "Snowflake refused a statement to " + role + " for lack of a privilege: grant it what the README lists "
-                    + "(Snowflake, grants); the work is retried until it succeeds";
+            message = "Snowflake refused a statement to " + role + " for lack of a privilege: grant it what docs/snowflake.md "
+                    + "lists (grants); the work is retried until it succeeds";
         } else {
             return e;
         }

@@ -23,7 +23,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * a default), widened, renamed and dropped, rows inserted, updated and deleted. When the pipeline starts again
  * staging ends up holding every row as the source holds it, and readiness names the table that changed shape.
  * (Changes of a table written before its schema change in the same stop are decoded by Debezium 3.4 with the
- * new columns: the README says so, and readiness points at the table to check.)
+ * new columns: docs/staging.md says so, and readiness points at the table to check.)
  */
 class SchemaChangesWhileStoppedIT {
 

@@ -31,7 +31,7 @@ import static org.assertj.core.api.Assertions.fail;
  * The first layer of the offline proof for Snowflake: every statement the pipeline builds for Snowflake, from
  * the real DVD Rental schema and the real models, is generated here and parsed by JSqlParser, which knows
  * Snowflake's MERGE forms and QUALIFY. A syntax check, not proof that Snowflake accepts every function:
- * what only Snowflake can tell is listed in the README (Snowflake, what is proven offline).
+ * what only Snowflake can tell is listed in docs/snowflake.md (what is proven offline).
  */
 class SnowflakeStatementsTest {
 

@@ -230,7 +230,7 @@ class SnowflakeEmulatorTest {
             emulator.deny(java.util.regex.Pattern.compile("(?i)insert into t\\b"), "table 'T'");
             assertThatThrownBy(() -> statement.executeUpdate("insert into t values (1)"))
                     .hasMessageStartingWith("Snowflake refused a statement to the user's default role for lack of a privilege: "
-                            + "grant it what the README lists (Snowflake, grants)")
+                            + "grant it what docs/snowflake.md lists (grants)")
                     .hasMessageContaining("Insufficient privileges to operate on table 'T'");
             emulator.allowAll();
             assertThat(statement.executeUpdate("insert into t values (1)")).isEqualTo(1);

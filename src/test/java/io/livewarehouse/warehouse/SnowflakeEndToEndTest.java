@@ -122,7 +122,7 @@ class SnowflakeEndToEndTest {
     void aMissingPrivilegeTurnsReadinessDownAndNothingIsLostOnceGranted() throws Exception {
         SnowflakeEmulator emulator = EmulatedSnowflake.emulator();
         survives("granted@example.com", "Snowflake refused a statement to the user's default role for lack of a "
-                        + "privilege: grant it what the README lists (Snowflake, grants)",
+                        + "privilege: grant it what docs/snowflake.md lists (grants)",
                 () -> emulator.deny(Pattern.compile("(?i)^\\s*insert\\s+into\\s+\"STAGING\""), "schema 'STAGING'"),
                 emulator::allowAll);
     }
