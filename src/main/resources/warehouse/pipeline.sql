@@ -156,6 +156,14 @@ delete from _pipeline.resyncs where table_name = ?;
 -- name: release-held-changes
 update ${table} set _cdc_loaded_at = ? where _cdc_loaded_at is null;
 
+-- A table added and removed again before its first snapshot: its held changes go (see cancelResyncsOf).
+-- name: delete-held-changes
+delete from ${table} where _cdc_loaded_at is null;
+
+-- Whether a table's staging holds any row loaded (not held).
+-- name: count-loaded-rows
+select count(*) from (select 1 from ${table} where _cdc_loaded_at is not null limit 1) as loaded;
+
 -- A new snapshot generation of a table: a key whose newest row is older than the generation's snapshot rows,
 -- and not a delete, was not seen by the snapshot, so the source no longer has it. It is staged as a delete
 -- carrying its last known values, and the current state and the marts drop it as they drop any delete.

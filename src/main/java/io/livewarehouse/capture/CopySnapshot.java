@@ -335,7 +335,8 @@ public class CopySnapshot {
         }
         List<String> key = table(schema, table).key();
         LOG.infof("Snapshot by COPY: copying %s.%s", schema, table);
-        Path file = directory.resolve(schema + "." + table + ".csv");
+        // A name any stage and SQL literal takes (PUT, COPY INTO's FILES); one table's file exists at a time.
+        Path file = directory.resolve((schema + "." + table).replaceAll("[^A-Za-z0-9_.-]", "_") + ".csv");
         long rows;
         CsvRecordLengths lengths;
         try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 16)) {

@@ -126,7 +126,8 @@ public class WarehouseOffsetStore implements OffsetBackingStore {
         var operations = Arc.container().instance(io.livewarehouse.warehouse.OperationLog.class).get();
         for (String cancelled : writer.cancelResyncsOf(tables.configured())) {
             operations.record("resync cancelled", cancelled, "removed from pipeline.source.tables before its new "
-                    + "snapshot was staged: the changes held for it are staged as they came, and nothing more is captured");
+                    + "snapshot was staged: nothing more is captured (docs/operations.md: what happens to the changes "
+                    + "held for it)");
         }
         for (String removed : tables.noLongerConfigured()) {
             operations.record("table no longer captured", removed, "removed from pipeline.source.tables: its staging "
@@ -140,7 +141,7 @@ public class WarehouseOffsetStore implements OffsetBackingStore {
                         + e.getMessage() + "; remove it from pipeline.source.tables, or capture it with a new capture "
                         + "(pipeline.cdc.name, slot and publication of its own)");
             }
-            if (writer.hold(added, "added to pipeline.source.tables")) {
+            if (writer.hold(added, io.livewarehouse.staging.StagingWriter.ADDED)) {
                 operations.record("table added", added, "added to pipeline.source.tables: its existing rows are copied on their "
                                 + "own while the other tables stream on");
             }
@@ -177,11 +178,10 @@ public class WarehouseOffsetStore implements OffsetBackingStore {
             throw new IllegalArgumentException("pipeline.cdc.on-lost-slot must be resync or refuse, not '" + mode + "'");
         }
         if (!copy.copies()) {
-            capture.slotLost(lost, "a new snapshot needs pipeline.cdc.snapshot-method=copy");
+            capture.slotLost(lost, "a new snapshot needs pipeline.cdc.snapshot-method=copy or auto");
             throw new CapturedTables.Refused("the change stream cannot resume where staging stopped: " + lost
-                    + ". A new snapshot generation is taken by COPY, which the " + writer.dialect().name()
-                    + " warehouse does not load: set pipeline.cdc.snapshot-method=copy on a DuckDB warehouse, or "
-                    + "restore the slot and restart");
+                    + ". A new snapshot generation is taken by COPY, which pipeline.cdc.snapshot-method=debezium "
+                    + "turns off: set it to auto (or copy), or restore the slot and restart");
         }
         capture.slotLost(lost, "new slot and a new snapshot of every captured table (pipeline.cdc.on-lost-slot=resync)");
         capture.resyncing(lost);

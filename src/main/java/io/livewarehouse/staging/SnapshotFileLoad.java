@@ -47,6 +47,13 @@ final class SnapshotFileLoad {
      * Before the transaction, on a connection in autocommit: a new load table for {@code copy} and its file
      * PUT to the load table's stage, gzipped by the driver; the local file is removed once uploaded.
      */
+    void upload(SnapshotCopy copy) throws SQLException {
+        try (Connection connection = warehouse.connect()) {
+            upload(connection, copy);
+        }
+    }
+
+    /** {@link #upload(SnapshotCopy)} on a connection of the caller's, in autocommit. */
     void upload(Connection connection, SnapshotCopy copy) throws SQLException {
         WarehouseDialect dialect = warehouse.dialect();
         List<String> columns = new ArrayList<>();
@@ -82,7 +89,7 @@ final class SnapshotFileLoad {
         if (uploadsFirst()) {
             String load = loadTable(copy);
             try (Statement statement = connection.createStatement()) {
-                long loaded = statement.executeUpdate(dialect.statement("copy-snapshot-file", Map.of(
+                long loaded = statement.executeLargeUpdate(dialect.statement("copy-snapshot-file", Map.of(
                         "load", load, "stage", stage(copy), "files", "'" + stagedFileName(copy).replace("'", "''") + "'")));
                 if (loaded != copy.rows()) {
                     throw new SQLException("snapshot copy of " + copy.schema() + "." + copy.table() + ": " + copy.rows()
@@ -92,7 +99,7 @@ final class SnapshotFileLoad {
             try (PreparedStatement insert = connection.prepareStatement(dialect.statement("insert-snapshot-load", Map.of(
                     "table", qualified, "staging_columns", columns, "expressions", String.join(", ", expressions), "load", load)))) {
                 binds.bind(insert);
-                inserted = insert.executeUpdate();
+                inserted = insert.executeLargeUpdate();
             }
             try (Statement statement = connection.createStatement()) {
                 statement.executeUpdate(dialect.statement("delete-snapshot-load", Map.of("load", load)));
@@ -113,7 +120,7 @@ final class SnapshotFileLoad {
                             .collect(Collectors.joining(", "))));
             try (PreparedStatement insert = connection.prepareStatement(sql)) {
                 binds.bind(insert);
-                inserted = insert.executeUpdate();
+                inserted = insert.executeLargeUpdate();
             }
         }
         if (inserted != copy.rows()) {

@@ -97,6 +97,8 @@ public class StagingWriter {
 
     private final WarehouseSetup setup;
     private final SnapshotFileLoad fileLoad;
+    /** The reason a table added to pipeline.source.tables waits for its first snapshot with (see WarehouseOffsetStore). */
+    public static final String ADDED = "added to pipeline.source.tables";
 
     public StagingWriter(Warehouse warehouse, WarehouseSetup setup, StagingBuffer buffer, MeterRegistry registry,
                          @ConfigProperty(name = "pipeline.staging.dead-letter-enabled") boolean deadLetterEnabled,
@@ -208,9 +210,26 @@ public class StagingWriter {
      * before it is followed by the key's later changes or agrees with the snapshot (each change carries the whole
      * row), so the current state ends as the source is. Returns the copy with its invalid values.
      */
-    public synchronized SnapshotCopy writeResync(SnapshotCopy copy, String reason, OffsetDateTime started, long lsn,
-                                                 long transactionId, OffsetDateTime sourceTime, String hashSalt,
-                                                 long copiedInGeneration)
+    public SnapshotCopy writeResync(SnapshotCopy copy, String reason, OffsetDateTime started, long lsn,
+                                    long transactionId, OffsetDateTime sourceTime, String hashSalt,
+                                    long copiedInGeneration)
+            throws SQLException {
+        if (!fileLoad.uploadsFirst()) {
+            return stageResync(copy, reason, started, lsn, transactionId, sourceTime, hashSalt, copiedInGeneration, false);
+        }
+        // Snowflake: the file goes to its load table's stage first, without the writer's lock, so the other
+        // tables' batches are not held up by the upload; only the table's own DDL and the transaction take it.
+        try {
+            fileLoad.upload(copy);
+            return stageResync(copy, reason, started, lsn, transactionId, sourceTime, hashSalt, copiedInGeneration, true);
+        } finally {
+            fileLoad.dropLoads(List.of(copy));
+        }
+    }
+
+    private synchronized SnapshotCopy stageResync(SnapshotCopy copy, String reason, OffsetDateTime started, long lsn,
+                                                  long transactionId, OffsetDateTime sourceTime, String hashSalt,
+                                                  long copiedInGeneration, boolean uploaded)
             throws SQLException {
         ensureSchemas();
         String requested = copy.schema() + "." + copy.table();
@@ -223,11 +242,21 @@ public class StagingWriter {
         String qualifiedSource = copy.schema() + "." + copy.table();
         SnapshotCopy staged;
         long released;
-        List<SnapshotCopy> uploaded = fileLoad.uploadsFirst() ? uploadAll(inOrder(List.of(copy))) : List.of();
+        String qualified = dialect.quote(dialect.stagingSchema()) + "." + dialect.quote(copy.table());
+        if (uploaded) {
+            // The table's DDL before its transaction (in Snowflake DDL would commit it).
+            try (Connection connection = warehouse.connect()) {
+                ensureTable(connection, copy.table(), qualified, copy.columns());
+            } catch (SQLException | RuntimeException e) {
+                forgetWarehouseState();
+                throw e;
+            } finally {
+                schemaSettled();
+            }
+        }
         try (Connection connection = warehouse.connect()) {
             connection.setAutoCommit(false);
             try {
-                String qualified = dialect.quote(dialect.stagingSchema()) + "." + dialect.quote(copy.table());
                 ensureTable(connection, copy.table(), qualified, copy.columns());
                 recordKey(connection, copy.table(), copy.keyColumns());
                 long horizon = replayHorizon.get(copy.table());
@@ -255,8 +284,6 @@ public class StagingWriter {
                 forgetWarehouseState();
                 reloadHeld();
                 throw e;
-            } finally {
-                fileLoad.dropLoads(uploaded);
             }
         }
         held.remove(copy.table());
@@ -278,31 +305,44 @@ public class StagingWriter {
      * Ends every table's wait for a new snapshot of its own when the table is not among {@code configured}
      * (schema.table) any more: it is no longer captured, so no snapshot will come, and its held changes would
      * otherwise stay invisible, or, were the table added again, be released after a newer snapshot that they
-     * predate. They are released now, in source order after what staging had (each is a whole row, so the
-     * table ends as the source was when its capture stopped, less any drift the resync was to mend). Returns
-     * the tables whose wait ended.
+     * predate. A table that was being resynced has its held changes released now, in source order after what
+     * staging had (each is a whole row, so the table ends as the source was when its capture stopped, less
+     * any drift the resync was to mend). A table that was added and never had a snapshot staged would show
+     * only the keys that changed meanwhile, as if they were all it held: its held changes are removed, and
+     * it arrives whole, with its own snapshot, if it is added again. Returns the tables whose wait ended.
      */
     public synchronized List<String> cancelResyncsOf(java.util.Collection<String> configured) throws SQLException {
         ensureSchemas();
         List<String> cancelled = new ArrayList<>();
         WarehouseDialect dialect = warehouse.dialect();
-        for (String qualifiedSource : readResyncs().keySet()) {
+        for (Map.Entry<String, String> wait : readResyncs().entrySet()) {
+            String qualifiedSource = wait.getKey();
             if (configured.contains(qualifiedSource)) {
                 continue;
             }
             String table = stagingTableOf(qualifiedSource);
+            String qualified = dialect.quote(dialect.stagingSchema()) + "." + dialect.quote(table);
             try (Connection connection = warehouse.connect()) {
                 boolean staged = !StagingCatalog.columns(connection, dialect, dialect.stagingSchema(), table).isEmpty();
+                boolean snapshotted = staged && ((Number) single(connection, dialect.statement(
+                        "count-loaded-rows", Map.of("table", qualified)))).longValue() > 0
+                        && !wait.getValue().startsWith(ADDED);
                 connection.setAutoCommit(false);
                 try {
                     long released = 0;
                     OffsetDateTime at = nextLoadTime();
-                    if (staged) {
+                    if (staged && snapshotted) {
                         try (PreparedStatement release = connection.prepareStatement(dialect.statement(
-                                "release-held-changes", Map.of("table", dialect.quote(dialect.stagingSchema()) + "."
-                                        + dialect.quote(table))))) {
+                                "release-held-changes", Map.of("table", qualified)))) {
                             dialect.bind(release, 1, at);
                             released = release.executeUpdate();
+                        }
+                    } else if (staged) {
+                        try (Statement remove = connection.createStatement()) {
+                            long removed = remove.executeUpdate(dialect.statement("delete-held-changes",
+                                    Map.of("table", qualified)));
+                            LOG.infof("%s was added and removed again before its snapshot: its %d held changes removed",
+                                    qualifiedSource, removed);
                         }
                     }
                     try (PreparedStatement done = connection.prepareStatement(dialect.statement("delete-resync"))) {
@@ -315,6 +355,7 @@ public class StagingWriter {
                             + "changes staged", qualifiedSource, released);
                 } catch (SQLException | RuntimeException e) {
                     rollbackQuietly(connection);
+                    reloadHeld();
                     throw e;
                 }
             }
@@ -575,7 +616,13 @@ public class StagingWriter {
         List<String> released = new ArrayList<>();
         long rows = 0;
         // Snowflake: every table's file is uploaded, and its staging table created, before the transaction.
-        List<SnapshotCopy> uploaded = fileLoad.uploadsFirst() ? uploadAll(tables) : List.of();
+        List<SnapshotCopy> uploaded;
+        try {
+            uploaded = fileLoad.uploadsFirst() ? uploadAll(tables) : List.of();
+        } catch (SQLException | RuntimeException e) {
+            lastWriteError = io.livewarehouse.support.Messages.of(e);
+            throw e;
+        }
         SnapshotCopy.Tables toStage = fileLoad.uploadsFirst() ? inOrder(uploaded) : tables;
         try (Connection connection = warehouse.connect()) {
             connection.setAutoCommit(false);
@@ -788,19 +835,26 @@ public class StagingWriter {
                 for (SnapshotCopy copy = nextTable(tables); copy != null; copy = nextTable(tables)) {
                     String qualified = dialect.quote(dialect.stagingSchema()) + "." + dialect.quote(copy.table());
                     ensureTable(connection, copy.table(), qualified, copy.columns());
-                    fileLoad.upload(connection, copy);
+                    // Listed before its load table exists, so that a failed upload drops that table too.
                     uploaded.add(copy);
+                    fileLoad.upload(connection, copy);
                 }
             } catch (SQLException | RuntimeException e) {
                 forgetWarehouseState();
                 fileLoad.dropLoads(uploaded);
-                lastWriteError = io.livewarehouse.support.Messages.of(e);
                 throw e;
             } finally {
                 schemaSettled();
             }
         }
         return uploaded;
+    }
+
+    private static Object single(Connection connection, String sql) throws SQLException {
+        try (Statement statement = connection.createStatement(); ResultSet row = statement.executeQuery(sql)) {
+            row.next();
+            return row.getObject(1);
+        }
     }
 
     /** Tables already copied, one after the other. */
