@@ -138,18 +138,9 @@ public class CapturedTables {
                     }
                 }
             }
-            try (PreparedStatement tablesOf = connection.prepareStatement(
-                    "select schemaname || '.' || tablename from pg_publication_tables where pubname = ?")) {
-                tablesOf.setString(1, publicationName);
-                try (ResultSet rows = tablesOf.executeQuery()) {
-                    while (rows.next()) {
-                        published.add(rows.getString(1));
-                    }
-                }
-            }
+            published.addAll(publishedTables(connection));
         }
-        return settings.tables().stream().map(t -> String.join(".", schemaAndTable(t)))
-                .filter(t -> !published.contains(t)).toList();
+        return configured().stream().filter(t -> !published.contains(t)).toList();
     }
 
     /** The tables of {@code pipeline.source.tables}, each as schema.table. */
@@ -163,19 +154,24 @@ public class CapturedTables {
      */
     public List<String> noLongerConfigured() throws SQLException {
         List<String> configured = configured();
-        List<String> removed = new ArrayList<>();
-        try (Connection connection = source.open(); PreparedStatement tablesOf = connection.prepareStatement(
+        try (Connection connection = source.open()) {
+            return publishedTables(connection).stream().filter(t -> !configured.contains(t)).toList();
+        }
+    }
+
+    /** The tables the publication lists (schema.table, in order); none without a publication. */
+    private Set<String> publishedTables(Connection connection) throws SQLException {
+        Set<String> published = new java.util.LinkedHashSet<>();
+        try (PreparedStatement tablesOf = connection.prepareStatement(
                 "select schemaname || '.' || tablename from pg_publication_tables where pubname = ? order by 1")) {
             tablesOf.setString(1, publicationName);
             try (ResultSet rows = tablesOf.executeQuery()) {
                 while (rows.next()) {
-                    if (!configured.contains(rows.getString(1))) {
-                        removed.add(rows.getString(1));
-                    }
+                    published.add(rows.getString(1));
                 }
             }
         }
-        return removed;
+        return published;
     }
 
     /**
@@ -409,15 +405,7 @@ public class CapturedTables {
                     + partitioned + " under their partitions' names, which are not captured: ALTER PUBLICATION "
                     + publicationName + " SET (publish_via_partition_root = true)");
         }
-        try (PreparedStatement tablesOf = connection.prepareStatement(
-                "select schemaname || '.' || tablename from pg_publication_tables where pubname = ?")) {
-            tablesOf.setString(1, publicationName);
-            try (ResultSet rows = tablesOf.executeQuery()) {
-                while (rows.next()) {
-                    published.add(rows.getString(1));
-                }
-            }
-        }
+        published.addAll(publishedTables(connection));
         List<Table> missing = captured.stream().filter(t -> !published.contains(t.schema() + "." + t.name())).toList();
         if (!missing.isEmpty()) {
             // Writers of an added table are kept out for the moment of the ALTER (SHARE conflicts with their

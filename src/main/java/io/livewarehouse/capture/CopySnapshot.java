@@ -132,14 +132,7 @@ public class CopySnapshot {
             long transaction;
             OffsetDateTime at;
             try (Statement statement = connection.createStatement()) {
-                // The forms the stream's values take (PostgresText): instants and zoned times in UTC, intervals
-                // in the postgres style, floats in their shortest exact form.
-                statement.execute("set time zone 'UTC'");
-                statement.execute("set intervalstyle = 'postgres'");
-                statement.execute("set extra_float_digits = 3");
-                connection.setAutoCommit(false);
-                connection.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
-                statement.execute("set transaction read only");
+                beginSnapshotRead(connection, statement);
                 statement.execute("set transaction snapshot '" + slot.snapshotName().replace("'", "''") + "'");
                 try (ResultSet row = statement.executeQuery(
                         "select txid_snapshot_xmin(txid_current_snapshot()), now()")) {
@@ -190,12 +183,7 @@ public class CopySnapshot {
      */
     TableCopy copyOne(String qualified, Path directory) throws SQLException, IOException {
         try (Connection connection = source.open(); Statement statement = connection.createStatement()) {
-            statement.execute("set time zone 'UTC'");
-            statement.execute("set intervalstyle = 'postgres'");
-            statement.execute("set extra_float_digits = 3");
-            connection.setAutoCommit(false);
-            connection.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
-            statement.execute("set transaction read only");
+            beginSnapshotRead(connection, statement);
             long lsn;
             long transaction;
             OffsetDateTime at;
@@ -216,6 +204,21 @@ public class CopySnapshot {
             connection.commit();
             return new TableCopy(copy, lsn, transaction, at);
         }
+    }
+
+    /**
+     * Starts the read-only, repeatable-read transaction a copy reads in, in a session that prints values in
+     * the forms the stream's values take (PostgresText): instants and zoned times in UTC, intervals in the
+     * postgres style, floats in their shortest exact form. Its snapshot is taken by the first query (or set
+     * by the caller before it).
+     */
+    private static void beginSnapshotRead(Connection connection, Statement statement) throws SQLException {
+        statement.execute("set time zone 'UTC'");
+        statement.execute("set intervalstyle = 'postgres'");
+        statement.execute("set extra_float_digits = 3");
+        connection.setAutoCommit(false);
+        connection.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+        statement.execute("set transaction read only");
     }
 
     /** The slot made for a snapshot by COPY: where its stream starts, and the snapshot it exports. */
