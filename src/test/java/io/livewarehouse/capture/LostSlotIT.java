@@ -39,12 +39,7 @@ class LostSlotIT {
         Path warehouseFile = work.resolve("warehouse.duckdb");
         PipelineProcess pipeline = PipelineProcess.against(work, source, "dvdrental_real", "PIPELINE_MARTS_INTERVAL_MS", "2000");
         try {
-            try (Connection admin = source.connect("postgres"); Statement statement = admin.createStatement()) {
-                statement.execute("create database dvdrental_real");
-            }
-            try (Connection connection = source.connect("dvdrental_real")) {
-                DvdRentalDump.restore(dump, connection);
-            }
+            DvdRentalDump.restoreInto(source, "dvdrental_real", dump);
             pipeline.start();
             PipelineProcess first = pipeline;
             Awaitility.await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500))
@@ -120,22 +115,12 @@ class LostSlotIT {
                 assertThat(resynced.readinessText("slotLost")).contains("replication slot live_warehouse does not exist")
                         .contains("new snapshot");
                 assertThat(resynced.output()).contains("cannot resume where staging stopped");
-                sentinelStarted = java.time.OffsetDateTime.parse((String) SourceDatabases.single(connection,
-                        "select to_char(clock_timestamp() at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"));
+                sentinelStarted = PipelineProcess.sourceNow(connection);
                 SourceDatabases.inTransaction(connection, "delete from public.payment where payment_id = 17508");
                 resynced.awaitCaughtUp(connection);
             }
-            Awaitility.await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(2)).until(() -> {
-                String applied = resynced.readinessText("appliedSourceCommit");
-                return applied != null && !applied.equals("null")
-                        && !java.time.OffsetDateTime.parse(applied).isBefore(sentinelStarted);
-            });
-            Awaitility.await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(2)).untilAsserted(() -> {
-                PipelineProcess.Answer tests = resynced.post("/pipeline/data-tests");
-                assertThat(tests.status()).isEqualTo(200);
-                assertThat(tests.body()).contains("reconcile_payment_amount_sum").doesNotContain("\"failed\"")
-                        .doesNotContain("\"pending\"").doesNotContain("\"error\"");
-            });
+            resynced.awaitMartsApplied(sentinelStarted);
+            resynced.awaitDataTestsPass();
 
             // While it runs: the slot is dropped under the stream (its walsender ended first) and the source changes.
             try (Connection connection = source.connect("dvdrental_real"); Statement statement = connection.createStatement()) {
@@ -154,15 +139,10 @@ class LostSlotIT {
                             && "streaming".equals(resynced.readinessText("phase")));
             java.time.OffsetDateTime secondSentinel;
             try (Connection connection = source.connect("dvdrental_real")) {
-                secondSentinel = java.time.OffsetDateTime.parse((String) SourceDatabases.single(connection,
-                        "select to_char(clock_timestamp() at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"));
+                secondSentinel = PipelineProcess.sourceNow(connection);
                 resynced.awaitCaughtUp(connection);
             }
-            Awaitility.await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(2)).until(() -> {
-                String applied = resynced.readinessText("appliedSourceCommit");
-                return applied != null && !applied.equals("null")
-                        && !java.time.OffsetDateTime.parse(applied).isBefore(secondSentinel);
-            });
+            resynced.awaitMartsApplied(secondSentinel);
             assertThat(pipeline.terminate()).isIn(0, 143);
 
             try (Connection connection = source.connect("dvdrental_real");

@@ -35,12 +35,7 @@ class RealDumpCaptureIT {
         EmbeddedSource source = EmbeddedSource.start(work.resolve("postgres"), 0, 1, 1);
         PipelineProcess pipeline = null;
         try {
-            try (Connection admin = source.connect("postgres"); Statement statement = admin.createStatement()) {
-                statement.execute("create database dvdrental_real");
-            }
-            try (Connection connection = source.connect("dvdrental_real")) {
-                DvdRentalDump.restore(dump, connection);
-            }
+            DvdRentalDump.restoreInto(source, "dvdrental_real", dump);
             Path warehouseFile = work.resolve("warehouse.duckdb");
             pipeline = new PipelineProcess(work, Map.of(
                     "PIPELINE_SOURCE_HOST", "localhost",
@@ -63,23 +58,13 @@ class RealDumpCaptureIT {
                 // The sentinel goes in once streaming runs, so that it is streamed rather than snapshotted.
                 Awaitility.await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500))
                         .until(() -> "streaming".equals(running.readinessText("phase")));
-                sentinelStarted = java.time.OffsetDateTime.parse((String) SourceDatabases.single(connection,
-                        "select to_char(clock_timestamp() at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"));
+                sentinelStarted = PipelineProcess.sourceNow(connection);
                 running.awaitCaughtUp(connection);
             }
             // The marts: once they have applied the sentinel, every data test passes, reconciliation with the
             // real source included.
-            Awaitility.await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(2)).until(() -> {
-                String applied = running.readinessText("appliedSourceCommit");
-                return applied != null && !applied.equals("null")
-                        && !java.time.OffsetDateTime.parse(applied).isBefore(sentinelStarted);
-            });
-            Awaitility.await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(2)).untilAsserted(() -> {
-                PipelineProcess.Answer tests = running.post("/pipeline/data-tests");
-                assertThat(tests.status()).isEqualTo(200);
-                assertThat(tests.body()).contains("reconcile_payment_amount_sum").doesNotContain("\"failed\"")
-                        .doesNotContain("\"pending\"").doesNotContain("\"error\"");
-            });
+            running.awaitMartsApplied(sentinelStarted);
+            running.awaitDataTestsPass();
             assertThat(pipeline.terminate()).isIn(0, 143);
 
             try (Connection connection = source.connect("dvdrental_real");

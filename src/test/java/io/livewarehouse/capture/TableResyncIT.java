@@ -45,12 +45,7 @@ class TableResyncIT {
         PipelineProcess pipeline = PipelineProcess.against(work, source, "dvdrental_real",
                 "PIPELINE_MARTS_INTERVAL_MS", "2000", "PIPELINE_SOURCE_TABLES", WITHOUT_FILM_ACTOR);
         try {
-            try (Connection admin = source.connect("postgres"); Statement statement = admin.createStatement()) {
-                statement.execute("create database dvdrental_real");
-            }
-            try (Connection connection = source.connect("dvdrental_real")) {
-                DvdRentalDump.restore(dump, connection);
-            }
+            DvdRentalDump.restoreInto(source, "dvdrental_real", dump);
             pipeline.start();
             PipelineProcess first = pipeline;
             Awaitility.await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500))
@@ -129,21 +124,11 @@ class TableResyncIT {
             }
             assertThat(writerFailure.get()).isNull();
             try (Connection connection = source.connect("dvdrental_real")) {
-                sentinelStarted = java.time.OffsetDateTime.parse((String) SourceDatabases.single(connection,
-                        "select to_char(clock_timestamp() at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"));
+                sentinelStarted = PipelineProcess.sourceNow(connection);
                 resynced.awaitCaughtUp(connection);
             }
-            Awaitility.await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(2)).until(() -> {
-                String applied = resynced.readinessText("appliedSourceCommit");
-                return applied != null && !applied.equals("null")
-                        && !java.time.OffsetDateTime.parse(applied).isBefore(sentinelStarted);
-            });
-            Awaitility.await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(2)).untilAsserted(() -> {
-                PipelineProcess.Answer tests = resynced.post("/pipeline/data-tests");
-                assertThat(tests.status()).isEqualTo(200);
-                assertThat(tests.body()).contains("reconcile_payment_amount_sum").doesNotContain("\"failed\"")
-                        .doesNotContain("\"pending\"").doesNotContain("\"error\"");
-            });
+            resynced.awaitMartsApplied(sentinelStarted);
+            resynced.awaitDataTestsPass();
             assertThat(resynced.get("/api/pipeline").body()).contains("resync requested");
             assertThat(pipeline.terminate()).isIn(0, 143);
 

@@ -36,6 +36,16 @@ public final class DvdRentalDump {
         return Files.isRegularFile(dump) ? dump : null;
     }
 
+    /** Creates {@code database} on the embedded {@code source} and restores the dump into it. */
+    public static void restoreInto(EmbeddedSource source, String database, Path dump) throws IOException, SQLException {
+        try (Connection admin = source.connect("postgres"); java.sql.Statement statement = admin.createStatement()) {
+            statement.execute("create database " + database);
+        }
+        try (Connection connection = source.connect(database)) {
+            restore(dump, connection);
+        }
+    }
+
     /** Runs the dump's schema and data into the (empty) database of {@code connection}. */
     public static void restore(Path dump, Connection connection) throws IOException, SQLException {
         Map<String, byte[]> entries = readTar(dump);

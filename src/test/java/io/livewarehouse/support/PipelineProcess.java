@@ -209,6 +209,33 @@ public final class PipelineProcess {
      * Commits a marker transaction at the source (customer 1's email) and waits until staging holds it: the
      * pipeline has then caught up with everything the source committed before. Returns its transaction id.
      */
+    /** The source's clock now: a commit after it is one the marts must have applied (see {@link #awaitMartsApplied}). */
+    public static java.time.OffsetDateTime sourceNow(java.sql.Connection source) throws java.sql.SQLException {
+        try (java.sql.Statement statement = source.createStatement(); java.sql.ResultSet row = statement.executeQuery(
+                "select to_char(clock_timestamp() at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')")) {
+            row.next();
+            return java.time.OffsetDateTime.parse(row.getString(1));
+        }
+    }
+
+    /** Until the marts have applied source commits up to {@code since} (readiness' appliedSourceCommit). */
+    public void awaitMartsApplied(java.time.OffsetDateTime since) {
+        Awaitility.await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(2)).until(() -> {
+            String applied = readinessText("appliedSourceCommit");
+            return applied != null && !applied.equals("null") && !java.time.OffsetDateTime.parse(applied).isBefore(since);
+        });
+    }
+
+    /** Until one run of the data tests passes them all, the reconciliation of payments with the source included. */
+    public void awaitDataTestsPass() {
+        Awaitility.await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(2)).untilAsserted(() -> {
+            Answer tests = post("/pipeline/data-tests");
+            org.assertj.core.api.Assertions.assertThat(tests.status()).isEqualTo(200);
+            org.assertj.core.api.Assertions.assertThat(tests.body()).contains("reconcile_payment_amount_sum")
+                    .doesNotContain("\"failed\"").doesNotContain("\"pending\"").doesNotContain("\"error\"");
+        });
+    }
+
     public long awaitCaughtUp(java.sql.Connection source) throws java.sql.SQLException {
         long transaction;
         source.setAutoCommit(false);
