@@ -267,7 +267,7 @@ public class DataTests {
         }
         Map<String, String> values = new HashMap<>();
         for (Reconciliation reconciliation : reconciliations) {
-            values.put(reconciliation.name(), single(connection, sourceSql.get("source-measure",
+            values.put(reconciliation.name(), sourceSingle(connection, sourceSql.get("source-measure",
                     Map.of("measure", reconciliation.measure(), "table", reconciliation.sourceTable())), List.of()));
         }
         return new SourceReading(position, values);
@@ -305,7 +305,7 @@ public class DataTests {
                 }
             }
         }
-        String expected = single(source, sourceSql.get("source-measure-excluding", Map.of(
+        String expected = sourceSingle(source, sourceSql.get("source-measure-excluding", Map.of(
                 "measure", reconciliation.measure(), "table", reconciliation.sourceTable(),
                 "key", SourceConnections.quote(reconciliation.sourceKey()))),
                 List.of(source.createArrayOf("bigint", keys.stream().map(k -> ((Number) k).longValue()).toArray())));
@@ -328,17 +328,35 @@ public class DataTests {
                 "mart_key", dialect.quote(reconciliation.martKey()));
     }
 
+    /** A warehouse query's one value, its parameters bound the warehouse's way. */
     private String single(Connection connection, String sql, List<Object> values) throws SQLException {
         try (PreparedStatement statement = connection.prepareStatement(sql)) {
             for (int i = 0; i < values.size(); i++) {
                 warehouse.dialect().bind(statement, i + 1, values.get(i));
             }
-            try (ResultSet row = statement.executeQuery()) {
-                row.next();
-                Object value = row.getObject(1);
-                return value instanceof java.math.BigDecimal decimal ? decimal.stripTrailingZeros().toPlainString()
-                        : String.valueOf(value);
+            return firstValue(statement);
+        }
+    }
+
+    /**
+     * A source query's one value. Its parameters are PostgreSQL's (an array of keys), bound as pgjdbc takes
+     * them: the warehouse dialect's binding is for the warehouse (Snowflake's has none for a PostgreSQL array).
+     */
+    private static String sourceSingle(Connection source, String sql, List<Object> values) throws SQLException {
+        try (PreparedStatement statement = source.prepareStatement(sql)) {
+            for (int i = 0; i < values.size(); i++) {
+                statement.setObject(i + 1, values.get(i));
             }
+            return firstValue(statement);
+        }
+    }
+
+    private static String firstValue(PreparedStatement statement) throws SQLException {
+        try (ResultSet row = statement.executeQuery()) {
+            row.next();
+            Object value = row.getObject(1);
+            return value instanceof java.math.BigDecimal decimal ? decimal.stripTrailingZeros().toPlainString()
+                    : String.valueOf(value);
         }
     }
 

@@ -177,7 +177,11 @@ class SnowflakeEndToEndTest {
         awaitMarts("select count(*) from marts.fact_payment where payment_id = 99999", "select 0::bigint");
         awaitMarts("select count(*) from marts.fact_payment", "select count(*) from public.payment");
         assertThat(emulator.implicitCommits()).as("DDL that would have committed an open transaction").isEmpty();
-        given().when().get("/q/health/ready").then().statusCode(200);
+        // The data tests that ran while the planted key was in the marts failed, as they should: ready again
+        // once they run on the mended marts (the reconciliation binds the changing keys at the source).
+        awaitReadiness(200, "UP");
+        assertThat(emulator.failures()).as("statements that failed")
+                .filteredOn(failure -> !failure.matches("(?s)Catalog Error: Table with name \\w+ does not exist!.*")).isEmpty();
     }
 
     private interface Action {
