@@ -255,6 +255,17 @@ create table if not exists _pipeline.data_test_runs (
 -- name: insert-data-test-run
 insert into _pipeline.data_test_runs (started_at, finished_at, tests, failed, status, error) values (?, ?, ?, ?, ?, ?);
 
+-- Run-log retention (routes/retention.yaml, run by camel-jdbc): rows older than the cutoff, a named
+-- parameter (:?cutoff) that camel-jdbc binds from the exchange's header.
+-- name: expire-model-runs
+delete from _pipeline.model_runs where finished_at < :?cutoff;
+
+-- name: expire-data-test-results
+delete from _pipeline.data_test_results where run_at < :?cutoff;
+
+-- name: expire-data-test-runs
+delete from _pipeline.data_test_runs where finished_at < :?cutoff;
+
 -- Generic data tests: each counts the rows that break the rule.
 -- name: test-unique
 select count(*) from (

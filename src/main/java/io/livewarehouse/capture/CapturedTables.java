@@ -214,8 +214,8 @@ public class CapturedTables {
      * compared at start with what staging holds, to see which tables changed shape while the pipeline was
      * stopped.
      */
-    public Map<String, io.livewarehouse.staging.ColumnType> sourceShape(Table table) throws SQLException {
-        Map<String, io.livewarehouse.staging.ColumnType> shape = new LinkedHashMap<>();
+    public Map<String, io.livewarehouse.types.ColumnType> sourceShape(Table table) throws SQLException {
+        Map<String, io.livewarehouse.types.ColumnType> shape = new LinkedHashMap<>();
         try (Connection connection = source.open();
              PreparedStatement describe = connection.prepareStatement(SourceColumnTypes.QUERY)) {
             describe.setString(1, table.schema());
@@ -225,8 +225,8 @@ public class CapturedTables {
                     String name = row.getString("name");
                     if (!excluded.contains(table.schema() + "." + table.name() + "." + name) && !table.skipped().contains(name)) {
                         shape.put(name, SourceColumnTypes.map(row, SourceConnections.quote(name),
-                                io.livewarehouse.staging.TemporalRange.UNBOUNDED,
-                                io.livewarehouse.staging.TemporalRange.UNBOUNDED).type());
+                                io.livewarehouse.types.TemporalRange.UNBOUNDED,
+                                io.livewarehouse.types.TemporalRange.UNBOUNDED).type());
                     }
                 }
             }

@@ -2,11 +2,11 @@ package io.livewarehouse.capture;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.livewarehouse.staging.ColumnType;
-import io.livewarehouse.staging.ColumnType.Kind;
+import io.livewarehouse.types.ColumnType;
+import io.livewarehouse.types.ColumnType.Kind;
 import io.livewarehouse.staging.StagedChange;
-import io.livewarehouse.staging.StagingColumn;
-import io.livewarehouse.staging.TemporalRange;
+import io.livewarehouse.types.StagingColumn;
+import io.livewarehouse.types.TemporalRange;
 import io.debezium.connector.postgresql.PostgresValueConverter;
 import org.apache.kafka.connect.data.Field;
 import org.apache.kafka.connect.data.Schema;

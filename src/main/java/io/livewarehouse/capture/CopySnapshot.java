@@ -2,10 +2,10 @@ package io.livewarehouse.capture;
 
 import io.livewarehouse.source.SourceConnections;
 import io.livewarehouse.source.SourceSettings;
-import io.livewarehouse.staging.ColumnType;
-import io.livewarehouse.staging.ColumnType.Kind;
+import io.livewarehouse.types.ColumnType;
+import io.livewarehouse.types.ColumnType.Kind;
 import io.livewarehouse.staging.SnapshotCopy;
-import io.livewarehouse.staging.StagingColumn;
+import io.livewarehouse.types.StagingColumn;
 import io.livewarehouse.staging.StagingWriter;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.config.inject.ConfigProperty;

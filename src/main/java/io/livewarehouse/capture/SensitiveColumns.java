@@ -1,8 +1,8 @@
 package io.livewarehouse.capture;
 
-import io.livewarehouse.staging.ColumnType;
+import io.livewarehouse.types.ColumnType;
 import io.livewarehouse.staging.StagedChange;
-import io.livewarehouse.staging.StagingColumn;
+import io.livewarehouse.types.StagingColumn;
 
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;

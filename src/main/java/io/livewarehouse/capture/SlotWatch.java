@@ -27,10 +27,10 @@ import java.util.Map;
 public class SlotWatch {
 
     private static final Logger LOG = Logger.getLogger(SlotWatch.class);
-    private static final String ROUTE = "cdc-to-staging";
+    private static final String ROUTE = CaptureRoute.ROUTE;
 
     private final CamelContext camel;
-    private final ChangeCapture capture;
+    private final CaptureStatus capture;
     private final StagingWriter writer;
     private final SourceConnections source;
     private final String slotName;
@@ -40,7 +40,7 @@ public class SlotWatch {
     /** The source's last error while it cannot be reached, for the run log; null while it answers. */
     private String sourceDown;
 
-    public SlotWatch(CamelContext camel, ChangeCapture capture, StagingWriter writer, SourceConnections source,
+    public SlotWatch(CamelContext camel, CaptureStatus capture, StagingWriter writer, SourceConnections source,
                      @ConfigProperty(name = "pipeline.cdc.slot-name") String slotName,
                      io.livewarehouse.warehouse.OperationLog operations) {
         this.operations = operations;

@@ -2,9 +2,9 @@ package io.livewarehouse.capture;
 
 import io.livewarehouse.capture.PostgresText.ElementKind;
 import io.livewarehouse.capture.SourceTypes.Handling;
-import io.livewarehouse.staging.ColumnType;
-import io.livewarehouse.staging.ColumnType.Kind;
-import io.livewarehouse.staging.TemporalRange;
+import io.livewarehouse.types.ColumnType;
+import io.livewarehouse.types.ColumnType.Kind;
+import io.livewarehouse.types.TemporalRange;
 
 import java.sql.ResultSet;
 import java.sql.SQLException;

@@ -44,7 +44,7 @@ public class TableResync {
     private final StagingWriter writer;
     private final CopySnapshot copier;
     private final SourceSettings settings;
-    private final ChangeCapture capture;
+    private final CaptureStatus capture;
     private final MeterRegistry registry;
     private final io.livewarehouse.warehouse.OperationLog operations;
     private final ScheduledExecutorService worker = Executors.newSingleThreadScheduledExecutor(task -> {
@@ -61,7 +61,7 @@ public class TableResync {
     private final io.livewarehouse.source.SourceConnections source;
     private final String slotName;
 
-    public TableResync(StagingWriter writer, CopySnapshot copier, SourceSettings settings, ChangeCapture capture,
+    public TableResync(StagingWriter writer, CopySnapshot copier, SourceSettings settings, CaptureStatus capture,
                        MeterRegistry registry, io.livewarehouse.warehouse.OperationLog operations,
                        io.livewarehouse.source.SourceConnections source,
                        @org.eclipse.microprofile.config.inject.ConfigProperty(name = "pipeline.cdc.slot-name") String slotName) {

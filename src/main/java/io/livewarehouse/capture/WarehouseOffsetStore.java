@@ -19,13 +19,14 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Future;
 
 /**
- * Debezium's offset store, kept in the warehouse and written in the same transaction as the staging rows.
+ * Debezium's offset store, kept in the warehouse: the engine's door into the {@link StagingCommit} protocol.
  *
- * <p>Why: the Camel Debezium consumer marks a record processed as soon as the route returns, and the engine
- * commits processed offsets both on its commit policy and whenever it stops (graceful stop, route reload,
- * failure). Every one of those commits goes through {@link #set}, so writing the buffered rows here, and
- * failing the returned future when that write fails, guarantees offsets never get ahead of staging: the
- * engine then keeps its offsets and the replication slot does not advance.
+ * <p>Why here: the Camel Debezium consumer marks a record processed as soon as the route returns, and the
+ * engine commits processed offsets both on its commit policy and whenever it stops (graceful stop, route
+ * reload, failure). Every one of those commits goes through {@link #set}, which hands it to
+ * {@link StagingCommit#commit} (rows and offsets in one warehouse transaction) and fails the returned future
+ * when that write fails: the engine then keeps its offsets and the replication slot does not advance. Its
+ * {@link #start} prepares the stream (tables checked and published, a lost slot, the snapshot by COPY).
  *
  * <p>Instantiated by Debezium by class name (endpoint option {@code offsetStorage}); reaches the CDI beans
  * through Arc.
@@ -35,7 +36,8 @@ public class WarehouseOffsetStore implements OffsetBackingStore {
     private static final Logger LOG = Logger.getLogger(WarehouseOffsetStore.class);
 
     private StagingWriter writer;
-    private ChangeCapture capture;
+    private CaptureStatus capture;
+    private StagingCommit commit;
     /**
      * The offsets as this store last read or wrote them. Only this process writes this capture's offsets
      * (one process per replication slot), so when the warehouse does not answer a read (Debezium reads
@@ -53,7 +55,8 @@ public class WarehouseOffsetStore implements OffsetBackingStore {
     @Override
     public void start() {
         writer = Arc.container().instance(StagingWriter.class).get();
-        capture = Arc.container().instance(ChangeCapture.class).get();
+        capture = Arc.container().instance(CaptureStatus.class).get();
+        commit = Arc.container().instance(StagingCommit.class).get();
         // A warehouse that is briefly busy or unreachable must not end the change stream: try a few times.
         for (int attempt = 1; ; attempt++) {
             try {
@@ -84,7 +87,10 @@ public class WarehouseOffsetStore implements OffsetBackingStore {
     private void prepare() {
         try {
             writer.streamStarting();
-            capture.streamStarting();
+            // Stored offsets always sit at a transaction boundary: the numbering starts anew, and replica
+            // identities are asked again (they may have changed while the stream was stopped).
+            Arc.container().instance(TransactionSequencer.class).get().restart();
+            Arc.container().instance(ReplicaIdentity.class).get().forget();
             var config = org.eclipse.microprofile.config.ConfigProvider.getConfig();
             String snapshotMode = config.getValue("pipeline.cdc.snapshot-mode", String.class);
             // Every captured table checked and published before a replication slot can exist.
@@ -209,13 +215,13 @@ public class WarehouseOffsetStore implements OffsetBackingStore {
         String hashed = "," + Arc.container().instance(io.livewarehouse.source.SourceConnections.class).get().settings()
                 .columnHashList().orElse("").replace(" ", "") + ",";
         for (CapturedTables.Table table : tables.all()) {
-            Map<String, io.livewarehouse.staging.ColumnType> staged = writer.stagedColumns(table.name());
+            Map<String, io.livewarehouse.types.ColumnType> staged = writer.stagedColumns(table.name());
             if (staged.isEmpty()) {
                 continue;
             }
             List<String> differences = new java.util.ArrayList<>();
             tables.sourceShape(table).forEach((column, type) -> {
-                io.livewarehouse.staging.ColumnType held = staged.get(column);
+                io.livewarehouse.types.ColumnType held = staged.get(column);
                 if (hashed.contains("," + table.schema() + "." + table.name() + "." + column + ",")) {
                     return;
                 }
@@ -280,8 +286,7 @@ public class WarehouseOffsetStore implements OffsetBackingStore {
             }
         });
         try {
-            Map<String, String> stored = capture.offsetsToStore(offsets);
-            writer.write(stored);
+            Map<String, String> stored = commit.commit(offsets);
             if (stored != null) {
                 latest.putAll(stored);
             }

@@ -1,6 +1,6 @@
 package io.livewarehouse.health;
 
-import io.livewarehouse.capture.ChangeCapture;
+import io.livewarehouse.capture.CaptureStatus;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.apache.camel.CamelContext;
 import org.apache.camel.ServiceStatus;
@@ -20,9 +20,9 @@ import org.eclipse.microprofile.health.Liveness;
 public class CaptureLivenessCheck implements HealthCheck {
 
     private final CamelContext camel;
-    private final ChangeCapture capture;
+    private final CaptureStatus capture;
 
-    public CaptureLivenessCheck(CamelContext camel, ChangeCapture capture) {
+    public CaptureLivenessCheck(CamelContext camel, CaptureStatus capture) {
         this.camel = camel;
         this.capture = capture;
     }

@@ -1,6 +1,6 @@
 package io.livewarehouse.health;
 
-import io.livewarehouse.capture.ChangeCapture;
+import io.livewarehouse.capture.CaptureStatus;
 import io.livewarehouse.staging.StagingBuffer;
 import io.livewarehouse.staging.StagingWriter;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -19,15 +19,15 @@ import org.eclipse.microprofile.health.Readiness;
 @ApplicationScoped
 public class CaptureReadinessCheck implements HealthCheck {
 
-    static final String ROUTE = "cdc-to-staging";
+    static final String ROUTE = io.livewarehouse.capture.CaptureRoute.ROUTE;
 
     private final CamelContext camel;
-    private final ChangeCapture capture;
+    private final CaptureStatus capture;
     private final StagingWriter writer;
     private final StagingBuffer buffer;
     private final io.livewarehouse.source.ReplicationSlot slot;
 
-    public CaptureReadinessCheck(CamelContext camel, ChangeCapture capture, StagingWriter writer, StagingBuffer buffer,
+    public CaptureReadinessCheck(CamelContext camel, CaptureStatus capture, StagingWriter writer, StagingBuffer buffer,
                                  io.livewarehouse.source.ReplicationSlot slot) {
         this.camel = camel;
         this.capture = capture;
@@ -44,11 +44,11 @@ public class CaptureReadinessCheck implements HealthCheck {
                 .withData("phase", capture.phase())
                 .withData("eventsCaptured", capture.events())
                 .withData("eventsBuffered", buffer.size())
-                .withData("rowsStaged", writer.rowsWritten())
-                .withData("batchesStaged", writer.batchesWritten())
-                .withData("lastBatchAt", String.valueOf(writer.lastBatchAt()))
-                .withData("stagedLsn", writer.lastStagedLsn())
-                .withData("stagedTransactionId", writer.lastStagedTransactionId())
+                .withData("rowsStaged", writer.progress().rowsWritten())
+                .withData("batchesStaged", writer.progress().batchesWritten())
+                .withData("lastBatchAt", String.valueOf(writer.progress().lastBatchAt()))
+                .withData("stagedLsn", writer.progress().lastStagedLsn())
+                .withData("stagedTransactionId", writer.progress().lastStagedTransactionId())
                 .withData("deadLetters", capture.deadLettered());
         if (!capture.shapesChanged().isEmpty()) {
             response.withData("changedWhileStopped", String.join("; ", capture.shapesChanged()));

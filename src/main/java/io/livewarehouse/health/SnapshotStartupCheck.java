@@ -1,6 +1,6 @@
 package io.livewarehouse.health;
 
-import io.livewarehouse.capture.ChangeCapture;
+import io.livewarehouse.capture.CaptureStatus;
 import io.livewarehouse.capture.SnapshotProgress;
 import io.livewarehouse.capture.StagedPosition;
 import io.livewarehouse.staging.StagingWriter;
@@ -26,12 +26,12 @@ public class SnapshotStartupCheck implements HealthCheck {
     private static final Set<String> NO_SNAPSHOT = Set.of("never", "no_data");
 
     private final StagingWriter writer;
-    private final ChangeCapture capture;
+    private final CaptureStatus capture;
     private final SnapshotProgress progress;
     private final boolean snapshotTaken;
     private volatile boolean finished;
 
-    public SnapshotStartupCheck(StagingWriter writer, ChangeCapture capture, SnapshotProgress progress,
+    public SnapshotStartupCheck(StagingWriter writer, CaptureStatus capture, SnapshotProgress progress,
                                 @ConfigProperty(name = "pipeline.cdc.snapshot-mode") String snapshotMode) {
         this.writer = writer;
         this.capture = capture;

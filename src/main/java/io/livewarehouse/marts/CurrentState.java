@@ -1,6 +1,6 @@
 package io.livewarehouse.marts;
 
-import io.livewarehouse.staging.ColumnType;
+import io.livewarehouse.types.ColumnType;
 import io.livewarehouse.staging.StagingCatalog;
 import io.livewarehouse.warehouse.WarehouseDialect;
 

@@ -41,28 +41,11 @@ import java.util.regex.Pattern;
 public class MartRunner {
 
     private static final Logger LOG = Logger.getLogger(MartRunner.class);
-    private static final OffsetDateTime BEGINNING = OffsetDateTime.of(1970, 1, 1, 0, 0, 0, 0, ZoneOffset.UTC);
-    private static final Pattern WINDOW = Pattern.compile(":loaded_(from|through)\\b");
-    /**
-     * A model's idempotent definition ({@code create table if not exists ...}), run once per process. Any other
-     * statement runs every cycle, a {@code create or replace table ... as select} (a model rebuilt whole) too.
-     */
-    private static final Pattern DEFINITION = Pattern.compile("\\s*create\\s[^;(]*?\\bif\\s+not\\s+exists\\b",
-            Pattern.CASE_INSENSITIVE | Pattern.DOTALL);
-
-    /** Applies one model's changes inside the transaction the runner opened. */
-    @FunctionalInterface
-    interface ModelWork {
-        long apply(StatementCache statements, OffsetDateTime from, OffsetDateTime through) throws SQLException;
-    }
 
     private final Warehouse warehouse;
     private final MeterRegistry registry;
     private final CurrentState currentState;
-    private final MartFiles files;
-    private volatile List<MartModel> models;
-    private volatile SlowlyChangingDimension slowlyChanging;
-    private String filesVersion;
+    private final ModelSet models;
     /** Per model, the end of the last window in which it changed rows: what its dependents look at. */
     private final Map<String, OffsetDateTime> lastChange = new java.util.HashMap<>();
     /**
@@ -78,38 +61,33 @@ public class MartRunner {
     /** Counts the cycles that changed a model: what a dashboard polls to know that the marts moved. */
     private final java.util.concurrent.atomic.AtomicLong changes = new java.util.concurrent.atomic.AtomicLong();
     private volatile OffsetDateTime lastChangedAt;
-    private final jakarta.enterprise.event.Event<MartsChanged> changed;
-    /** Test hook: the model after whose changes (and before whose watermark) a simulated crash happens. */
-    private volatile String crashAfterChangesOf;
+    /** What the cycle running now changed (set at its end). */
+    private MartsChanged cycleChanged;
+    private final ModelRunLog runLog;
+    private final ModelExecution execution;
 
     private final WarehouseSetup setup;
     /** The cycle's connection and prepared statements, open between cycles; null after a failure. */
     private StatementCache statements;
-    /** Models whose tables this process has created (or found): their CREATE statements are not run again. */
-    private final Set<String> created = new HashSet<>();
 
-    /** Fired after a cycle in which models changed rows (committed), with their names. */
+    /**
+     * What a cycle changed (committed): the models that changed rows, and when. The {@code marts-refresh} route
+     * hands it on to {@code direct:marts-changed} (routes/marts.yaml), where the Parquet exports pick it up.
+     */
     public record MartsChanged(Set<String> models, OffsetDateTime at) {
     }
 
-    /** The captured source tables, by name: which models apply (see {@link ModelCatalog#applicable}). */
-    private final Set<String> capturedTables;
-    /** Declared models that do not apply to the captured tables. */
-    private volatile List<String> notApplicable = List.of();
 
     public MartRunner(Warehouse warehouse, WarehouseSetup setup, MeterRegistry registry, MartFiles files,
-                      jakarta.enterprise.event.Event<MartsChanged> changed, io.livewarehouse.source.SourceSettings source) {
-        this.capturedTables = source.tables().stream().map(String::trim)
-                .map(table -> table.substring(table.indexOf('.') + 1)).collect(java.util.stream.Collectors.toSet());
+                      io.livewarehouse.source.SourceSettings source) {
         this.warehouse = warehouse;
-        this.changed = changed;
         this.setup = setup;
         this.registry = registry;
+        this.runLog = new ModelRunLog(warehouse.dialect());
+        this.execution = new ModelExecution(warehouse.dialect(), registry, runLog);
         this.currentState = new CurrentState(warehouse.dialect());
-        this.files = files;
-        this.filesVersion = files.version();
-        this.models = applicable(ModelCatalog.load(files, warehouse.dialect()));
-        this.slowlyChanging = new SlowlyChangingDimension(files, warehouse.dialect());
+        this.models = new ModelSet(files, warehouse.dialect(), source.tables().stream().map(String::trim)
+                .map(table -> table.substring(table.indexOf('.') + 1)).collect(java.util.stream.Collectors.toSet()));
         io.micrometer.core.instrument.Gauge.builder("pipeline.marts.freshness", this, MartRunner::freshnessSeconds)
                 .description("Seconds between now and the newest source commit every mart has applied")
                 .baseUnit("seconds").register(registry);
@@ -147,39 +125,32 @@ public class MartRunner {
 
     /** A declared model's key columns, as its header says ({@code -- key:}), or null for no such model. */
     public String modelKey(String name) {
-        return models.stream().filter(model -> model.name().equals(name)).map(MartModel::key).findFirst().orElse(null);
-    }
-
-    /** The models that apply to the captured tables; the others are named once in the log and in status. */
-    private List<MartModel> applicable(List<MartModel> declared) {
-        List<MartModel> applicable = ModelCatalog.applicable(declared, capturedTables);
-        List<String> others = declared.stream().map(MartModel::name)
-                .filter(name -> applicable.stream().noneMatch(model -> model.name().equals(name))).toList();
-        if (!others.isEmpty() && !others.equals(notApplicable)) {
-            LOG.infof("Marts: %d of %d models read source tables that are not captured (pipeline.source.tables) and do "
-                    + "not run: %s. The current state of every captured table is kept in marts.int_<table>.",
-                    others.size(), declared.size(), others);
-        }
-        notApplicable = others;
-        return applicable;
+        return models.key(name);
     }
 
     /** Declared models that do not run because they read source tables that are not captured. */
     public List<String> notApplicable() {
-        return notApplicable;
+        return models.notApplicable();
     }
 
     /** The models in the order a cycle runs them (those that apply to the captured tables). */
     public List<String> modelNames() {
-        return models.stream().map(MartModel::name).toList();
+        return models.names();
     }
 
-    public synchronized void refresh() throws SQLException {
+    /**
+     * One incremental cycle; called by the {@code marts-refresh} timer route and on demand.
+     *
+     * @return what it changed, or null when no model changed rows
+     */
+    public synchronized MartsChanged refresh() throws SQLException {
         setup.ensure();
         reloadIfChanged();
         boolean clean = false;
+        cycleChanged = null;
         try {
             clean = cycle(statements());
+            return cycleChanged;
         } finally {
             if (!clean) {
                 // After a failure nothing prepared or remembered is trusted: the next cycle starts afresh.
@@ -208,7 +179,7 @@ public class MartRunner {
         if (firstThrough == null) {
             firstThrough = through;
         }
-        Map<String, OffsetDateTime> watermarks = watermarks(statements);
+        Map<String, OffsetDateTime> watermarks = runLog.watermarks(statements);
         Set<String> changedModels = new java.util.TreeSet<>();
         Set<String> failed = new HashSet<>();
         Set<String> waiting = new HashSet<>();
@@ -218,14 +189,15 @@ public class MartRunner {
             if (key == null || key.isEmpty()) {
                 continue;
             }
-            run(statements, watermarks, CurrentState.PREFIX + table, through, newestLoads.get(table), failed,
+            execution.run(statements, watermarks, CurrentState.PREFIX + table, through, newestLoads.get(table), failed,
                     (c, from, to) -> currentState.apply(c, table, key, from, to));
         }
-        for (MartModel model : models) {
+        SlowlyChangingDimension slowlyChanging = models.slowlyChanging();
+        for (MartModel model : models.models()) {
             List<String> failedInputs = model.inputs().stream().filter(failed::contains).toList();
             if (!failedInputs.isEmpty()) {
                 failed.add(model.name());
-                record(statements, model.name(), OffsetDateTime.now(ZoneOffset.UTC), null, null, 0, "skipped",
+                runLog.record(statements, model.name(), OffsetDateTime.now(ZoneOffset.UTC), null, null, 0, "skipped",
                         "inputs not refreshed this cycle: " + failedInputs);
                 continue;
             }
@@ -243,9 +215,9 @@ public class MartRunner {
             OffsetDateTime newestInput = model.inputs().stream().map(input -> declared.contains(input)
                             ? lastChange.getOrDefault(input, unknown)
                             : newestLoads.get(input.substring(CurrentState.PREFIX.length())))
-                    .filter(java.util.Objects::nonNull).max(OffsetDateTime::compareTo).orElse(BEGINNING);
-            long rows = run(statements, watermarks, model.name(), through, newestInput, failed,
-                    (c, from, to) -> execute(c, model, from, to));
+                    .filter(java.util.Objects::nonNull).max(OffsetDateTime::compareTo).orElse(ModelExecution.BEGINNING);
+            long rows = execution.run(statements, watermarks, model.name(), through, newestInput, failed,
+                    (c, from, to) -> execution.execute(c, model, slowlyChanging, from, to));
             if (rows > 0) {
                 lastChange.put(model.name(), through);
                 changedModels.add(model.name());
@@ -255,7 +227,7 @@ public class MartRunner {
         if (!changedModels.isEmpty()) {
             lastChangedAt = lastCycleAt;
             changes.incrementAndGet();
-            changed.fire(new MartsChanged(Set.copyOf(changedModels), lastCycleAt));
+            cycleChanged = new MartsChanged(Set.copyOf(changedModels), lastCycleAt);
         }
         lastFailures = List.copyOf(failed);
         if (failed.isEmpty() && waiting.isEmpty()) {
@@ -280,7 +252,7 @@ public class MartRunner {
             statements.close();
             statements = null;
         }
-        created.clear();
+        execution.forget();
         currentState.forget();
     }
 
@@ -294,7 +266,7 @@ public class MartRunner {
      * their watermarks (one transaction where the warehouse allows DDL in one), then runs a cycle. For a
      * changed model's logic, and to compare an incremental refresh with a full one.
      */
-    public synchronized void rebuild() throws SQLException {
+    public synchronized MartsChanged rebuild() throws SQLException {
         WarehouseDialect dialect = warehouse.dialect();
         setup.ensure();
         try (Connection connection = warehouse.connect(); java.sql.Statement statement = connection.createStatement()) {
@@ -315,7 +287,7 @@ public class MartRunner {
         firstThrough = null;
         forgetStatements();
         LOG.infof("Marts dropped for a full rebuild from staging");
-        refresh();
+        return refresh();
     }
 
     /**
@@ -324,20 +296,8 @@ public class MartRunner {
      * goes on with the models as they were.
      */
     private void reloadIfChanged() {
-        String version = files.version();
-        if (version.equals(filesVersion)) {
-            return;
-        }
-        filesVersion = version;
-        try {
-            List<MartModel> reloaded = applicable(ModelCatalog.load(files, warehouse.dialect()));
-            slowlyChanging = new SlowlyChangingDimension(files, warehouse.dialect());
-            models = reloaded;
+        if (models.reloadIfChanged()) {
             forgetStatements();
-            LOG.infof("Mart files changed in %s: %d models reloaded", files.describe(), reloaded.size());
-        } catch (RuntimeException e) {
-            LOG.errorf("Mart files changed in %s but cannot be loaded; the models stay as they were: %s",
-                    files.describe(), e.getMessage());
         }
     }
 
@@ -354,151 +314,11 @@ public class MartRunner {
 
     /** Simulates a crash in the given model between its changes and its watermark (tests only). */
     void crashAfterChangesOf(String model) {
-        crashAfterChangesOf = model;
-    }
-
-    /**
-     * Runs one model (or current-state table) over (watermark, through] unless its newest input is not past
-     * its watermark. Returns the rows it changed, 0 when it had nothing to do, -1 when it failed.
-     */
-    private long run(StatementCache statements, Map<String, OffsetDateTime> watermarks, String model,
-                     OffsetDateTime through, OffsetDateTime newestInput, Set<String> failed, ModelWork work)
-            throws SQLException {
-        WarehouseDialect dialect = warehouse.dialect();
-        Connection connection = statements.connection();
-        OffsetDateTime started = OffsetDateTime.now(ZoneOffset.UTC);
-        long startNanos = System.nanoTime();
-        OffsetDateTime stored = watermarks.get(model);
-        OffsetDateTime from = stored == null ? BEGINNING : stored;
-        if (!through.isAfter(from) || (newestInput != null && !newestInput.isAfter(from))) {
-            return 0;
-        }
-        connection.setAutoCommit(false);
-        try {
-            long rows = work.apply(statements, from, through);
-            if (model.equals(crashAfterChangesOf)) {
-                crashAfterChangesOf = null;
-                throw new SQLException("simulated crash between the changes and the watermark of " + model);
-            }
-            PreparedStatement delete = statements.prepare(dialect.statement("delete-watermark"));
-            delete.setString(1, model);
-            delete.executeUpdate();
-            PreparedStatement insert = statements.prepare(dialect.statement("insert-watermark"));
-            insert.setString(1, model);
-            warehouse.dialect().bind(insert, 2, through);
-            warehouse.dialect().bind(insert, 3, OffsetDateTime.now(ZoneOffset.UTC));
-            insert.executeUpdate();
-            // The run log row commits with the changes it describes.
-            record(statements, model, started, from, through, rows, "ok", null);
-            connection.commit();
-            connection.setAutoCommit(true);
-            watermarks.put(model, through);
-            Timer.builder("pipeline.mart.refresh").tag("model", model)
-                    .description("Duration of a model's incremental refresh").register(registry)
-                    .record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
-            registry.counter("pipeline.mart.rows", "model", model).increment(rows);
-            return rows;
-        } catch (SQLException | RuntimeException e) {
-            // A failed commit has already ended the transaction (DuckDB: "no transaction is active").
-            try {
-                connection.rollback();
-            } catch (SQLException ended) {
-                LOG.debugf("Nothing to roll back after %s failed: %s", model, ended.getMessage());
-            }
-            connection.setAutoCommit(true);
-            failed.add(model);
-            registry.counter("pipeline.mart.failures", "model", model).increment();
-            LOG.warnf("Mart model %s failed and was rolled back; models that read it wait for the next cycle: %s",
-                    model, e.getMessage());
-            record(statements, model, started, from, through, 0, "failed", e.getMessage());
-            return -1;
-        }
-    }
-
-    private long execute(StatementCache statements, MartModel model, OffsetDateTime from, OffsetDateTime through)
-            throws SQLException {
-        Connection connection = statements.connection();
-        if (model.isSlowlyChanging()) {
-            List<OffsetDateTime> binds = new ArrayList<>();
-            String select = bindWindow(model.statements().get(0), from, through, binds);
-            return slowlyChanging.apply(connection, model, select, binds, through);
-        }
-        long rows = 0;
-        boolean tablesExist = created.contains(model.name());
-        for (String statement : model.statements()) {
-            boolean definition = DEFINITION.matcher(statement).lookingAt();
-            if (definition) {
-                // A model's CREATE TABLE IF NOT EXISTS runs at its first run in this process, not every cycle.
-                if (!tablesExist) {
-                    try (java.sql.Statement ddl = connection.createStatement()) {
-                        ddl.execute(statement);
-                    }
-                }
-                continue;
-            }
-            List<OffsetDateTime> binds = new ArrayList<>();
-            PreparedStatement prepared = statements.prepare(bindWindow(statement, from, through, binds));
-            for (int i = 0; i < binds.size(); i++) {
-                warehouse.dialect().bind(prepared, i + 1, binds.get(i));
-            }
-            prepared.execute();
-            rows += Math.max(0, prepared.getUpdateCount());
-        }
-        created.add(model.name());
-        return rows;
-    }
-
-    /** Replaces {@code :loaded_from} and {@code :loaded_through} with ? and adds their values to {@code binds}. */
-    private static String bindWindow(String statement, OffsetDateTime from, OffsetDateTime through,
-                                     List<OffsetDateTime> binds) {
-        Matcher window = WINDOW.matcher(statement);
-        StringBuilder sql = new StringBuilder();
-        while (window.find()) {
-            binds.add("from".equals(window.group(1)) ? from : through);
-            window.appendReplacement(sql, "?");
-        }
-        window.appendTail(sql);
-        return sql.toString();
+        execution.crashAfterChangesOf(model);
     }
 
     /** How far the model has read staging (load time), or null when it has never run. */
     OffsetDateTime watermark(Connection connection, String model) throws SQLException {
-        try (PreparedStatement read = connection.prepareStatement(warehouse.dialect().statement("read-watermark"))) {
-            read.setString(1, model);
-            try (ResultSet row = read.executeQuery()) {
-                return row.next() ? warehouse.dialect().instant(row, 1) : null;
-            }
-        }
+        return runLog.watermark(connection, model);
     }
-
-    /** How far each model has read staging (load time); a model that never ran is absent. */
-    private Map<String, OffsetDateTime> watermarks(StatementCache statements) throws SQLException {
-        Map<String, OffsetDateTime> watermarks = new java.util.HashMap<>();
-        try (ResultSet rows = statements.prepare(warehouse.dialect().statement("read-watermarks")).executeQuery()) {
-            while (rows.next()) {
-                watermarks.put(rows.getString(1), warehouse.dialect().instant(rows, 2));
-            }
-        }
-        return watermarks;
-    }
-
-    private void record(StatementCache statements, String model, OffsetDateTime started, OffsetDateTime from,
-                        OffsetDateTime through, long rows, String status, String error) {
-        try {
-            PreparedStatement insert = statements.prepare(warehouse.dialect().statement("insert-model-run"));
-            insert.setString(1, model);
-            warehouse.dialect().bind(insert, 2, started);
-            warehouse.dialect().bind(insert, 3, OffsetDateTime.now(ZoneOffset.UTC));
-            warehouse.dialect().bind(insert, 4, from);
-            warehouse.dialect().bind(insert, 5, through);
-            insert.setLong(6, rows);
-            insert.setString(7, status);
-            insert.setString(8, error);
-            insert.executeUpdate();
-        } catch (SQLException e) {
-            LOG.warnf("Could not record the run of %s in _pipeline.model_runs: %s", model, e.getMessage());
-        }
-    }
-
-
 }

@@ -21,17 +21,22 @@ public class MartsResource {
     public record Cycle(long durationMillis, List<String> failedOrSkipped) {
     }
 
-    private final MartRunner runner;
+    /** Where the changes of a cycle go on (routes/marts.yaml: the Parquet exports), as the timer's cycles do. */
+    static final String MARTS_CHANGED = "direct:marts-changed";
 
-    public MartsResource(MartRunner runner) {
+    private final MartRunner runner;
+    private final org.apache.camel.ProducerTemplate routes;
+
+    public MartsResource(MartRunner runner, org.apache.camel.ProducerTemplate routes) {
         this.runner = runner;
+        this.routes = routes;
     }
 
     @POST
     @Path("/refresh")
     public Cycle refresh() throws SQLException {
         long started = System.nanoTime();
-        runner.refresh();
+        changed(runner.refresh());
         return new Cycle((System.nanoTime() - started) / 1_000_000, runner.lastFailures());
     }
 
@@ -39,7 +44,13 @@ public class MartsResource {
     @Path("/rebuild")
     public Cycle rebuild() throws SQLException {
         long started = System.nanoTime();
-        runner.rebuild();
+        changed(runner.rebuild());
         return new Cycle((System.nanoTime() - started) / 1_000_000, runner.lastFailures());
+    }
+
+    private void changed(MartRunner.MartsChanged changed) {
+        if (changed != null) {
+            routes.sendBody(MARTS_CHANGED, changed);
+        }
     }
 }

@@ -133,8 +133,8 @@ final class SlowlyChangingDimension {
                 if (!typeName.contains("(") && typeName.matches("(?i)DECIMAL|NUMBER|NUMERIC")) {
                     typeName += "(" + columns.getPrecision(i) + "," + columns.getScale(i) + ")";
                 }
-                io.livewarehouse.staging.ColumnType produced = dialect.parseType(typeName);
-                io.livewarehouse.staging.ColumnType held = dialect.parseType(current);
+                io.livewarehouse.types.ColumnType produced = dialect.parseType(typeName);
+                io.livewarehouse.types.ColumnType held = dialect.parseType(current);
                 if (!io.livewarehouse.staging.TypeWidening.canHold(held, produced)
                         && io.livewarehouse.staging.TypeWidening.canHold(produced, held)) {
                     try (Statement widen = connection.createStatement()) {

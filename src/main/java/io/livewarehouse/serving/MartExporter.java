@@ -5,7 +5,6 @@ import io.livewarehouse.warehouse.Warehouse;
 import io.livewarehouse.warehouse.WarehouseDialect;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.event.Observes;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
@@ -23,11 +22,15 @@ import java.util.concurrent.ConcurrentHashMap;
  * Writes each served mart to {@code <pipeline.serving.export-dir>/<mart>.parquet} after every mart cycle that
  * changed it, for tools that read files (the DuckDB file itself is locked by the pipeline). A file is
  * written beside its final name and moved into place, so a reader sees the previous export or the new one,
- * never half of one. The exports run on their own thread, so a mart cycle does not wait for them; changes
- * that arrive while one runs are gathered into the next. DuckDB only: with Snowflake, tools read the marts
- * in Snowflake.
+ * never half of one.
+ *
+ * <p>Fed by routes/marts.yaml: route {@code marts-changed} notes the marts a cycle changed ({@link #changed})
+ * and wakes route {@code mart-exports} through a {@code seda:} queue, whose own thread writes the files
+ * ({@link #drain}), so a mart cycle does not wait for them; changes that arrive while one runs are gathered
+ * into the next. DuckDB only: with Snowflake, tools read the marts in Snowflake.
  */
 @ApplicationScoped
+@jakarta.inject.Named("martExporter")
 public class MartExporter {
 
     private static final Logger LOG = Logger.getLogger(MartExporter.class);
@@ -40,13 +43,6 @@ public class MartExporter {
     private final Map<String, OffsetDateTime> exported = new ConcurrentHashMap<>();
     /** Marts changed since the exporting thread last looked, with the time of their latest change. */
     private final Map<String, OffsetDateTime> pending = new java.util.LinkedHashMap<>();
-    private boolean scheduled;
-    private final java.util.concurrent.ExecutorService exporting = java.util.concurrent.Executors.newSingleThreadExecutor(
-            runnable -> {
-                Thread thread = new Thread(runnable, "mart-exports");
-                thread.setDaemon(true);
-                return thread;
-            });
 
     public MartExporter(Warehouse warehouse, ServingQueries queries, MeterRegistry registry,
                         @ConfigProperty(name = "pipeline.serving.export-enabled") boolean enabled,
@@ -62,30 +58,26 @@ public class MartExporter {
         }
     }
 
-    void onMartsChanged(@Observes MartRunner.MartsChanged changed) {
+    /** Notes the marts a cycle changed, and every mart not exported yet by this process, for the next {@link #drain}. */
+    public void changed(MartRunner.MartsChanged changed) {
         if (!enabled) {
             return;
         }
         synchronized (pending) {
             for (String mart : queries.servedMarts()) {
-                // A changed mart, and every mart not exported yet by this process.
                 if (changed.models().contains(mart) || !exported.containsKey(mart)) {
                     pending.put(mart, changed.at());
                 }
             }
-            if (!scheduled && !pending.isEmpty()) {
-                scheduled = true;
-                exporting.execute(this::drain);
-            }
         }
     }
 
-    private void drain() {
+    /** Exports every noted mart, until none is left (a wake-up finding nothing noted returns at once). */
+    public void drain() {
         while (true) {
             Map<String, OffsetDateTime> work;
             synchronized (pending) {
                 if (pending.isEmpty()) {
-                    scheduled = false;
                     return;
                 }
                 work = new java.util.LinkedHashMap<>(pending);
@@ -93,11 +85,6 @@ public class MartExporter {
             }
             work.forEach(this::export);
         }
-    }
-
-    @jakarta.annotation.PreDestroy
-    void stop() {
-        exporting.shutdownNow();
     }
 
     /** Whether exports are written (configured, and the warehouse writes Parquet). */

@@ -1,6 +1,6 @@
 package io.livewarehouse.serving;
 
-import io.livewarehouse.capture.ChangeCapture;
+import io.livewarehouse.capture.CaptureStatus;
 import io.livewarehouse.capture.SnapshotProgress;
 import io.livewarehouse.marts.DataTests;
 import io.livewarehouse.marts.MartRunner;
@@ -31,7 +31,7 @@ import java.util.TreeMap;
 @Produces(MediaType.APPLICATION_JSON)
 public class PipelineStatusResource {
 
-    private final ChangeCapture capture;
+    private final CaptureStatus capture;
     private final StagingWriter writer;
     private final SnapshotProgress snapshot;
     private final ReplicationSlot slot;
@@ -43,7 +43,7 @@ public class PipelineStatusResource {
     private final io.livewarehouse.capture.TableResync resync;
     private final io.livewarehouse.source.SourceSettings settings;
 
-    public PipelineStatusResource(ChangeCapture capture, StagingWriter writer, SnapshotProgress snapshot,
+    public PipelineStatusResource(CaptureStatus capture, StagingWriter writer, SnapshotProgress snapshot,
                                   ReplicationSlot slot, MartRunner marts, DataTests dataTests, ServingQueries queries,
                                   MeterRegistry registry, MartExporter exporter,
                                   io.livewarehouse.capture.TableResync resync,
@@ -69,8 +69,8 @@ public class PipelineStatusResource {
         captureStatus.put("phase", capture.phase());
         captureStatus.put("engine", capture.engineState());
         captureStatus.put("events", capture.events());
-        captureStatus.put("rowsStaged", writer.rowsWritten());
-        captureStatus.put("lastBatchAt", text(writer.lastBatchAt()));
+        captureStatus.put("rowsStaged", writer.progress().rowsWritten());
+        captureStatus.put("lastBatchAt", text(writer.progress().lastBatchAt()));
         captureStatus.put("writeError", writer.lastWriteError());
         captureStatus.put("slotLost", capture.slotLoss());
         captureStatus.put("resyncing", capture.resyncing());

@@ -9,7 +9,7 @@ import java.util.Optional;
 /**
  * Where the source PostgreSQL is. Validated when the application starts: in the prod profile a missing
  * {@code pipeline.source.host} stops the start with an error that names the setting (dev and test supply an
- * embedded source instead, see {@link EmbeddedSourceConfigFactory}).
+ * embedded source instead, see {@code io.livewarehouse.demo.EmbeddedSourceConfigFactory}).
  */
 @ConfigMapping(prefix = "pipeline.source")
 public interface SourceSettings {

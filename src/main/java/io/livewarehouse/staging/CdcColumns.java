@@ -1,8 +1,10 @@
 package io.livewarehouse.staging;
 
+import io.livewarehouse.types.ColumnType;
+import io.livewarehouse.types.StagingColumn;
 import java.util.List;
 
-import static io.livewarehouse.staging.ColumnType.Kind;
+import static io.livewarehouse.types.ColumnType.Kind;
 
 /**
  * The change-data-capture metadata every staging table carries after the source columns, prefixed

@@ -1,5 +1,6 @@
 package io.livewarehouse.staging;
 
+import io.livewarehouse.types.StagingColumn;
 import io.livewarehouse.warehouse.WarehouseDialect;
 
 import java.sql.Connection;

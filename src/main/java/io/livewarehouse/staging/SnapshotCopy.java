@@ -1,5 +1,6 @@
 package io.livewarehouse.staging;
 
+import io.livewarehouse.types.StagingColumn;
 import java.nio.file.Path;
 import java.util.List;
 

@@ -1,5 +1,6 @@
 package io.livewarehouse.staging;
 
+import io.livewarehouse.types.StagingColumn;
 import java.time.OffsetDateTime;
 import java.util.List;
 

@@ -1,6 +1,7 @@
 package io.livewarehouse.staging;
 
-import io.livewarehouse.staging.ColumnType.Kind;
+import io.livewarehouse.types.ColumnType;
+import io.livewarehouse.types.ColumnType.Kind;
 
 import java.util.List;
 

@@ -1,7 +1,7 @@
 package io.livewarehouse.warehouse;
 
-import io.livewarehouse.staging.ColumnType;
-import io.livewarehouse.staging.StagingColumn;
+import io.livewarehouse.types.ColumnType;
+import io.livewarehouse.types.StagingColumn;
 import io.livewarehouse.support.NamedSql;
 import org.duckdb.DuckDBAppender;
 import org.duckdb.DuckDBConnection;
@@ -80,8 +80,8 @@ final class DuckDbDialect implements WarehouseDialect {
      * as far as PostgreSQL goes.
      */
     @Override
-    public io.livewarehouse.staging.TemporalRange timestampRange() {
-        return new io.livewarehouse.staging.TemporalRange(null, LocalDateTime.of(294246, 12, 31, 23, 59, 59, 999_999_000));
+    public io.livewarehouse.types.TemporalRange timestampRange() {
+        return new io.livewarehouse.types.TemporalRange(null, LocalDateTime.of(294246, 12, 31, 23, 59, 59, 999_999_000));
     }
 
     @Override

@@ -1,7 +1,7 @@
 package io.livewarehouse.warehouse;
 
-import io.livewarehouse.staging.ColumnType;
-import io.livewarehouse.staging.StagingColumn;
+import io.livewarehouse.types.ColumnType;
+import io.livewarehouse.types.StagingColumn;
 import io.livewarehouse.support.NamedSql;
 
 import java.math.BigDecimal;
@@ -152,16 +152,16 @@ public final class SnowflakeDialect implements WarehouseDialect {
     }
 
     /** Snowflake's documented years for DATE and TIMESTAMP: 1 to 9999 (it takes some others, unreliably). */
-    private static final io.livewarehouse.staging.TemporalRange YEARS_1_TO_9999 = new io.livewarehouse.staging.TemporalRange(
+    private static final io.livewarehouse.types.TemporalRange YEARS_1_TO_9999 = new io.livewarehouse.types.TemporalRange(
             LocalDateTime.of(1, 1, 1, 0, 0), LocalDateTime.of(9999, 12, 31, 23, 59, 59, 999_999_000));
 
     @Override
-    public io.livewarehouse.staging.TemporalRange dateRange() {
+    public io.livewarehouse.types.TemporalRange dateRange() {
         return YEARS_1_TO_9999;
     }
 
     @Override
-    public io.livewarehouse.staging.TemporalRange timestampRange() {
+    public io.livewarehouse.types.TemporalRange timestampRange() {
         return YEARS_1_TO_9999;
     }
 

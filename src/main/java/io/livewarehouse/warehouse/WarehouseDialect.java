@@ -1,7 +1,7 @@
 package io.livewarehouse.warehouse;
 
-import io.livewarehouse.staging.ColumnType;
-import io.livewarehouse.staging.StagingColumn;
+import io.livewarehouse.types.ColumnType;
+import io.livewarehouse.types.StagingColumn;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -118,13 +118,13 @@ public interface WarehouseDialect {
     }
 
     /** The dates a DATE column holds; others are staged as NULL with their text in _cdc_invalid. */
-    default io.livewarehouse.staging.TemporalRange dateRange() {
-        return io.livewarehouse.staging.TemporalRange.UNBOUNDED;
+    default io.livewarehouse.types.TemporalRange dateRange() {
+        return io.livewarehouse.types.TemporalRange.UNBOUNDED;
     }
 
     /** The timestamps a TIMESTAMP or TIMESTAMPTZ (in UTC) column holds. */
-    default io.livewarehouse.staging.TemporalRange timestampRange() {
-        return io.livewarehouse.staging.TemporalRange.UNBOUNDED;
+    default io.livewarehouse.types.TemporalRange timestampRange() {
+        return io.livewarehouse.types.TemporalRange.UNBOUNDED;
     }
 
     /** Whether the warehouse writes a table to a local Parquet file ({@code export-parquet}): DuckDB does. */

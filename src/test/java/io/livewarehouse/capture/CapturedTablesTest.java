@@ -1,6 +1,6 @@
 package io.livewarehouse.capture;
 
-import io.livewarehouse.source.EmbeddedSource;
+import io.livewarehouse.demo.EmbeddedSource;
 import io.livewarehouse.source.SourceConnections;
 import io.livewarehouse.source.SourceSettings;
 import io.livewarehouse.support.SourceDatabases;

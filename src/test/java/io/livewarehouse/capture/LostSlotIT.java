@@ -1,6 +1,6 @@
 package io.livewarehouse.capture;
 
-import io.livewarehouse.source.EmbeddedSource;
+import io.livewarehouse.demo.EmbeddedSource;
 import io.livewarehouse.source.DvdRentalDump;
 import io.livewarehouse.support.PipelineProcess;
 import io.livewarehouse.support.SourceDatabases;

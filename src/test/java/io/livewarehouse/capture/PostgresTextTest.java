@@ -1,7 +1,7 @@
 package io.livewarehouse.capture;
 
 import io.livewarehouse.capture.PostgresText.ElementKind;
-import io.livewarehouse.source.EmbeddedSource;
+import io.livewarehouse.demo.EmbeddedSource;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

@@ -46,7 +46,7 @@ class TaskRestartTest {
     Warehouse warehouse;
 
     @Inject
-    ChangeCapture capture;
+    CaptureStatus capture;
 
     @Test
     void aReplayAfterATaskRestartStoresNothingTwice() throws Exception {
@@ -121,7 +121,7 @@ class TaskRestartTest {
             connection.commit();
         }
         Awaitility.await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(200))
-                .until(() -> writer.lastStagedTransactionId() >= transaction);
+                .until(() -> writer.progress().lastStagedTransactionId() >= transaction);
     }
 
     private boolean slotActive() throws Exception {

@@ -76,6 +76,44 @@ class MartRunnerTest {
                 .contains("pipeline_marts_freshness_seconds");
     }
 
+    @Inject
+    io.livewarehouse.warehouse.RunLogRetention retention;
+
+    @Inject
+    io.livewarehouse.warehouse.WarehouseSetup setup;
+
+    @Inject
+    io.quarkus.scheduler.Scheduler scheduler;
+
+    /** The run log keeps pipeline.retention.run-log-days: older runs go, through camel-jdbc, on Quarkus Scheduler's cron. */
+    @Test
+    void runLogRetentionDeletesRunsOlderThanTheRetentionAndKeepsTheRest() throws Exception {
+        setup.ensure();
+        try (Connection marts = warehouse.connect(); Statement statement = marts.createStatement()) {
+            statement.execute("insert into _pipeline.model_runs (model, started_at, finished_at, rows_changed, status) values "
+                    + "('retention_probe', timestamptz '2001-01-01 00:00:00+00', timestamptz '2001-01-01 00:00:01+00', 1, 'ok'), "
+                    + "('retention_probe', now() - interval 29 day, now() - interval 29 day, 1, 'ok')");
+            statement.execute("insert into _pipeline.data_test_results (run_at, model, test, status) values "
+                    + "(timestamptz '2001-01-01 00:00:00+00', 'retention_probe', 'unique', 'pass'), "
+                    + "(now(), 'retention_probe', 'unique', 'pass')");
+            statement.execute("insert into _pipeline.data_test_runs (started_at, finished_at, tests, failed, status) values "
+                    + "(timestamptz '2001-01-01 00:00:00+00', timestamptz '2001-01-01 00:00:01+00', 1, 0, 'pass')");
+        }
+        retention.run();
+        try (Connection marts = warehouse.connect()) {
+            assertThat(SourceDatabases.single(marts, "select count(*) from _pipeline.model_runs where model = 'retention_probe'"))
+                    .as("the run from 2001 is gone, the one from 29 days ago kept").isEqualTo(1L);
+            assertThat(SourceDatabases.single(marts, "select count(*) from _pipeline.model_runs "
+                    + "where model = 'retention_probe' and finished_at > timestamptz '2002-01-01 00:00:00+00'")).isEqualTo(1L);
+            assertThat(SourceDatabases.single(marts, "select count(*) from _pipeline.data_test_results where model = 'retention_probe'"))
+                    .isEqualTo(1L);
+            assertThat(SourceDatabases.single(marts, "select count(*) from _pipeline.data_test_runs "
+                    + "where finished_at < timestamptz '2002-01-01 00:00:00+00'")).isEqualTo(0L);
+        }
+        assertThat(scheduler.getScheduledJob("run-log-retention")).as("scheduled on pipeline.retention.cron").isNotNull();
+        assertThat(scheduler.getScheduledJob("run-log-retention").getNextFireTime()).isNotNull();
+    }
+
     @Test
     void aFailingModelHoldsBackItsDependentsForTheCycleWhileTheOthersGoOn() throws Exception {
         StagingComparison.awaitStagingEqualsSource(source, warehouse);

@@ -1,6 +1,6 @@
 package io.livewarehouse.marts;
 
-import io.livewarehouse.generator.TrafficSimulator;
+import io.livewarehouse.demo.TrafficSimulator;
 import io.livewarehouse.source.SourceConnections;
 import io.livewarehouse.support.SourceDatabases;
 import io.livewarehouse.support.StagingComparison;

@@ -1,6 +1,6 @@
 package io.livewarehouse.operations;
 
-import io.livewarehouse.capture.ChangeCapture;
+import io.livewarehouse.capture.CaptureStatus;
 import io.livewarehouse.marts.MartRunner;
 import io.livewarehouse.source.SourceConnections;
 import io.livewarehouse.support.SourceDatabases;
@@ -60,7 +60,7 @@ class HotReloadTest {
     CamelContext camel;
 
     @Inject
-    ChangeCapture capture;
+    CaptureStatus capture;
 
     @Inject
     MartRunner runner;
@@ -115,7 +115,17 @@ class HotReloadTest {
         }
     }
 
+    /** A fresh copy: a file left from an earlier build (a route file since removed) must not be read. */
     private static void copy(Path from, Path to) {
+        if (Files.exists(to)) {
+            try (Stream<Path> old = Files.walk(to)) {
+                for (Path file : old.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.delete(file);
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
         try (Stream<Path> files = Files.walk(from)) {
             for (Path file : files.toList()) {
                 Path target = to.resolve(from.relativize(file).toString());

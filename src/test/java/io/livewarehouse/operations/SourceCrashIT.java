@@ -1,6 +1,6 @@
 package io.livewarehouse.operations;
 
-import io.livewarehouse.source.EmbeddedSource;
+import io.livewarehouse.demo.EmbeddedSource;
 import io.livewarehouse.support.PipelineProcess;
 import io.livewarehouse.support.SourceLoad;
 import io.livewarehouse.support.StagingComparison;

@@ -1,6 +1,6 @@
 package io.livewarehouse.packaging;
 
-import io.livewarehouse.source.EmbeddedSource;
+import io.livewarehouse.demo.EmbeddedSource;
 import io.livewarehouse.support.PipelineProcess;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;

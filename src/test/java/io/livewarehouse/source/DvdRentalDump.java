@@ -1,5 +1,6 @@
 package io.livewarehouse.source;
 
+import io.livewarehouse.demo.EmbeddedSource;
 import org.postgresql.PGConnection;
 
 import java.io.ByteArrayInputStream;

@@ -44,7 +44,7 @@ public final class PipelineProcess {
      * warehouse ({@code warehouse.duckdb}) and state in {@code work}; then further settings as environment
      * variable name, value pairs.
      */
-    public static PipelineProcess against(Path work, io.livewarehouse.source.EmbeddedSource source, String database,
+    public static PipelineProcess against(Path work, io.livewarehouse.demo.EmbeddedSource source, String database,
                                           String... settings) {
         Map<String, String> environment = new java.util.HashMap<>(Map.of(
                 "PIPELINE_SOURCE_HOST", "localhost",

@@ -1,7 +1,7 @@
 package io.livewarehouse.support;
 
 import io.livewarehouse.source.DvdRentalDump;
-import io.livewarehouse.source.EmbeddedSource;
+import io.livewarehouse.demo.EmbeddedSource;
 import io.livewarehouse.source.PostgresJdbc;
 import io.livewarehouse.source.SourceSettings;
 import org.junit.jupiter.api.Assumptions;

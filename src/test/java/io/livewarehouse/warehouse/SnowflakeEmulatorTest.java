@@ -5,8 +5,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.livewarehouse.staging.ColumnType;
-import io.livewarehouse.staging.StagingColumn;
+import io.livewarehouse.types.ColumnType;
+import io.livewarehouse.types.StagingColumn;
 
 import java.math.BigDecimal;
 import java.nio.file.Path;

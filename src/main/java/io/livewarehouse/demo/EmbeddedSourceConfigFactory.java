@@ -1,4 +1,4 @@
-package io.livewarehouse.source;
+package io.livewarehouse.demo;
 
 import io.smallrye.config.ConfigSourceContext;
 import io.smallrye.config.ConfigSourceFactory;

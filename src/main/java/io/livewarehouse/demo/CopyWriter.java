@@ -1,4 +1,4 @@
-package io.livewarehouse.generator;
+package io.livewarehouse.demo;
 
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyIn;

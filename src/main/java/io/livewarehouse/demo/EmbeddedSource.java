@@ -1,6 +1,8 @@
-package io.livewarehouse.source;
+package io.livewarehouse.demo;
 
-import io.livewarehouse.generator.DvdRentalGenerator;
+import io.livewarehouse.source.PostgresJdbc;
+import io.livewarehouse.source.SourceConnections;
+import io.livewarehouse.demo.DvdRentalGenerator;
 import io.livewarehouse.support.ClasspathText;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.jboss.logging.Logger;

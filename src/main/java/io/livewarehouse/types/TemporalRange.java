@@ -1,4 +1,4 @@
-package io.livewarehouse.staging;
+package io.livewarehouse.types;
 
 import java.time.LocalDate;
 import java.time.LocalDateTime;

@@ -1,4 +1,4 @@
-package io.livewarehouse.generator;
+package io.livewarehouse.demo;
 
 import io.livewarehouse.source.SourceConnections;
 import io.livewarehouse.support.SourceDatabases;

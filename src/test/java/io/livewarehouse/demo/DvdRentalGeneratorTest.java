@@ -1,6 +1,6 @@
-package io.livewarehouse.generator;
+package io.livewarehouse.demo;
 
-import io.livewarehouse.source.EmbeddedSource;
+import io.livewarehouse.demo.EmbeddedSource;
 import io.livewarehouse.source.SourceSettings;
 import io.livewarehouse.support.SourceDatabases;
 import io.quarkus.test.junit.QuarkusTest;

@@ -1,4 +1,4 @@
-package io.livewarehouse.staging;
+package io.livewarehouse.types;
 
 /**
  * A column of a staging table: a source column, or one of the {@code _cdc_} metadata columns.

@@ -1,4 +1,4 @@
-package io.livewarehouse.staging;
+package io.livewarehouse.types;
 
 /**
  * A staging column's type, independent of the warehouse: each dialect maps it to its own DDL. Values held in
