@@ -1,6 +1,7 @@
 package io.livewarehouse.capture;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import org.apache.camel.Processor;
 import org.apache.camel.builder.EndpointConsumerBuilder;
 import org.apache.camel.builder.endpoint.EndpointRouteBuilder;
 
@@ -60,11 +61,26 @@ public class CaptureRoute extends EndpointRouteBuilder {
                     .when(ControlEvents::heartbeatOrMessage)
                         .stop()
                 .end()
-                .process(sequencer).id("transaction-sequence")
-                .process(conversion).id("convert")
-                .process(replicaIdentity).id("replica-identity")
-                .process(columnHashing).id("sensitive-columns")
-                .process(stagingBuffer).id("staging-buffer");
+                .process(guarded(sequencer)).id("transaction-sequence")
+                .process(guarded(conversion)).id("convert")
+                .process(guarded(replicaIdentity)).id("replica-identity")
+                .process(guarded(columnHashing)).id("sensitive-columns")
+                .process(guarded(stagingBuffer)).id("staging-buffer");
+    }
+
+    /**
+     * A step whose Errors of class loading or linking (a converter class that cannot load, say) become this
+     * event's exception: onException and Camel's Debezium consumer handle Exceptions only, and such an Error
+     * would otherwise pass the dead-letter step while the consumer still commits the event's offset.
+     */
+    private static Processor guarded(Processor step) {
+        return exchange -> {
+            try {
+                step.process(exchange);
+            } catch (LinkageError e) {
+                throw new IllegalStateException(e.toString(), e);
+            }
+        };
     }
 
     private EndpointConsumerBuilder source() {

@@ -57,19 +57,14 @@ public class ChangeConversion implements Processor {
         Set<String> skipped = table != null ? table.skipped() : Set.of();
         Supplier<Map<String, CapturedTables.SourceColumn>> columns = () -> table == null ? Map.of()
                 : capturedTables.columnsNow(table);
-        try {
-            StagedChange change = converter.convert(operation, row, keyColumns, skipped, columns, source, sequence);
-            // An update of a table keyed by something Debezium does not know (no primary key) may have moved
-            // its key: the replica-identity step compares the old row's key with the new one's.
-            Struct before = "u".equals(operation) && table != null && !table.primaryKey()
-                    ? message.getHeader(DebeziumConstants.HEADER_BEFORE, Struct.class) : null;
-            StagedChange old = before == null ? null
-                    : converter.convert("d", before, keyColumns, skipped, columns, source, sequence);
-            String snapshot = "r".equals(operation) ? String.valueOf(source.get("snapshot")) : null;
-            message.setBody(new CapturedEvent(schema, table, snapshot, List.of(change), old));
-        } catch (LinkageError e) {
-            // A converter class that cannot load is this event's failure, not the engine's: to the dead-letter step.
-            throw new IllegalStateException(e.toString(), e);
-        }
+        StagedChange change = converter.convert(operation, row, keyColumns, skipped, columns, source, sequence);
+        // An update of a table keyed by something Debezium does not know (no primary key) may have moved
+        // its key: the replica-identity step compares the old row's key with the new one's.
+        Struct before = "u".equals(operation) && table != null && !table.primaryKey()
+                ? message.getHeader(DebeziumConstants.HEADER_BEFORE, Struct.class) : null;
+        StagedChange old = before == null ? null
+                : converter.convert("d", before, keyColumns, skipped, columns, source, sequence);
+        String snapshot = "r".equals(operation) ? String.valueOf(source.get("snapshot")) : null;
+        message.setBody(new CapturedEvent(schema, table, snapshot, List.of(change), old));
     }
 }

@@ -26,6 +26,10 @@ public class ColumnHashing implements Processor {
         }
     }
 
+    /** Nothing to do: being built checked the settings (see WarehouseOffsetStore's start). */
+    void ready() {
+    }
+
     @Override
     public void process(Exchange exchange) {
         if (sensitive.isEmpty()) {

@@ -91,6 +91,9 @@ public class WarehouseOffsetStore implements OffsetBackingStore {
             // identities are asked again (they may have changed while the stream was stopped).
             Arc.container().instance(TransactionSequencer.class).get().restart();
             Arc.container().instance(ReplicaIdentity.class).get().forget();
+            // Built now, not at the first change: a pipeline.source.column-hash-list that does not parse refuses
+            // the start instead of dead-lettering every change.
+            Arc.container().instance(ColumnHashing.class).get().ready();
             var config = org.eclipse.microprofile.config.ConfigProvider.getConfig();
             String snapshotMode = config.getValue("pipeline.cdc.snapshot-mode", String.class);
             // Every captured table checked and published before a replication slot can exist.

@@ -61,7 +61,10 @@ public class MartRunner {
     /** Counts the cycles that changed a model: what a dashboard polls to know that the marts moved. */
     private final java.util.concurrent.atomic.AtomicLong changes = new java.util.concurrent.atomic.AtomicLong();
     private volatile OffsetDateTime lastChangedAt;
-    /** What the cycle running now changed (set at its end). */
+    /**
+     * What the cycles since the last one that returned changed: set when models committed changes, kept when
+     * the cycle then failed (its changes are committed), and reported by the next cycle that returns.
+     */
     private MartsChanged cycleChanged;
     private final ModelRunLog runLog;
     private final ModelExecution execution;
@@ -147,10 +150,11 @@ public class MartRunner {
         setup.ensure();
         reloadIfChanged();
         boolean clean = false;
-        cycleChanged = null;
         try {
             clean = cycle(statements());
-            return cycleChanged;
+            MartsChanged changed = cycleChanged;
+            cycleChanged = null;
+            return changed;
         } finally {
             if (!clean) {
                 // After a failure nothing prepared or remembered is trusted: the next cycle starts afresh.
@@ -227,6 +231,9 @@ public class MartRunner {
         if (!changedModels.isEmpty()) {
             lastChangedAt = lastCycleAt;
             changes.incrementAndGet();
+            if (cycleChanged != null) {
+                changedModels.addAll(cycleChanged.models());
+            }
             cycleChanged = new MartsChanged(Set.copyOf(changedModels), lastCycleAt);
         }
         lastFailures = List.copyOf(failed);
