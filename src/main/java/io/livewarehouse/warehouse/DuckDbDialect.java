@@ -16,7 +16,7 @@ import java.time.OffsetDateTime;
 import java.util.List;
 
 /** DuckDB: schemas {@code staging}, {@code marts} and {@code _pipeline}; bulk loads through the Appender. */
-final class DuckDbDialect implements WarehouseDialect {
+public final class DuckDbDialect implements WarehouseDialect {
 
     private final NamedSql statements = NamedSql.layered("warehouse/pipeline.sql", "warehouse/duckdb/pipeline.sql");
 

@@ -6,6 +6,7 @@ import io.livewarehouse.source.SourceSettings;
 import io.livewarehouse.support.SourceDatabases;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
@@ -23,6 +24,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * table could be captured wrongly is refused at start with the table and the fix named; keys and the
  * publication are worked out from the source.
  */
+@Tag("unit")
 class CapturedTablesTest {
 
     private static EmbeddedSource postgres;

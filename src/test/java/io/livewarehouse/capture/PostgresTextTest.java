@@ -4,6 +4,7 @@ import io.livewarehouse.capture.PostgresText.ElementKind;
 import io.livewarehouse.demo.EmbeddedSource;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.postgresql.util.PGInterval;
 
@@ -27,6 +28,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * PostgreSQL 17 prints for it, in the snapshot copy's session settings (TimeZone UTC, IntervalStyle postgres),
  * from the objects and texts Debezium hands over (parsed by the JDBC driver, or printed in another time zone).
  */
+@Tag("unit")
 class PostgresTextTest {
 
     private static EmbeddedSource postgres;

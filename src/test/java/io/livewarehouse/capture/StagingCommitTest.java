@@ -1,5 +1,6 @@
 package io.livewarehouse.capture;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.util.Map;
@@ -7,6 +8,7 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The commit protocol's rule for offsets, without a database: only transaction boundaries are stored. */
+@Tag("unit")
 class StagingCommitTest {
 
     private static final String KEY = "[\"live-warehouse\",{\"server\":\"live-warehouse\"}]";

@@ -4,6 +4,7 @@ import org.apache.camel.Exchange;
 import org.apache.camel.component.debezium.DebeziumConstants;
 import org.apache.camel.impl.DefaultCamelContext;
 import org.apache.camel.support.DefaultExchange;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.util.Map;
@@ -11,6 +12,7 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The capture route's transaction-sequence step on its own: positions within a transaction, replays numbered alike. */
+@Tag("unit")
 class TransactionSequencerTest {
 
     private final DefaultCamelContext camel = new DefaultCamelContext();

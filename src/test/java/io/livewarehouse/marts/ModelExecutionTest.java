@@ -1,5 +1,6 @@
 package io.livewarehouse.marts;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.time.OffsetDateTime;
@@ -9,6 +10,7 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** A model's window, bound without a warehouse: each :loaded_from and :loaded_through becomes a ? with its value. */
+@Tag("unit")
 class ModelExecutionTest {
 
     @Test

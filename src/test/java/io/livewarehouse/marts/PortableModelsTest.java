@@ -1,6 +1,7 @@
 package io.livewarehouse.marts;
 
 import io.livewarehouse.support.ClasspathText;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -17,6 +18,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The shared models stay SQL that DuckDB and Snowflake both run: DuckDB-only syntax belongs in
  * marts/duckdb/ (a whole model or a macro). Also the macro expansion and the model header contract.
  */
+@Tag("unit")
 class PortableModelsTest {
 
     /** DuckDB spellings Snowflake does not accept, with what to use instead. */

@@ -14,6 +14,7 @@ import net.sf.jsqlparser.statement.merge.Merge;
 import net.sf.jsqlparser.statement.select.PlainSelect;
 import net.sf.jsqlparser.statement.select.Select;
 import net.sf.jsqlparser.statement.select.SelectItem;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -33,6 +34,7 @@ import static org.assertj.core.api.Assertions.fail;
  * Snowflake's MERGE forms and QUALIFY. A syntax check, not proof that Snowflake accepts every function:
  * what only Snowflake can tell is listed in docs/snowflake.md (what is proven offline).
  */
+@Tag("unit")
 class SnowflakeStatementsTest {
 
     private static final Pattern TABLE = Pattern.compile("create table public\\.(\\w+) \\((.*?)\\n\\);", Pattern.DOTALL);

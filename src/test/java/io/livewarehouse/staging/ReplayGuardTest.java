@@ -2,6 +2,7 @@ package io.livewarehouse.staging;
 
 import io.livewarehouse.types.ColumnType;
 import io.livewarehouse.types.StagingColumn;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.time.OffsetDateTime;
@@ -11,6 +12,7 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** What tells a replayed change from a new one, without a warehouse. */
+@Tag("unit")
 class ReplayGuardTest {
 
     private static final StagingColumn ID = new StagingColumn("id", ColumnType.of(ColumnType.Kind.INTEGER));

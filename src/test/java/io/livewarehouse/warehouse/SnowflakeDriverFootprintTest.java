@@ -1,5 +1,6 @@
 package io.livewarehouse.warehouse;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -18,6 +19,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * be reached gives one message saying what to check, and nothing is written to the user's home directory
  * (the driver's OCSP cache, which it writes even with ssl=off, goes to the pipeline's state folder).
  */
+@Tag("unit")
 class SnowflakeDriverFootprintTest {
 
     @Test

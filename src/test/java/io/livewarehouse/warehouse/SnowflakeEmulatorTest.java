@@ -1,5 +1,6 @@
 package io.livewarehouse.warehouse;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -28,6 +29,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The real Snowflake JDBC driver, through SnowflakeWarehouse, logs in to the emulator and runs statements. */
+@Tag("unit")
 class SnowflakeEmulatorTest {
 
     @TempDir
