@@ -28,6 +28,9 @@ import java.util.stream.Stream;
  * context start. Configuration is the one thing guaranteed to exist before that, so the database is started
  * while configuration is built.
  *
+ * <p>It is not registered itself: {@code source.EmbeddedSourceSwitch} is, and creates it in the dev and test
+ * profiles only, so that production never loads this package.
+ *
  * <p>Configuration is built several times per JVM (build, runtime, every dev-mode reload, every test
  * profile), so the running server's port is kept in a system property and reused rather than started again.
  */

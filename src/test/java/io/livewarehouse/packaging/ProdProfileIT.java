@@ -39,12 +39,14 @@ class ProdProfileIT {
         Path work = Files.createTempDirectory(Path.of("target"), "prod-run").toAbsolutePath();
         Path warehouseFile = work.resolve("elsewhere/warehouse.duckdb");
         EmbeddedSource source = EmbeddedSource.start(work.resolve("postgres"), 0, 1, 1);
+        Path classLog = work.resolve("classes-loaded.log");
         PipelineProcess pipeline = new PipelineProcess(work, Map.of(
                 "PIPELINE_SOURCE_HOST", "localhost",
                 "PIPELINE_SOURCE_PORT", Integer.toString(source.port()),
                 "PIPELINE_SOURCE_PASSWORD", "not-needed-but-secret",
                 "PIPELINE_WAREHOUSE_DUCKDB_PATH", warehouseFile.toString(),
-                "PIPELINE_STATE_DIR", work.resolve("state").toString()));
+                "PIPELINE_STATE_DIR", work.resolve("state").toString()))
+                .javaOptions("-Xmx512m", "-Xlog:class+load=info:file=" + classLog);
         try {
             pipeline.start();
             Awaitility.await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500))
@@ -54,9 +56,12 @@ class ProdProfileIT {
                     .doesNotContain("not-needed-but-secret");
             assertThat(warehouseFile).exists();
             assertThat(work.resolve("state")).isDirectory();
-            // The packaged routes are there, and the simulator stays off outside dev mode.
-            assertThat(pipeline.output()).contains("traffic-simulator").contains("cdc-to-staging")
-                    .doesNotContain("Started traffic-simulator").doesNotContain("not-needed-but-secret");
+            // The packaged routes are there; the demo's are not, and no demo class is ever loaded (the
+            // embedded source's config factory, the simulator, the generator).
+            assertThat(pipeline.output()).contains("cdc-to-staging").contains("marts-refresh")
+                    .doesNotContain("traffic-simulator").doesNotContain("not-needed-but-secret");
+            assertThat(Files.readAllLines(classLog)).anyMatch(line -> line.contains("io.livewarehouse.capture.CaptureRoute"))
+                    .noneMatch(line -> line.contains("io.livewarehouse.demo."));
         } finally {
             if (pipeline.isAlive()) {
                 pipeline.terminate();
