@@ -1,5 +1,6 @@
 package io.livewarehouse.capture;
 
+import io.livewarehouse.config.PipelineSettings;
 import io.livewarehouse.staging.DeadLetter;
 import io.livewarehouse.staging.StagingBuffer;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -9,7 +10,6 @@ import org.apache.camel.Message;
 import org.apache.camel.Processor;
 import org.apache.camel.component.debezium.DebeziumConstants;
 import org.apache.kafka.connect.data.Struct;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import java.time.OffsetDateTime;
@@ -37,12 +37,12 @@ public class CaptureDeadLetters implements Processor {
     private final boolean enabled;
 
     public CaptureDeadLetters(StagingBuffer buffer, StagingCommit commit, CaptureStatus status, MeterRegistry registry,
-                              @ConfigProperty(name = "pipeline.staging.dead-letter-enabled") boolean enabled) {
+                              PipelineSettings settings) {
         this.buffer = buffer;
         this.commit = commit;
         this.status = status;
         this.registry = registry;
-        this.enabled = enabled;
+        this.enabled = settings.staging().deadLetterEnabled();
     }
 
     @Override

@@ -1,9 +1,9 @@
 package io.livewarehouse.capture;
 
+import io.livewarehouse.config.PipelineSettings;
 import io.livewarehouse.source.SourceConnections;
-import io.livewarehouse.source.SourceSettings;
+import io.livewarehouse.config.SourceSettings;
 import jakarta.enterprise.context.ApplicationScoped;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import java.sql.Array;
@@ -112,8 +112,13 @@ public class CapturedTables {
     private final Set<String> excluded;
     private final Map<String, Table> tables = new ConcurrentHashMap<>();
 
-    public CapturedTables(SourceConnections source,
-                          @ConfigProperty(name = "pipeline.cdc.publication-name") String publicationName) {
+    @jakarta.inject.Inject
+    public CapturedTables(SourceConnections source, PipelineSettings settings) {
+        this(source, settings.cdc().publicationName());
+    }
+
+    /** For tests: the capture of {@code source}'s tables through the publication of that name. */
+    public CapturedTables(SourceConnections source, String publicationName) {
         this.source = source;
         this.settings = source.settings();
         this.publicationName = publicationName;

@@ -1,5 +1,6 @@
 package io.livewarehouse.capture;
 
+import io.livewarehouse.config.PipelineSettings;
 import io.livewarehouse.staging.StagedChange;
 import io.livewarehouse.staging.StagingWriter;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -8,7 +9,6 @@ import org.apache.camel.Message;
 import org.apache.camel.Processor;
 import org.apache.camel.component.debezium.DebeziumConstants;
 import org.apache.kafka.connect.data.Struct;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import java.util.List;
 import java.util.Map;
@@ -31,8 +31,8 @@ public class ChangeConversion implements Processor {
     private final CapturedTables capturedTables;
 
     public ChangeConversion(StagingWriter writer, CapturedTables capturedTables,
-                            @ConfigProperty(name = "pipeline.cdc.unavailable-value-placeholder") String placeholder) {
-        this.converter = new ChangeEventConverter(placeholder, writer.dialect().dateRange(), writer.dialect().timestampRange());
+                            PipelineSettings settings) {
+        this.converter = new ChangeEventConverter(settings.cdc().unavailableValuePlaceholder(), writer.dialect().dateRange(), writer.dialect().timestampRange());
         this.capturedTables = capturedTables;
     }
 

@@ -1,6 +1,6 @@
 package io.livewarehouse.capture;
 
-import io.livewarehouse.source.SourceSettings;
+import io.livewarehouse.config.SourceSettings;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;

@@ -1,14 +1,14 @@
 package io.livewarehouse.capture;
 
+import io.livewarehouse.config.PipelineSettings;
 import io.livewarehouse.source.SourceConnections;
-import io.livewarehouse.source.SourceSettings;
+import io.livewarehouse.config.SourceSettings;
 import io.livewarehouse.types.ColumnType;
 import io.livewarehouse.types.ColumnType.Kind;
 import io.livewarehouse.staging.SnapshotCopy;
 import io.livewarehouse.types.StagingColumn;
 import io.livewarehouse.staging.StagingWriter;
 import jakarta.enterprise.context.ApplicationScoped;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyManager;
@@ -69,11 +69,11 @@ public class CopySnapshot {
     public CopySnapshot(SourceConnections source, StagingWriter writer, SnapshotProgress progress,
                         CapturedTables capturedTables,
                         io.livewarehouse.source.ReplicationSlot replicationSlot,
-                        @ConfigProperty(name = "pipeline.cdc.snapshot-method") String method,
-                        @ConfigProperty(name = "pipeline.cdc.name") String cdcName,
-                        @ConfigProperty(name = "pipeline.cdc.slot-name") String slotName,
-                        @ConfigProperty(name = "pipeline.cdc.failover-slot", defaultValue = "false") boolean failoverSlot) {
-        this.failoverSlot = failoverSlot;
+                        PipelineSettings pipeline) {
+        String method = pipeline.cdc().snapshotMethod();
+        String cdcName = pipeline.cdc().name();
+        String slotName = pipeline.cdc().slotName();
+        this.failoverSlot = pipeline.cdc().failoverSlot();
         this.source = source;
         this.capturedTables = capturedTables;
         this.settings = source.settings();

@@ -1,12 +1,12 @@
 package io.livewarehouse.capture;
 
+import io.livewarehouse.config.PipelineSettings;
 import io.livewarehouse.source.SourceConnections;
 import io.livewarehouse.staging.StagingWriter;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Named;
 import org.apache.camel.CamelContext;
 import org.apache.camel.ServiceStatus;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import java.util.Map;
@@ -41,14 +41,14 @@ public class SlotWatch {
     private String sourceDown;
 
     public SlotWatch(CamelContext camel, CaptureStatus capture, StagingWriter writer, SourceConnections source,
-                     @ConfigProperty(name = "pipeline.cdc.slot-name") String slotName,
+                     PipelineSettings settings,
                      io.livewarehouse.warehouse.OperationLog operations) {
         this.operations = operations;
         this.camel = camel;
         this.capture = capture;
         this.writer = writer;
         this.source = source;
-        this.slotName = slotName;
+        this.slotName = settings.cdc().slotName();
     }
 
     /** Records in the run log when the source stops answering and when it answers again. */

@@ -6,7 +6,7 @@ import io.debezium.spi.converter.CustomConverter;
 import io.debezium.spi.converter.RelationalColumn;
 import io.livewarehouse.capture.SourceTypes.Handling;
 import org.apache.kafka.connect.data.SchemaBuilder;
-import org.eclipse.microprofile.config.ConfigProvider;
+import io.livewarehouse.config.PipelineSettings;
 import org.jboss.logging.Logger;
 import org.postgresql.util.PGInterval;
 import org.postgresql.util.PGobject;
@@ -46,8 +46,7 @@ public class SourceValueConverter implements CustomConverter<SchemaBuilder, Rela
     public void configure(Properties properties) {
         unavailablePlaceholder = properties.getProperty("unavailable-value-placeholder");
         if (unavailablePlaceholder == null) {
-            unavailablePlaceholder = ConfigProvider.getConfig()
-                    .getValue("pipeline.cdc.unavailable-value-placeholder", String.class);
+            unavailablePlaceholder = PipelineSettings.current().cdc().unavailableValuePlaceholder();
         }
     }
 

@@ -1,11 +1,11 @@
 package io.livewarehouse.capture;
 
+import io.livewarehouse.config.PipelineSettings;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.livewarehouse.staging.StagingBuffer;
 import io.livewarehouse.staging.StagingWriter;
 import io.livewarehouse.support.Messages;
 import jakarta.enterprise.context.ApplicationScoped;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;
@@ -42,10 +42,10 @@ public class StagingCommit {
     private final int maxBufferedRows;
 
     public StagingCommit(StagingWriter writer, StagingBuffer buffer,
-                         @ConfigProperty(name = "pipeline.staging.max-buffered-rows") int maxBufferedRows) {
+                         PipelineSettings settings) {
         this.writer = writer;
         this.buffer = buffer;
-        this.maxBufferedRows = maxBufferedRows;
+        this.maxBufferedRows = settings.staging().maxBufferedRows();
     }
 
     /**

@@ -1,7 +1,7 @@
 package io.livewarehouse.capture;
 
 import io.debezium.engine.spi.OffsetCommitPolicy;
-import org.eclipse.microprofile.config.ConfigProvider;
+import io.livewarehouse.config.PipelineSettings;
 
 import java.time.Duration;
 import java.util.Properties;
@@ -22,9 +22,9 @@ public class StagingCommitPolicy implements OffsetCommitPolicy {
 
     /** Debezium instantiates commit policies with the engine properties. */
     public StagingCommitPolicy(Properties ignored) {
-        var config = ConfigProvider.getConfig();
-        this.batchSize = config.getValue("pipeline.staging.batch-size", Long.class);
-        this.interval = Duration.ofMillis(config.getValue("pipeline.staging.flush-interval-ms", Long.class));
+        var staging = PipelineSettings.current().staging();
+        this.batchSize = staging.batchSize();
+        this.interval = Duration.ofMillis(staging.flushIntervalMs());
     }
 
     @Override

@@ -1,6 +1,6 @@
 package io.livewarehouse.capture;
 
-import io.livewarehouse.source.SourceSettings;
+import io.livewarehouse.config.SourceSettings;
 import io.livewarehouse.staging.SnapshotCopy;
 import io.livewarehouse.staging.StagingWriter;
 import io.micrometer.core.instrument.Gauge;

@@ -1,5 +1,6 @@
 package io.livewarehouse.capture;
 
+import io.livewarehouse.config.PipelineSettings;
 import io.livewarehouse.staging.StagingWriter;
 import io.quarkus.arc.Arc;
 import org.apache.kafka.connect.runtime.WorkerConfig;
@@ -94,8 +95,8 @@ public class WarehouseOffsetStore implements OffsetBackingStore {
             // Built now, not at the first change: a pipeline.source.column-hash-list that does not parse refuses
             // the start instead of dead-lettering every change.
             Arc.container().instance(ColumnHashing.class).get().ready();
-            var config = org.eclipse.microprofile.config.ConfigProvider.getConfig();
-            String snapshotMode = config.getValue("pipeline.cdc.snapshot-mode", String.class);
+            PipelineSettings.Cdc cdc = PipelineSettings.current().cdc();
+            String snapshotMode = cdc.snapshotMode();
             // Every captured table checked and published before a replication slot can exist.
             CapturedTables tables = Arc.container().instance(CapturedTables.class).get();
             holdAddedTables(tables);
@@ -103,10 +104,10 @@ public class WarehouseOffsetStore implements OffsetBackingStore {
             capture.shapesChangedWhileStopped(shapesChanged(tables));
             Map<String, String> offsets = writer.readOffsets();
             UnfinishedSnapshotGuard.apply(offsets, snapshotMode,
-                    config.getValue("pipeline.cdc.slot-name", String.class),
+                    cdc.slotName(),
                     Arc.container().instance(io.livewarehouse.source.SourceConnections.class).get());
             CopySnapshot copy = Arc.container().instance(CopySnapshot.class).get();
-            if (resumesWhereStagingStopped(offsets, config, copy)) {
+            if (resumesWhereStagingStopped(offsets, cdc, copy)) {
                 // With snapshot-method=copy the snapshot is staged here, before Debezium reads the offsets it leaves.
                 capture.snapshotCopied(copy.runIfNeeded(offsets, snapshotMode));
             }
@@ -164,18 +165,18 @@ public class WarehouseOffsetStore implements OffsetBackingStore {
      * {@code refuse} the start is refused, naming the slot, the reason and the ways out.
      */
     private boolean resumesWhereStagingStopped(Map<String, String> offsets,
-                                               org.eclipse.microprofile.config.Config config, CopySnapshot copy)
+                                               PipelineSettings.Cdc cdc, CopySnapshot copy)
             throws java.sql.SQLException, java.io.IOException {
         if (offsets.isEmpty() || !StagedPosition.of(offsets).snapshotFinished()) {
             return true;
         }
         var source = Arc.container().instance(io.livewarehouse.source.SourceConnections.class).get();
-        String slotName = config.getValue("pipeline.cdc.slot-name", String.class);
+        String slotName = cdc.slotName();
         String lost = LostSlot.reason(source, slotName, StagedPosition.highestLsn(offsets));
         if (lost == null) {
             return true;
         }
-        String mode = config.getOptionalValue("pipeline.cdc.on-lost-slot", String.class).orElse("resync");
+        String mode = cdc.onLostSlot();
         if ("refuse".equals(mode)) {
             capture.slotLost(lost, "pipeline.cdc.on-lost-slot=refuse: nothing is captured");
             throw new CapturedTables.Refused("the change stream cannot resume where staging stopped: " + lost

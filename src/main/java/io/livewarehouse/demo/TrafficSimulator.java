@@ -1,10 +1,10 @@
 package io.livewarehouse.demo;
 
+import io.livewarehouse.config.PipelineSettings;
 import io.livewarehouse.source.SourceConnections;
 import io.livewarehouse.support.NamedSql;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Named;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import java.math.BigDecimal;
@@ -55,11 +55,10 @@ public class TrafficSimulator {
     private long ticks;
 
     public TrafficSimulator(SourceConnections source,
-                            @ConfigProperty(name = "pipeline.simulator.changes-per-second") int changesPerTick,
-                            @ConfigProperty(name = "pipeline.simulator.seed") long seed) {
+                            PipelineSettings settings) {
         this.source = source;
-        this.changesPerTick = changesPerTick;
-        this.random = new SplittableRandom(seed);
+        this.changesPerTick = settings.simulator().changesPerSecond();
+        this.random = new SplittableRandom(settings.simulator().seed());
         for (Change change : Change.values()) {
             applied.put(change, new AtomicLong());
         }

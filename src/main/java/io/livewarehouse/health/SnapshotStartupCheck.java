@@ -1,11 +1,11 @@
 package io.livewarehouse.health;
 
+import io.livewarehouse.config.PipelineSettings;
 import io.livewarehouse.capture.CaptureStatus;
 import io.livewarehouse.capture.SnapshotProgress;
 import io.livewarehouse.capture.StagedPosition;
 import io.livewarehouse.staging.StagingWriter;
 import jakarta.enterprise.context.ApplicationScoped;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
@@ -32,11 +32,11 @@ public class SnapshotStartupCheck implements HealthCheck {
     private volatile boolean finished;
 
     public SnapshotStartupCheck(StagingWriter writer, CaptureStatus capture, SnapshotProgress progress,
-                                @ConfigProperty(name = "pipeline.cdc.snapshot-mode") String snapshotMode) {
+                                PipelineSettings settings) {
         this.writer = writer;
         this.capture = capture;
         this.progress = progress;
-        this.snapshotTaken = !NO_SNAPSHOT.contains(snapshotMode);
+        this.snapshotTaken = !NO_SNAPSHOT.contains(settings.cdc().snapshotMode());
     }
 
     @Override

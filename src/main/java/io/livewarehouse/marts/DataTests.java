@@ -1,5 +1,6 @@
 package io.livewarehouse.marts;
 
+import io.livewarehouse.config.PipelineSettings;
 import io.livewarehouse.source.SourceConnections;
 import io.livewarehouse.staging.StagingWriter;
 import io.livewarehouse.warehouse.Warehouse;
@@ -9,7 +10,6 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Named;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import java.sql.Connection;
@@ -51,12 +51,12 @@ public class DataTests {
 
     public DataTests(Warehouse warehouse, WarehouseSetup setup, SourceConnections source, MartRunner marts,
                      StagingWriter writer, MeterRegistry registry, MartFiles files,
-                     @ConfigProperty(name = "pipeline.quality.catch-up-timeout-ms") long catchUpTimeoutMs) {
+                     PipelineSettings settings) {
         this.warehouse = warehouse;
         this.setup = setup;
         this.marts = marts;
         this.catalog = new TestCatalog(files, warehouse.dialect(), source.settings().tables());
-        this.reconciliation = new SourceReconciliation(warehouse, source, writer, marts, Duration.ofMillis(catchUpTimeoutMs));
+        this.reconciliation = new SourceReconciliation(warehouse, source, writer, marts, Duration.ofMillis(settings.quality().catchUpTimeoutMs()));
         Gauge.builder("pipeline.data.tests.failing", this, dataTests -> dataTests.failing().size())
                 .description("Data tests failing in the last run").register(registry);
     }

@@ -1,16 +1,15 @@
 package io.livewarehouse.marts;
 
+import io.livewarehouse.config.PipelineSettings;
 import io.livewarehouse.support.ClasspathText;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
@@ -26,8 +25,8 @@ public class MartFiles {
     private final Path directory;
 
     @Inject
-    public MartFiles(@ConfigProperty(name = "pipeline.marts.models-dir") Optional<String> directory) {
-        this.directory = directory.filter(dir -> !dir.isBlank()).map(dir -> Path.of(dir).toAbsolutePath()).orElse(null);
+    public MartFiles(PipelineSettings settings) {
+        this.directory = settings.marts().modelsDir().filter(dir -> !dir.isBlank()).map(dir -> Path.of(dir).toAbsolutePath()).orElse(null);
     }
 
     private MartFiles(Path directory) {

@@ -82,7 +82,7 @@ public class MartRunner {
 
 
     public MartRunner(Warehouse warehouse, WarehouseSetup setup, MeterRegistry registry, MartFiles files,
-                      io.livewarehouse.source.SourceSettings source) {
+                      io.livewarehouse.config.SourceSettings source) {
         this.warehouse = warehouse;
         this.setup = setup;
         this.registry = registry;

@@ -1,11 +1,11 @@
 package io.livewarehouse.serving;
 
+import io.livewarehouse.config.PipelineSettings;
 import io.livewarehouse.marts.MartRunner;
 import io.livewarehouse.warehouse.Warehouse;
 import io.livewarehouse.warehouse.WarehouseDialect;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;
@@ -45,8 +45,9 @@ public class MartExporter {
     private final Map<String, OffsetDateTime> pending = new java.util.LinkedHashMap<>();
 
     public MartExporter(Warehouse warehouse, ServingQueries queries, MeterRegistry registry,
-                        @ConfigProperty(name = "pipeline.serving.export-enabled") boolean enabled,
-                        @ConfigProperty(name = "pipeline.serving.export-dir") String directory) {
+                        PipelineSettings settings) {
+        boolean enabled = settings.serving().exportEnabled();
+        String directory = settings.serving().exportDir();
         this.warehouse = warehouse;
         this.queries = queries;
         this.registry = registry;

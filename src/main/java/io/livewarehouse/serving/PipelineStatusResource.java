@@ -41,13 +41,13 @@ public class PipelineStatusResource {
     private final MeterRegistry registry;
     private final MartExporter exporter;
     private final io.livewarehouse.capture.TableResync resync;
-    private final io.livewarehouse.source.SourceSettings settings;
+    private final io.livewarehouse.config.SourceSettings settings;
 
     public PipelineStatusResource(CaptureStatus capture, StagingWriter writer, SnapshotProgress snapshot,
                                   ReplicationSlot slot, MartRunner marts, DataTests dataTests, ServingQueries queries,
                                   MeterRegistry registry, MartExporter exporter,
                                   io.livewarehouse.capture.TableResync resync,
-                                  io.livewarehouse.source.SourceSettings settings) {
+                                  io.livewarehouse.config.SourceSettings settings) {
         this.resync = resync;
         this.settings = settings;
         this.exporter = exporter;

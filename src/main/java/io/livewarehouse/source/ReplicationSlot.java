@@ -1,9 +1,9 @@
 package io.livewarehouse.source;
 
+import io.livewarehouse.config.PipelineSettings;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -31,9 +31,9 @@ public class ReplicationSlot {
     private volatile long readAt;
 
     public ReplicationSlot(SourceConnections source, MeterRegistry registry,
-                           @ConfigProperty(name = "pipeline.cdc.slot-name") String slotName) {
+                           PipelineSettings settings) {
         this.source = source;
-        this.slotName = slotName;
+        this.slotName = settings.cdc().slotName();
         Gauge.builder("pipeline.replication.lag", this, slot -> slot.gaugeValue(false))
                 .description("Bytes of source WAL past the position the pipeline has confirmed (replication slot lag)")
                 .baseUnit("bytes").register(registry);

@@ -1,5 +1,6 @@
 package io.livewarehouse.source;
 
+import io.livewarehouse.config.SourceSettings;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.sql.Connection;

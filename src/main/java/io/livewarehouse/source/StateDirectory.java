@@ -1,9 +1,9 @@
 package io.livewarehouse.source;
 
+import io.livewarehouse.config.PipelineSettings;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -15,8 +15,8 @@ public class StateDirectory {
 
     private final Path directory;
 
-    public StateDirectory(@ConfigProperty(name = "pipeline.state.dir") Path directory) {
-        this.directory = directory;
+    public StateDirectory(PipelineSettings settings) {
+        this.directory = settings.state().dir();
     }
 
     void create(@Observes StartupEvent startup) throws IOException {

@@ -1,5 +1,6 @@
 package io.livewarehouse.staging;
 
+import io.livewarehouse.config.PipelineSettings;
 import io.livewarehouse.types.ColumnType;
 import io.livewarehouse.types.StagingColumn;
 import io.livewarehouse.support.Messages;
@@ -10,7 +11,6 @@ import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import jakarta.enterprise.context.ApplicationScoped;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import java.sql.Connection;
@@ -67,8 +67,9 @@ public class StagingWriter {
     private final MeterRegistry registry;
 
     public StagingWriter(Warehouse warehouse, WarehouseSetup setup, StagingBuffer buffer, MeterRegistry registry,
-                         @ConfigProperty(name = "pipeline.staging.dead-letter-enabled") boolean deadLetterEnabled,
-                         @ConfigProperty(name = "pipeline.staging.write-attempts", defaultValue = "5") int writeAttempts) {
+                         PipelineSettings settings) {
+        boolean deadLetterEnabled = settings.staging().deadLetterEnabled();
+        int writeAttempts = settings.staging().writeAttempts();
         if (writeAttempts < 1) {
             throw new IllegalArgumentException("pipeline.staging.write-attempts must be at least 1, not " + writeAttempts);
         }

@@ -1,11 +1,11 @@
 package io.livewarehouse.warehouse;
 
+import io.livewarehouse.config.PipelineSettings;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Named;
 import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import java.sql.Timestamp;
@@ -35,10 +35,10 @@ public class RunLogRetention {
     private final Duration keep;
 
     public RunLogRetention(ProducerTemplate routes, Warehouse warehouse,
-                           @ConfigProperty(name = "pipeline.retention.run-log-days") int days) {
+                           PipelineSettings settings) {
         this.routes = routes;
         this.dialect = warehouse.dialect();
-        this.keep = Duration.ofDays(days);
+        this.keep = Duration.ofDays(settings.retention().runLogDays());
     }
 
     @Scheduled(identity = "run-log-retention", cron = "{pipeline.retention.cron}",

@@ -1,5 +1,6 @@
 package io.livewarehouse.warehouse;
 
+import io.livewarehouse.config.WarehouseSettings;
 import org.jboss.logging.Logger;
 
 import java.lang.reflect.InvocationTargetException;

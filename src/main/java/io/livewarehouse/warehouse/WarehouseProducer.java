@@ -1,10 +1,11 @@
 package io.livewarehouse.warehouse;
 
+import io.livewarehouse.config.PipelineSettings;
+import io.livewarehouse.config.WarehouseSettings;
 import io.quarkus.arc.DefaultBean;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import java.nio.file.Path;
 import java.sql.SQLException;
@@ -16,7 +17,9 @@ public class WarehouseProducer {
     @Produces
     @ApplicationScoped
     @DefaultBean
-    Warehouse warehouse(WarehouseSettings settings, @ConfigProperty(name = "pipeline.state.dir") Path stateDirectory) {
+    Warehouse warehouse(PipelineSettings pipeline) {
+        WarehouseSettings settings = pipeline.warehouse();
+        Path stateDirectory = pipeline.state().dir();
         return switch (settings.kind()) {
             case duckdb -> new DuckDbWarehouse(Path.of(settings.duckdb().path()), settings.duckdb().memoryLimit());
             case snowflake -> new SnowflakeWarehouse(settings.snowflake(), stateDirectory.resolve("snowflake"));

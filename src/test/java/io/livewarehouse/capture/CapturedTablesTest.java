@@ -2,7 +2,7 @@ package io.livewarehouse.capture;
 
 import io.livewarehouse.demo.EmbeddedSource;
 import io.livewarehouse.source.SourceConnections;
-import io.livewarehouse.source.SourceSettings;
+import io.livewarehouse.config.SourceSettings;
 import io.livewarehouse.support.SourceDatabases;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

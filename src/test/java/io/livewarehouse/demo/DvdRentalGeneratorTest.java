@@ -1,7 +1,7 @@
 package io.livewarehouse.demo;
 
 import io.livewarehouse.demo.EmbeddedSource;
-import io.livewarehouse.source.SourceSettings;
+import io.livewarehouse.config.SourceSettings;
 import io.livewarehouse.support.SourceDatabases;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;

@@ -71,6 +71,19 @@ class ProdProfileIT {
     }
 
     @Test
+    void aMisspelledOrMistypedSettingStopsTheStartNamingIt() throws Exception {
+        Path work = Files.createTempDirectory(Path.of("target"), "prod-run").toAbsolutePath();
+        // One tree of pipeline.* settings (PipelineSettings): an unknown key or a value of the wrong type is
+        // an error at start, not a setting silently ignored.
+        PipelineProcess pipeline = new PipelineProcess(work, Map.of("PIPELINE_SOURCE_HOST", "localhost"))
+                .javaOptions("-Xmx512m", "-Dpipeline.staging.batchsize=1", "-Dpipeline.marts.interval-ms=soon");
+        pipeline.start();
+        assertThat(pipeline.awaitExit(Duration.ofSeconds(90))).as(pipeline.output()).isNotZero();
+        assertThat(pipeline.output()).contains("pipeline.staging.batchsize").contains("does not map")
+                .contains("pipeline.marts.interval-ms").contains("soon");
+    }
+
+    @Test
     void theEmbeddedPostgresIsNotPackaged() throws IOException {
         try (var libraries = Files.walk(PipelineProcess.JAR.getParent().resolve("lib"))) {
             assertThat(libraries.map(path -> path.getFileName().toString()))

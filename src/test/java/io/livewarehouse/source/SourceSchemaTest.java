@@ -1,5 +1,6 @@
 package io.livewarehouse.source;
 
+import io.livewarehouse.config.SourceSettings;
 import io.livewarehouse.support.SourceDatabases;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;

@@ -3,7 +3,7 @@ package io.livewarehouse.support;
 import io.livewarehouse.source.DvdRentalDump;
 import io.livewarehouse.demo.EmbeddedSource;
 import io.livewarehouse.source.PostgresJdbc;
-import io.livewarehouse.source.SourceSettings;
+import io.livewarehouse.config.SourceSettings;
 import org.junit.jupiter.api.Assumptions;
 
 import java.io.IOException;

@@ -1,5 +1,6 @@
 package io.livewarehouse.warehouse;
 
+import io.livewarehouse.config.WarehouseSettings;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;

@@ -1,5 +1,6 @@
 package io.livewarehouse.warehouse;
 
+import io.livewarehouse.config.WarehouseSettings;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.util.Optional;

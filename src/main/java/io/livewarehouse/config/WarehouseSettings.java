@@ -1,12 +1,10 @@
-package io.livewarehouse.warehouse;
+package io.livewarehouse.config;
 
-import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
 import java.util.Optional;
 
-/** Which warehouse the pipeline writes to, and where. */
-@ConfigMapping(prefix = "pipeline.warehouse")
+/** Which warehouse the pipeline writes to, and where ({@code pipeline.warehouse}, a group of {@link PipelineSettings}). */
 public interface WarehouseSettings {
 
     enum Kind { duckdb, snowflake }

@@ -1,17 +1,15 @@
-package io.livewarehouse.source;
+package io.livewarehouse.config;
 
-import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
 import java.util.List;
 import java.util.Optional;
 
 /**
- * Where the source PostgreSQL is. Validated when the application starts: in the prod profile a missing
+ * Where the source PostgreSQL is ({@code pipeline.source}, a group of {@link PipelineSettings}). Validated when the application starts: in the prod profile a missing
  * {@code pipeline.source.host} stops the start with an error that names the setting (dev and test supply an
  * embedded source instead, see {@code io.livewarehouse.demo.EmbeddedSourceConfigFactory}).
  */
-@ConfigMapping(prefix = "pipeline.source")
 public interface SourceSettings {
 
     /** Host name of the source PostgreSQL. Required in production. */
