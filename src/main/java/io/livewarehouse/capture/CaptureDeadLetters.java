@@ -88,9 +88,9 @@ public class CaptureDeadLetters implements Processor {
             if (value instanceof Struct struct) {
                 Map<String, Object> map = new LinkedHashMap<>();
                 struct.schema().fields().forEach(field -> map.put(field.name(), String.valueOf(struct.get(field))));
-                return ChangeEventConverter.toJson(map);
+                return DebeziumValues.toJson(map);
             }
-            return ChangeEventConverter.toJson(String.valueOf(value));
+            return DebeziumValues.toJson(String.valueOf(value));
         } catch (RuntimeException e) {
             return "\"(unrenderable)\"";
         }

@@ -1,5 +1,6 @@
 package io.livewarehouse.capture;
 
+import io.livewarehouse.support.NamedSql;
 import io.livewarehouse.config.PipelineSettings;
 import io.livewarehouse.source.SourceConnections;
 import io.livewarehouse.config.SourceSettings;
@@ -11,7 +12,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -19,7 +19,6 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
@@ -70,13 +69,6 @@ public class CapturedTables {
             "(?:'(?:[^']|'')*'|\\(?-?[0-9]+(?:\\.[0-9]+)?(?:[eE][-+]?[0-9]+)?\\)?|true|false)"
                     + "(?:::[A-Za-z_][A-Za-z0-9_ .\"]*(?:\\([0-9, ]+\\))?(?:\\[\\])*)?");
 
-    private static final String COLUMNS = """
-            select a.attname, a.attnum, case when a.attgenerated = '' then pg_get_expr(d.adbin, d.adrelid) end
-            from pg_attribute a left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum
-            where a.attrelid = (quote_ident(?) || '.' || quote_ident(?))::regclass
-              and a.attnum > 0 and not a.attisdropped
-            order by a.attnum""";
-
     /** A table list that cannot be captured as configured: retrying does not help, changing the setting does. */
     public static final class Refused extends IllegalStateException {
         Refused(String message) {
@@ -84,30 +76,12 @@ public class CapturedTables {
         }
     }
 
-    private static final String DESCRIBE = """
-            select c.oid, c.relkind, c.relreplident,
-                   (select array_agg(a.attname::text order by array_position(i.indkey, a.attnum))
-                    from pg_index i join pg_attribute a on a.attrelid = i.indrelid and a.attnum = any(i.indkey)
-                    where i.indrelid = c.oid and i.indisprimary) as primary_key,
-                   (select array_agg(a.attname::text order by array_position(i.indkey, a.attnum))
-                    from pg_index i join pg_attribute a on a.attrelid = i.indrelid and a.attnum = any(i.indkey)
-                    where i.indrelid = c.oid and i.indisreplident) as identity_index,
-                   (select array_agg(a.attname::text order by a.attnum) from pg_attribute a
-                    where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped) as columns,
-                   (select array_agg(a.attname::text order by a.attnum) from pg_attribute a
-                    where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped and a.attgenerated = 's') as generated,
-                   (select array_agg(a.attname::text order by a.attnum) from pg_attribute a
-                    where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped and a.attgenerated = 'v') as virtual,
-                   (select array_agg(an.nspname || '.' || ac.relname)
-                    from pg_partition_ancestors(c.oid) p
-                    join pg_class ac on ac.oid = p.relid join pg_namespace an on an.oid = ac.relnamespace
-                    where p.relid <> c.oid) as ancestors
-            from pg_class c join pg_namespace n on n.oid = c.relnamespace
-            where n.nspname = ? and c.relname = ? and c.relkind in ('r', 'p')""";
+    /** The catalog queries, in source/captured-tables.sql. */
+    private static final NamedSql SQL = NamedSql.load("source/captured-tables.sql");
 
     private final SourceConnections source;
     private final SourceSettings settings;
-    private final String publicationName;
+    private final Publication publication;
     private final Map<String, List<String>> namedKeys;
     private final Set<String> excluded;
     private final Map<String, Table> tables = new ConcurrentHashMap<>();
@@ -121,8 +95,8 @@ public class CapturedTables {
     public CapturedTables(SourceConnections source, String publicationName) {
         this.source = source;
         this.settings = source.settings();
-        this.publicationName = publicationName;
-        this.namedKeys = parseKeyColumns(settings.keyColumns().orElse(""));
+        this.publication = new Publication(publicationName);
+        this.namedKeys = TableSettings.keyColumns(settings.keyColumns().orElse(""));
         this.excluded = Arrays.stream(settings.columnExcludeList().orElse("").split(","))
                 .map(String::trim).filter(entry -> !entry.isEmpty()).collect(Collectors.toSet());
     }
@@ -135,22 +109,17 @@ public class CapturedTables {
     public List<String> notPublished() throws SQLException {
         Set<String> published = new HashSet<>();
         try (Connection connection = source.open()) {
-            try (PreparedStatement exists = connection.prepareStatement("select 1 from pg_publication where pubname = ?")) {
-                exists.setString(1, publicationName);
-                try (ResultSet row = exists.executeQuery()) {
-                    if (!row.next()) {
-                        return List.of();
-                    }
-                }
+            if (!publication.exists(connection)) {
+                return List.of();
             }
-            published.addAll(publishedTables(connection));
+            published.addAll(publication.tables(connection));
         }
         return configured().stream().filter(t -> !published.contains(t)).toList();
     }
 
     /** The tables of {@code pipeline.source.tables}, each as schema.table. */
     public List<String> configured() {
-        return settings.tables().stream().map(t -> String.join(".", schemaAndTable(t))).toList();
+        return settings.tables().stream().map(t -> String.join(".", TableSettings.schemaAndTable(t))).toList();
     }
 
     /**
@@ -160,23 +129,8 @@ public class CapturedTables {
     public List<String> noLongerConfigured() throws SQLException {
         List<String> configured = configured();
         try (Connection connection = source.open()) {
-            return publishedTables(connection).stream().filter(t -> !configured.contains(t)).toList();
+            return publication.tables(connection).stream().filter(t -> !configured.contains(t)).toList();
         }
-    }
-
-    /** The tables the publication lists (schema.table, in order); none without a publication. */
-    private Set<String> publishedTables(Connection connection) throws SQLException {
-        Set<String> published = new java.util.LinkedHashSet<>();
-        try (PreparedStatement tablesOf = connection.prepareStatement(
-                "select schemaname || '.' || tablename from pg_publication_tables where pubname = ? order by 1")) {
-            tablesOf.setString(1, publicationName);
-            try (ResultSet rows = tablesOf.executeQuery()) {
-                while (rows.next()) {
-                    published.add(rows.getString(1));
-                }
-            }
-        }
-        return published;
     }
 
     /**
@@ -188,9 +142,9 @@ public class CapturedTables {
             Map<String, Table> read = new LinkedHashMap<>();
             Map<String, List<String>> ancestors = new HashMap<>();
             List<String> problems = new ArrayList<>();
-            boolean generatedPublished = publishesGeneratedColumns(connection);
+            boolean generatedPublished = publication.publishesGeneratedColumns(connection);
             for (String qualified : settings.tables()) {
-                String[] parts = schemaAndTable(qualified);
+                String[] parts = TableSettings.schemaAndTable(qualified);
                 Table table = describe(connection, parts[0], parts[1], generatedPublished, problems, ancestors);
                 if (table != null) {
                     read.put(table.schema() + "." + table.name(), table);
@@ -208,7 +162,7 @@ public class CapturedTables {
             if (!problems.isEmpty()) {
                 throw new Refused(String.join("; ", problems));
             }
-            ensurePublication(connection, read.values());
+            publication.ensure(connection, read.values());
             tables.clear();
             tables.putAll(read);
         }
@@ -265,7 +219,7 @@ public class CapturedTables {
     private static Map<String, SourceColumn> sourceColumns(Connection connection, String schema, String name)
             throws SQLException {
         Map<String, SourceColumn> columns = new LinkedHashMap<>();
-        try (PreparedStatement query = connection.prepareStatement(COLUMNS)) {
+        try (PreparedStatement query = connection.prepareStatement(SQL.get("table-columns"))) {
             query.setString(1, schema);
             query.setString(2, name);
             try (ResultSet rows = query.executeQuery()) {
@@ -286,7 +240,7 @@ public class CapturedTables {
     private Table describe(Connection connection, String schema, String name, boolean generatedPublished,
                            List<String> problems, Map<String, List<String>> ancestors) throws SQLException {
         String qualified = schema + "." + name;
-        try (PreparedStatement describe = connection.prepareStatement(DESCRIBE)) {
+        try (PreparedStatement describe = connection.prepareStatement(SQL.get("describe-table"))) {
             describe.setString(1, schema);
             describe.setString(2, name);
             try (ResultSet row = describe.executeQuery()) {
@@ -367,99 +321,6 @@ public class CapturedTables {
         }
     }
 
-    /**
-     * The publication must exist, hold every captured table and send a partitioned table's changes under its
-     * own name before the replication slot exists: pgoutput decodes each change with the catalog of its time.
-     * Created as Debezium's "filtered" mode creates it, with publish_via_partition_root (and, on PostgreSQL 18,
-     * the stored generated columns); a publication the user made without publish_via_partition_root is
-     * refused when a captured table is partitioned, because its changes would arrive under the partitions'
-     * names, which are not captured.
-     */
-    private void ensurePublication(Connection connection, java.util.Collection<Table> captured) throws SQLException {
-        Boolean viaRoot = null;
-        Set<String> published = new HashSet<>();
-        try (PreparedStatement exists = connection.prepareStatement(
-                "select pubviaroot, puballtables from pg_publication where pubname = ?")) {
-            exists.setString(1, publicationName);
-            try (ResultSet row = exists.executeQuery()) {
-                if (row.next()) {
-                    viaRoot = row.getBoolean(1);
-                    if (row.getBoolean(2)) {
-                        throw new Refused("publication " + publicationName + " is FOR ALL TABLES; the pipeline "
-                                + "needs one that lists the captured tables: drop it, or set pipeline.cdc.publication-name "
-                                + "to another name, and the pipeline creates its own");
-                    }
-                }
-            }
-        }
-        String quotedPublication = SourceConnections.quote(publicationName);
-        if (viaRoot == null) {
-            String options = "publish_via_partition_root = true"
-                    + (serverVersion(connection) >= 180000 ? ", publish_generated_columns = stored" : "");
-            try (Statement statement = connection.createStatement()) {
-                statement.execute("create publication " + quotedPublication + " for table "
-                        + captured.stream().map(CapturedTables::quoted).collect(Collectors.joining(", "))
-                        + " with (" + options + ")");
-            }
-            LOG.infof("Created publication %s for %d tables (%s)", publicationName, captured.size(), options);
-            return;
-        }
-        List<String> partitioned = captured.stream().filter(Table::partitioned).map(t -> t.schema() + "." + t.name()).toList();
-        if (!viaRoot && !partitioned.isEmpty()) {
-            throw new Refused("publication " + publicationName + " sends the changes of partitioned "
-                    + partitioned + " under their partitions' names, which are not captured: ALTER PUBLICATION "
-                    + publicationName + " SET (publish_via_partition_root = true)");
-        }
-        published.addAll(publishedTables(connection));
-        List<Table> missing = captured.stream().filter(t -> !published.contains(t.schema() + "." + t.name())).toList();
-        if (!missing.isEmpty()) {
-            // Writers of an added table are kept out for the moment of the ALTER (SHARE conflicts with their
-            // ROW EXCLUSIVE): a transaction that wrote to it before and committed after would otherwise be
-            // decoded with neither the old publication nor the snapshot the table is then copied in.
-            boolean autoCommit = connection.getAutoCommit();
-            connection.setAutoCommit(false);
-            try (Statement statement = connection.createStatement()) {
-                statement.execute("set local lock_timeout = '60s'");
-                for (Table table : missing) {
-                    statement.execute("lock table " + quoted(table) + " in share mode");
-                }
-                statement.execute("alter publication " + quotedPublication + " add table "
-                        + missing.stream().map(CapturedTables::quoted).collect(Collectors.joining(", ")));
-                connection.commit();
-            } catch (SQLException e) {
-                connection.rollback();
-                throw e;
-            } finally {
-                connection.setAutoCommit(autoCommit);
-            }
-            LOG.infof("Added %s to publication %s", missing.stream().map(t -> t.schema() + "." + t.name()).toList(),
-                    publicationName);
-        }
-    }
-
-    /** Whether the publication sends stored generated columns (PostgreSQL 18's publish_generated_columns). */
-    private boolean publishesGeneratedColumns(Connection connection) throws SQLException {
-        if (serverVersion(connection) < 180000) {
-            return false;
-        }
-        try (PreparedStatement statement = connection.prepareStatement(
-                "select pubgencols::text from pg_publication where pubname = ?")) {
-            statement.setString(1, publicationName);
-            try (ResultSet row = statement.executeQuery()) {
-                // A publication the pipeline is about to create will publish them.
-                return !row.next() || "s".equals(row.getString(1));
-            }
-        }
-    }
-
-    private static int serverVersion(Connection connection) throws SQLException {
-        try (Statement statement = connection.createStatement();
-             ResultSet row = statement.executeQuery("select current_setting('server_version_num')::int")) {
-            row.next();
-            return row.getInt(1);
-        }
-    }
-
     private static String identityName(String code) {
         return switch (code) {
             case "n" -> "NOTHING";
@@ -469,7 +330,7 @@ public class CapturedTables {
         };
     }
 
-    private static String quoted(Table table) {
+    static String quoted(Table table) {
         return SourceConnections.quote(table.schema()) + "." + SourceConnections.quote(table.name());
     }
 
@@ -482,38 +343,5 @@ public class CapturedTables {
             values.add(String.valueOf(value));
         }
         return values;
-    }
-
-    /** A configured {@code schema.table} as its two names. */
-    static String[] schemaAndTable(String qualified) {
-        String trimmed = qualified.trim();
-        int dot = trimmed.indexOf('.');
-        if (dot < 0) {
-            return new String[]{"public", trimmed};
-        }
-        return new String[]{trimmed.substring(0, dot), trimmed.substring(dot + 1)};
-    }
-
-    /** {@code public.log=id,at;public.events=event_id} as table to key columns. */
-    static Map<String, List<String>> parseKeyColumns(String setting) {
-        Map<String, List<String>> keys = new LinkedHashMap<>();
-        for (String entry : setting.split(";")) {
-            if (entry.isBlank()) {
-                continue;
-            }
-            int equals = entry.indexOf('=');
-            if (equals < 0) {
-                throw new IllegalArgumentException("pipeline.source.key-columns: '" + entry.trim()
-                        + "' must be schema.table=column[,column...] (entries separated by ';')");
-            }
-            String[] table = schemaAndTable(entry.substring(0, equals));
-            List<String> columns = Arrays.stream(entry.substring(equals + 1).split(",")).map(String::trim)
-                    .filter(column -> !column.isEmpty()).toList();
-            if (columns.isEmpty()) {
-                throw new IllegalArgumentException("pipeline.source.key-columns: no columns for " + entry.trim());
-            }
-            keys.put(table[0] + "." + table[1], columns);
-        }
-        return keys;
     }
 }

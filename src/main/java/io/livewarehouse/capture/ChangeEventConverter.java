@@ -1,24 +1,15 @@
 package io.livewarehouse.capture;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.livewarehouse.types.ColumnType;
-import io.livewarehouse.types.ColumnType.Kind;
 import io.livewarehouse.staging.StagedChange;
 import io.livewarehouse.types.StagingColumn;
 import io.livewarehouse.types.TemporalRange;
-import io.debezium.connector.postgresql.PostgresValueConverter;
 import org.apache.kafka.connect.data.Field;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.Struct;
 
-import java.math.BigDecimal;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.time.LocalDate;
-import java.time.LocalDateTime;
-import java.time.LocalTime;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -29,10 +20,10 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Converts one Debezium change event (a Kafka Connect {@link Struct} and its schema) into a staged row. The
- * one place that knows Debezium's encodings: exact decimals, microsecond timestamps, UTC for zoned values,
- * the unavailable-value placeholder of unchanged TOASTed columns, the values {@link SourceValueConverter}
- * renders as the source prints them, and Debezium's stand-ins for PostgreSQL's infinities.
+ * Converts one Debezium change event (a Kafka Connect {@link Struct} and its schema) into a staged row: the
+ * staged columns of each row schema (worked out once per schema), each value decoded by
+ * {@link DebeziumValues} (the one place that knows Debezium's encodings), the unavailable-value placeholder
+ * of unchanged TOASTed columns marked instead of stored, and the CDC metadata from the source block.
  *
  * <p>A value the staging column cannot hold (±infinity, a date outside what the warehouse stores, time
  * 24:00:00, a numeric NaN in a DECIMAL, JSON no warehouse parses) is staged as NULL and kept, as the source
@@ -40,22 +31,9 @@ import java.util.Set;
  */
 public final class ChangeEventConverter {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
-
-    /** What Debezium makes of PostgreSQL's date and timestamp infinities (PostgresValueConverter's constants). */
-    private static final long DATE_INFINITY = PostgresValueConverter.POSITIVE_INFINITY_LOCAL_DATE.toEpochDay();
-    private static final long DATE_MINUS_INFINITY = PostgresValueConverter.NEGATIVE_INFINITY_LOCAL_DATE.toEpochDay();
-    private static final long TIMESTAMP_INFINITY_MILLIS =
-            PostgresValueConverter.POSITIVE_INFINITY_LOCAL_DATE_TIME.toInstant(ZoneOffset.UTC).toEpochMilli();
-    private static final long TIMESTAMP_MINUS_INFINITY_MILLIS =
-            PostgresValueConverter.NEGATIVE_INFINITY_LOCAL_DATE_TIME.toInstant(ZoneOffset.UTC).toEpochMilli();
-    /** time '24:00:00', which PostgreSQL allows and no staging TIME holds. */
-    private static final long DAY_MICROS = 86_400_000_000L;
-
     private final String unavailablePlaceholder;
     private final byte[] unavailablePlaceholderBytes;
-    private final TemporalRange dates;
-    private final TemporalRange timestamps;
+    private final DebeziumValues decoder;
     /** Staged fields and columns by row schema, by identity (one converter per engine thread). */
     private final Map<Schema, Layout> layouts = new java.util.IdentityHashMap<>();
 
@@ -68,8 +46,7 @@ public final class ChangeEventConverter {
     public ChangeEventConverter(String unavailablePlaceholder, TemporalRange dates, TemporalRange timestamps) {
         this.unavailablePlaceholder = unavailablePlaceholder;
         this.unavailablePlaceholderBytes = unavailablePlaceholder.getBytes(StandardCharsets.UTF_8);
-        this.dates = dates;
-        this.timestamps = timestamps;
+        this.decoder = new DebeziumValues(dates, timestamps);
     }
 
     /**
@@ -98,8 +75,8 @@ public final class ChangeEventConverter {
                 unavailable.add(field.name());
                 continue;
             }
-            Object value = value(field.schema(), raw);
-            if (value instanceof Invalid text) {
+            Object value = decoder.value(field.schema(), raw);
+            if (value instanceof DebeziumValues.Invalid text) {
                 if (invalid == null) {
                     invalid = new LinkedHashMap<>();
                 }
@@ -131,15 +108,11 @@ public final class ChangeEventConverter {
     private Object defaultOf(Schema schema) {
         Object value;
         try {
-            value = schema.defaultValue() == null ? null : value(schema, schema.defaultValue());
+            value = schema.defaultValue() == null ? null : decoder.value(schema, schema.defaultValue());
         } catch (RuntimeException e) {
             return null;
         }
-        return value instanceof Invalid || isUnavailable(value) ? null : value;
-    }
-
-    /** A value staging cannot hold, as the source prints it. */
-    private record Invalid(String sourceText) {
+        return value instanceof DebeziumValues.Invalid || isUnavailable(value) ? null : value;
     }
 
     /** The fields of a row schema that are staged, and their staging columns. */
@@ -166,7 +139,7 @@ public final class ChangeEventConverter {
                     fields.add(field);
                     CapturedTables.SourceColumn column = atSource.get(field.name());
                     // Only a constant default is what existing rows read: Debezium gives a computed one as zero.
-                    columns.add(new StagingColumn(field.name(), columnType(field.schema()),
+                    columns.add(new StagingColumn(field.name(), DebeziumValues.columnType(field.schema()),
                             column != null && column.constantDefault() ? defaultOf(field.schema()) : null,
                             column == null ? null : column.position()));
                 }
@@ -223,142 +196,6 @@ public final class ChangeEventConverter {
                 change.invalidValues());
     }
 
-    static ColumnType columnType(Schema schema) {
-        String logical = schema.name();
-        if (logical != null) {
-            switch (logical) {
-                case SourceValueConverter.LOGICAL_NAME -> {
-                    Map<String, String> parameters = schema.parameters();
-                    return switch (parameters.get("kind")) {
-                        case "decimal" -> ColumnType.decimal(Integer.parseInt(parameters.get("precision")),
-                                Integer.parseInt(parameters.get("scale")));
-                        case "json" -> ColumnType.of(Kind.JSON);
-                        default -> ColumnType.of(Kind.TEXT);
-                    };
-                }
-                case "io.debezium.time.Date" -> {
-                    return ColumnType.of(Kind.DATE);
-                }
-                case "io.debezium.time.Time", "io.debezium.time.MicroTime", "io.debezium.time.NanoTime" -> {
-                    return ColumnType.of(Kind.TIME);
-                }
-                case "io.debezium.time.Timestamp", "io.debezium.time.MicroTimestamp", "io.debezium.time.NanoTimestamp" -> {
-                    return ColumnType.of(Kind.TIMESTAMP);
-                }
-                case "io.debezium.time.ZonedTimestamp" -> {
-                    return ColumnType.of(Kind.TIMESTAMPTZ);
-                }
-                case "io.debezium.data.Json" -> {
-                    return ColumnType.of(Kind.JSON);
-                }
-                default -> {
-                    // io.debezium.data.Enum, Uuid, Xml, ZonedTime...: their primitive type below is right.
-                }
-            }
-        }
-        return switch (schema.type()) {
-            case INT8, INT16 -> ColumnType.of(Kind.SMALLINT);
-            case INT32 -> ColumnType.of(Kind.INTEGER);
-            case INT64 -> ColumnType.of(Kind.BIGINT);
-            case FLOAT32 -> ColumnType.of(Kind.REAL);
-            case FLOAT64 -> ColumnType.of(Kind.DOUBLE);
-            case BOOLEAN -> ColumnType.of(Kind.BOOLEAN);
-            case STRING -> ColumnType.of(Kind.TEXT);
-            case BYTES -> ColumnType.of(Kind.BINARY);
-            case ARRAY, MAP, STRUCT -> ColumnType.of(Kind.JSON);
-        };
-    }
-
-    private Object value(Schema schema, Object raw) {
-        if (raw == null) {
-            return null;
-        }
-        String logical = schema.name();
-        if (logical != null) {
-            switch (logical) {
-                case SourceValueConverter.LOGICAL_NAME -> {
-                    String text = (String) raw;
-                    if (!text.isEmpty() && text.charAt(0) == SourceValueConverter.INVALID) {
-                        return new Invalid(text.substring(1));
-                    }
-                    return "decimal".equals(schema.parameters().get("kind")) ? new BigDecimal(text) : text;
-                }
-                case "io.debezium.time.Date" -> {
-                    long days = ((Number) raw).longValue();
-                    if (days == DATE_INFINITY || days == DATE_MINUS_INFINITY) {
-                        return new Invalid(days == DATE_INFINITY ? "infinity" : "-infinity");
-                    }
-                    LocalDate date = LocalDate.ofEpochDay(days);
-                    return dates.contains(date) ? date : new Invalid(PostgresText.date(date));
-                }
-                case "io.debezium.time.Time" -> {
-                    return time(((Number) raw).longValue() * 1_000L);
-                }
-                case "io.debezium.time.MicroTime" -> {
-                    return time(((Number) raw).longValue());
-                }
-                case "io.debezium.time.NanoTime" -> {
-                    return time(((Number) raw).longValue() / 1_000L);
-                }
-                case "io.debezium.time.Timestamp" -> {
-                    long millis = ((Number) raw).longValue();
-                    if (millis == TIMESTAMP_INFINITY_MILLIS || millis == TIMESTAMP_MINUS_INFINITY_MILLIS) {
-                        return new Invalid(millis == TIMESTAMP_INFINITY_MILLIS ? "infinity" : "-infinity");
-                    }
-                    return timestamp(LocalDateTime.ofInstant(Instant.ofEpochMilli(millis), ZoneOffset.UTC));
-                }
-                case "io.debezium.time.MicroTimestamp" -> {
-                    long micros = ((Number) raw).longValue();
-                    long millis = Math.floorDiv(micros, 1000L);
-                    if (millis == TIMESTAMP_INFINITY_MILLIS || millis == TIMESTAMP_MINUS_INFINITY_MILLIS) {
-                        return new Invalid(millis == TIMESTAMP_INFINITY_MILLIS ? "infinity" : "-infinity");
-                    }
-                    return timestamp(LocalDateTime.ofEpochSecond(Math.floorDiv(micros, 1_000_000L),
-                            (int) Math.floorMod(micros, 1_000_000L) * 1000, ZoneOffset.UTC));
-                }
-                case "io.debezium.time.NanoTimestamp" -> {
-                    long nanos = ((Number) raw).longValue();
-                    return timestamp(LocalDateTime.ofEpochSecond(Math.floorDiv(nanos, 1_000_000_000L),
-                            (int) Math.floorMod(nanos, 1_000_000_000L), ZoneOffset.UTC));
-                }
-                case "io.debezium.time.ZonedTimestamp" -> {
-                    String text = (String) raw;
-                    if (text.equals("infinity") || text.equals("-infinity")) {
-                        return new Invalid(text);
-                    }
-                    OffsetDateTime instant = OffsetDateTime.parse(text).withOffsetSameInstant(ZoneOffset.UTC);
-                    return timestamps.contains(instant.toLocalDateTime()) ? instant
-                            : new Invalid(PostgresText.timestampWithZoneUtc(instant));
-                }
-                case "io.debezium.data.Json" -> {
-                    String json = (String) raw;
-                    // PostgreSQL's json type keeps text no warehouse's JSON parser takes (a lone surrogate escape).
-                    return PostgresText.hasLoneSurrogate(json) ? new Invalid(json) : json;
-                }
-                default -> {
-                }
-            }
-        }
-        return switch (schema.type()) {
-            case INT8 -> ((Byte) raw).shortValue();
-            case BYTES -> raw instanceof ByteBuffer buffer ? bytes(buffer) : raw;
-            case ARRAY, MAP, STRUCT -> toJson(plain(raw));
-            default -> raw;
-        };
-    }
-
-    /** A time of day from microseconds; PostgreSQL's 24:00:00 is no time of day any warehouse holds. */
-    private static Object time(long micros) {
-        if (micros >= DAY_MICROS) {
-            return new Invalid(PostgresText.interval(0, 0, micros));
-        }
-        return LocalTime.ofNanoOfDay(micros * 1_000L);
-    }
-
-    private Object timestamp(LocalDateTime timestamp) {
-        return timestamps.contains(timestamp) ? timestamp : new Invalid(PostgresText.timestamp(timestamp));
-    }
-
     private boolean isUnavailable(Object raw) {
         if (raw instanceof String text) {
             return text.equals(unavailablePlaceholder);
@@ -367,50 +204,12 @@ public final class ChangeEventConverter {
             return Arrays.equals(bytes, unavailablePlaceholderBytes);
         }
         if (raw instanceof ByteBuffer buffer) {
-            return Arrays.equals(bytes(buffer), unavailablePlaceholderBytes);
+            return Arrays.equals(DebeziumValues.bytes(buffer), unavailablePlaceholderBytes);
         }
         if (raw instanceof List<?> list) {
             return list.size() == 1 && isUnavailable(list.get(0));
         }
         return false;
-    }
-
-    private static byte[] bytes(ByteBuffer buffer) {
-        ByteBuffer copy = buffer.duplicate();
-        byte[] bytes = new byte[copy.remaining()];
-        copy.get(bytes);
-        return bytes;
-    }
-
-    /** Connect structures as plain Java values for JSON. */
-    private static Object plain(Object value) {
-        if (value instanceof Struct struct) {
-            Map<String, Object> map = new LinkedHashMap<>();
-            for (Field field : struct.schema().fields()) {
-                map.put(field.name(), plain(struct.get(field)));
-            }
-            return map;
-        }
-        if (value instanceof List<?> list) {
-            return list.stream().map(ChangeEventConverter::plain).toList();
-        }
-        if (value instanceof Map<?, ?> map) {
-            Map<Object, Object> copy = new LinkedHashMap<>();
-            map.forEach((k, v) -> copy.put(k, plain(v)));
-            return copy;
-        }
-        if (value instanceof ByteBuffer buffer) {
-            return bytes(buffer);
-        }
-        return value;
-    }
-
-    static String toJson(Object value) {
-        try {
-            return JSON.writeValueAsString(value);
-        } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("value cannot be written as JSON: " + e.getMessage(), e);
-        }
     }
 
     private static OffsetDateTime sourceTimestamp(Map<String, Object> source) {

@@ -357,7 +357,7 @@ public class CopySnapshot {
 
     /** A configured {@code schema.table} as its two names. */
     private static String[] schemaAndTable(String qualified) {
-        return CapturedTables.schemaAndTable(qualified);
+        return TableSettings.schemaAndTable(qualified);
     }
 
     /** The table as checked when the stream started (CapturedTables.prepare runs first). */

@@ -79,8 +79,8 @@ public class DebeziumFailures {
         }
         String parse = lastParseError.get();
         lastParseError.remove();
-        String payload = "{\"offset\":" + ChangeEventConverter.toJson(position)
-                + (parse == null ? "" : ",\"debezium_log\":" + ChangeEventConverter.toJson(parse)) + "}";
+        String payload = "{\"offset\":" + DebeziumValues.toJson(position)
+                + (parse == null ? "" : ",\"debezium_log\":" + DebeziumValues.toJson(parse)) + "}";
         if (!deadLetters) {
             // Fail-fast: the event is not set aside; no offset after it is committed, so a restart meets it again.
             LOG.errorf("Debezium could not convert an event at LSN %s; fail-fast mode: no further offsets are "

@@ -1,6 +1,6 @@
 package io.livewarehouse.capture;
 
-import io.livewarehouse.capture.PostgresText.ElementKind;
+import io.livewarehouse.capture.PostgresCompositeText.ElementKind;
 import io.livewarehouse.capture.SourceTypes.Handling;
 import io.livewarehouse.types.ColumnType;
 import io.livewarehouse.types.ColumnType.Kind;
@@ -94,7 +94,7 @@ final class SourceColumnTypes {
             case "bool" -> new Mapped(ColumnType.of(Kind.BOOLEAN), quoted + "::text", null, null);
             case "bytea" -> new Mapped(ColumnType.of(Kind.BINARY), "encode(" + quoted + ", 'hex')", null, null);
             case "json" -> new Mapped(ColumnType.of(Kind.JSON), quoted + "::text",
-                    quoted + "::text ~ '" + PostgresText.LONE_SURROGATE_SQL + "'", quoted + "::text");
+                    quoted + "::text ~ '" + PostgresCompositeText.LONE_SURROGATE_SQL + "'", quoted + "::text");
             case "jsonb" -> new Mapped(ColumnType.of(Kind.JSON), quoted + "::text", null, null);
             case "date" -> new Mapped(ColumnType.of(Kind.DATE), quoted,
                     outside(quoted, dates, "date", true), quoted + "::text");

@@ -1,6 +1,6 @@
 package io.livewarehouse.capture;
 
-import io.livewarehouse.capture.PostgresText.ElementKind;
+import io.livewarehouse.capture.PostgresCompositeText.ElementKind;
 
 import java.util.Map;
 import java.util.Set;
@@ -150,7 +150,7 @@ final class SourceTypes {
     static String canonicalElement(String element, String text) {
         return switch (element) {
             case "timestamptz" -> PostgresText.timestampWithZoneUtc(text);
-            case "tstzrange", "tstzmultirange" -> PostgresText.range(text, PostgresText::timestampWithZoneUtc);
+            case "tstzrange", "tstzmultirange" -> PostgresCompositeText.range(text, PostgresText::timestampWithZoneUtc);
             default -> text;
         };
     }

@@ -74,9 +74,9 @@ public class SourceValueConverter implements CustomConverter<SchemaBuilder, Rela
             }
             case ARRAY -> {
                 schema.parameter("kind", "json");
-                PostgresText.ElementKind kind = SourceTypes.elementKind(element);
+                PostgresCompositeText.ElementKind kind = SourceTypes.elementKind(element);
                 char delimiter = SourceTypes.delimiter(element);
-                registration.register(schema, value -> safely(where, value, () -> PostgresText.arrayToJson(
+                registration.register(schema, value -> safely(where, value, () -> PostgresCompositeText.arrayToJson(
                         text(value), kind, delimiter, item -> SourceTypes.canonicalElement(element, item))));
             }
             default -> {
@@ -86,12 +86,12 @@ public class SourceValueConverter implements CustomConverter<SchemaBuilder, Rela
                     case INTERVAL -> value instanceof PGInterval interval ? PostgresText.interval(interval) : text(value);
                     case TIMETZ -> value instanceof OffsetTime time ? PostgresText.timeWithZoneUtc(time)
                             : PostgresText.timeWithZoneUtc(text(value));
-                    case TSTZRANGE -> PostgresText.range(text(value), PostgresText::timestampWithZoneUtc);
+                    case TSTZRANGE -> PostgresCompositeText.range(text(value), PostgresText::timestampWithZoneUtc);
                     case GEOMETRIC -> {
                         String geometric = PostgresText.geometric(value);
                         yield geometric != null ? geometric : text(value);
                     }
-                    default -> value instanceof Map<?, ?> map ? PostgresText.hstore(map) : text(value);
+                    default -> value instanceof Map<?, ?> map ? PostgresCompositeText.hstore(map) : text(value);
                 }));
             }
         }

@@ -83,9 +83,9 @@ public class TableResync {
      * waiting already. Refused for a table that is not captured, and where snapshots are not taken by COPY.
      */
     public boolean request(String qualified, String reason) throws java.sql.SQLException {
-        String[] parts = CapturedTables.schemaAndTable(qualified);
+        String[] parts = TableSettings.schemaAndTable(qualified);
         String table = parts[0] + "." + parts[1];
-        if (settings.tables().stream().map(t -> String.join(".", CapturedTables.schemaAndTable(t))).noneMatch(table::equals)) {
+        if (settings.tables().stream().map(t -> String.join(".", TableSettings.schemaAndTable(t))).noneMatch(table::equals)) {
             throw new IllegalArgumentException(table + " is not captured (pipeline.source.tables: "
                     + String.join(",", settings.tables()) + ")");
         }
@@ -133,7 +133,7 @@ public class TableResync {
         Map<String, String> pending = writer.pendingResyncs();
         waiting = pending.size();
         List<String> captured = settings.tables().stream()
-                .map(t -> String.join(".", CapturedTables.schemaAndTable(t))).toList();
+                .map(t -> String.join(".", TableSettings.schemaAndTable(t))).toList();
         boolean retry = false;
         for (Map.Entry<String, String> entry : pending.entrySet()) {
             String table = entry.getKey();

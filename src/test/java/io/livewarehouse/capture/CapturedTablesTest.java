@@ -157,9 +157,9 @@ class CapturedTablesTest {
 
     @Test
     void namedKeysAreReadAsTableEqualsColumns() {
-        assertThat(CapturedTables.parseKeyColumns("public.log=id,at; audit.events = event_id"))
+        assertThat(TableSettings.keyColumns("public.log=id,at; audit.events = event_id"))
                 .containsEntry("public.log", List.of("id", "at")).containsEntry("audit.events", List.of("event_id"));
-        assertThatThrownBy(() -> CapturedTables.parseKeyColumns("public.log:id")).hasMessageContaining("schema.table=column");
+        assertThatThrownBy(() -> TableSettings.keyColumns("public.log:id")).hasMessageContaining("schema.table=column");
     }
 
     private static CapturedTables tables(String publication, List<String> tables, String keyColumns) {

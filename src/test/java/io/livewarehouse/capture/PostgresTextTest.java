@@ -1,6 +1,6 @@
 package io.livewarehouse.capture;
 
-import io.livewarehouse.capture.PostgresText.ElementKind;
+import io.livewarehouse.capture.PostgresCompositeText.ElementKind;
 import io.livewarehouse.demo.EmbeddedSource;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -149,13 +149,13 @@ class PostgresTextTest {
                 String there = text("select '" + value + "'::tstzrange::text");
                 String multi = text("select tstzmultirange('" + value + "'::tstzrange, '[2030-01-01 00:00+00,2030-02-01 00:00+00)')::text");
                 session("UTC");
-                assertThat(PostgresText.range(there, PostgresText::timestampWithZoneUtc)).as("%s in %s", value, zone)
+                assertThat(PostgresCompositeText.range(there, PostgresText::timestampWithZoneUtc)).as("%s in %s", value, zone)
                         .isEqualTo(text("select '" + value + "'::tstzrange::text"));
-                assertThat(PostgresText.range(multi, PostgresText::timestampWithZoneUtc)).as("multirange %s in %s", value, zone)
+                assertThat(PostgresCompositeText.range(multi, PostgresText::timestampWithZoneUtc)).as("multirange %s in %s", value, zone)
                         .isEqualTo(text("select tstzmultirange('" + value + "'::tstzrange, '[2030-01-01 00:00+00,2030-02-01 00:00+00)')::text"));
             }
         }
-        assertThat(PostgresText.range("[\"a b\",\"c\"\"d\")", bound -> bound)).isEqualTo("[\"a b\",\"c\"\"d\")");
+        assertThat(PostgresCompositeText.range("[\"a b\",\"c\"\"d\")", bound -> bound)).isEqualTo("[\"a b\",\"c\"\"d\")");
     }
 
     @Test
@@ -189,7 +189,7 @@ class PostgresTextTest {
             String printed = text("select (" + literal + ")::text");
             session("UTC");
             String expected = text("select to_json((" + literal + ")" + (asIs ? "" : "::text[]") + ")::text");
-            assertThat(PostgresText.arrayToJson(printed, kind, SourceTypes.delimiter(array[2]),
+            assertThat(PostgresCompositeText.arrayToJson(printed, kind, SourceTypes.delimiter(array[2]),
                     element -> SourceTypes.canonicalElement(array[2], element))).as("%s", literal).isEqualTo(expected);
         }
     }
@@ -199,19 +199,19 @@ class PostgresTextTest {
         String text = "quote \" backslash \\ tab \t newline \n cr \r bell \u0007 unit \u001f del \u007f Ω 😀 /";
         try (PreparedStatement statement = connection.prepareStatement("select to_json(?::text)::text")) {
             statement.setString(1, text);
-            assertThat(PostgresText.jsonString(text)).isEqualTo(single(statement));
+            assertThat(PostgresCompositeText.jsonString(text)).isEqualTo(single(statement));
         }
-        assertThat(PostgresText.hstore(new java.util.HashMap<>(Map.of("bb", "2", "a", "x\"y", "ccc", "3"))))
+        assertThat(PostgresCompositeText.hstore(new java.util.HashMap<>(Map.of("bb", "2", "a", "x\"y", "ccc", "3"))))
                 .isEqualTo("\"a\"=>\"x\\\"y\", \"bb\"=>\"2\", \"ccc\"=>\"3\"");
-        assertThat(PostgresText.hasLoneSurrogate("{\"a\": \"\\ud800\"}")).isTrue();
-        assertThat(PostgresText.hasLoneSurrogate("{\"a\": \"\\udc00 x\"}")).isTrue();
-        assertThat(PostgresText.hasLoneSurrogate("{\"a\": \"\\ud83d\\ude00\"}")).isFalse();
-        assertThat(PostgresText.hasLoneSurrogate("{\"a\": \"\\u00e9\"}")).isFalse();
+        assertThat(PostgresCompositeText.hasLoneSurrogate("{\"a\": \"\\ud800\"}")).isTrue();
+        assertThat(PostgresCompositeText.hasLoneSurrogate("{\"a\": \"\\udc00 x\"}")).isTrue();
+        assertThat(PostgresCompositeText.hasLoneSurrogate("{\"a\": \"\\ud83d\\ude00\"}")).isFalse();
+        assertThat(PostgresCompositeText.hasLoneSurrogate("{\"a\": \"\\u00e9\"}")).isFalse();
         // The snapshot copy's test in the source's SQL agrees.
-        try (PreparedStatement statement = connection.prepareStatement("select ? ~ '" + PostgresText.LONE_SURROGATE_SQL + "'")) {
+        try (PreparedStatement statement = connection.prepareStatement("select ? ~ '" + PostgresCompositeText.LONE_SURROGATE_SQL + "'")) {
             for (String json : List.of("{\"a\": \"\\ud800\"}", "{\"a\": \"\\udc00 x\"}", "{\"a\": \"\\ud83d\\ude00\"}", "{\"a\": \"\\u00e9\"}")) {
                 statement.setString(1, json);
-                assertThat(single(statement)).as(json).isEqualTo(PostgresText.hasLoneSurrogate(json) ? "t" : "f");
+                assertThat(single(statement)).as(json).isEqualTo(PostgresCompositeText.hasLoneSurrogate(json) ? "t" : "f");
             }
         }
     }
