@@ -46,11 +46,10 @@ public class DebeziumFailures {
     private final ThreadLocal<String> lastParseError = new ThreadLocal<>();
 
     public DebeziumFailures(StagingBuffer buffer, MeterRegistry registry,
-                            @org.eclipse.microprofile.config.inject.ConfigProperty(name = "pipeline.staging.dead-letter-enabled")
-                            boolean deadLetters) {
+                            io.livewarehouse.config.PipelineSettings settings) {
         this.buffer = buffer;
         this.registry = registry;
-        this.deadLetters = deadLetters;
+        this.deadLetters = settings.staging().deadLetterEnabled();
     }
 
     /** Listening from the moment the capture exists (it needs this bean), before Debezium reads a record. */

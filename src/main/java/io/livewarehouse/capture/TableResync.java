@@ -64,10 +64,10 @@ public class TableResync {
     public TableResync(StagingWriter writer, CopySnapshot copier, SourceSettings settings, CaptureStatus capture,
                        MeterRegistry registry, io.livewarehouse.warehouse.OperationLog operations,
                        io.livewarehouse.source.SourceConnections source,
-                       @org.eclipse.microprofile.config.inject.ConfigProperty(name = "pipeline.cdc.slot-name") String slotName) {
+                       io.livewarehouse.config.PipelineSettings pipeline) {
         this.operations = operations;
         this.source = source;
-        this.slotName = slotName;
+        this.slotName = pipeline.cdc().slotName();
         this.writer = writer;
         this.copier = copier;
         this.settings = settings;

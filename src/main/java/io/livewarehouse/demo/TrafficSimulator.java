@@ -23,8 +23,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * rentals and returns with their payments, customer edits and moves, film repricing, new customers, and the
  * occasional refund or cancelled booking (deletes). Each change is its own source transaction.
  *
- * <p>Driven by the {@code traffic-simulator} route in {@code routes/traffic-simulator.yaml}: on by default in
- * dev mode, off elsewhere unless {@code pipeline.simulator.enabled=true}.
+ * <p>Driven by the {@code traffic-simulator} route in {@code routes/demo/traffic-simulator.yaml}, which only dev
+ * mode and the tests include: on by default in dev mode, off in tests unless
+ * {@code pipeline.simulator.enabled=true}; the production build has neither the route nor this bean.
  */
 @ApplicationScoped
 @Named("trafficSimulator")
