@@ -34,7 +34,6 @@ import java.util.stream.Collectors;
  * with no key to tell its rows apart (its current state could not be kept).
  */
 @ApplicationScoped
-@io.quarkus.arc.Unremovable // reached only through Arc, from the offset store Debezium instantiates
 public class CapturedTables {
 
     private static final Logger LOG = Logger.getLogger(CapturedTables.class);
@@ -263,48 +262,13 @@ public class CapturedTables {
                 List<String> captured = columns.stream()
                         .filter(column -> !excluded.contains(qualified + "." + column) && !skipped.contains(column)).toList();
                 List<String> named = namedKeys.get(qualified);
-                List<String> key;
-                boolean wholeRow = false;
-                if (named != null) {
-                    List<String> unknown = named.stream().filter(column -> !captured.contains(column)).toList();
-                    if (!unknown.isEmpty()) {
-                        problems.add("pipeline.source.key-columns names " + unknown + " for " + qualified
-                                + ", which it does not have among its captured columns " + captured);
-                        return null;
-                    }
-                    key = named;
-                    List<String> identityColumns = "d".equals(identity) ? primaryKey
-                            : "i".equals(identity) ? identityIndex : List.of();
-                    if (!identityColumns.isEmpty() && !identityColumns.containsAll(named)) {
-                        // An update that changes such a key would arrive without the key's old values, and the
-                        // row would stay in the current state under its old key beside its new one.
-                        problems.add("the key pipeline.source.key-columns names for " + qualified + " " + named
-                                + " is not within its replica identity " + identityColumns + ", so PostgreSQL does "
-                                + "not send its old values when an update changes it: ALTER TABLE " + qualified
-                                + " REPLICA IDENTITY FULL, or name a key within " + identityColumns);
-                        return null;
-                    }
-                    if (primaryKey.isEmpty() && identityIndex.isEmpty() && !"f".equals(identity)) {
-                        LOG.warnf("%s has no primary key and REPLICA IDENTITY %s: PostgreSQL refuses its updates and "
-                                + "deletes while it is published. For updates and deletes to reach staging: "
-                                + "ALTER TABLE %s REPLICA IDENTITY FULL", qualified, identityName(identity), qualified);
-                    }
-                } else if (!primaryKey.isEmpty()) {
-                    key = primaryKey;
-                } else if ("i".equals(identity) && !identityIndex.isEmpty()) {
-                    key = identityIndex;
-                } else if ("f".equals(identity)) {
-                    key = captured;
-                    wholeRow = true;
-                    LOG.infof("%s has no primary key: its rows are told apart by all their captured columns "
-                            + "(REPLICA IDENTITY FULL); name a key in pipeline.source.key-columns if it has one", qualified);
-                } else {
-                    problems.add(qualified + " has no primary key, so its rows cannot be told apart: name its key in "
-                            + "pipeline.source.key-columns (for example " + qualified + "=" + String.join(",",
-                            captured.stream().limit(2).toList()) + "), or ALTER TABLE " + qualified
-                            + " REPLICA IDENTITY FULL to tell rows apart by all their columns");
+                KeyChoice.Chosen chosen = KeyChoice.choose(qualified, named, primaryKey, identityIndex, identity, captured,
+                        problems);
+                if (chosen == null) {
                     return null;
                 }
+                List<String> key = chosen.key();
+                boolean wholeRow = chosen.wholeRow();
                 List<String> excludedKey = key.stream().filter(column -> !captured.contains(column)).toList();
                 if (!excludedKey.isEmpty()) {
                     problems.add("the key of " + qualified + " includes " + excludedKey + ", which is not captured "
@@ -319,15 +283,6 @@ public class CapturedTables {
                         sourceColumns(connection, schema, name), named == null && !primaryKey.isEmpty());
             }
         }
-    }
-
-    private static String identityName(String code) {
-        return switch (code) {
-            case "n" -> "NOTHING";
-            case "i" -> "USING INDEX";
-            case "f" -> "FULL";
-            default -> "DEFAULT";
-        };
     }
 
     static String quoted(Table table) {

@@ -3,35 +3,25 @@ package io.livewarehouse.capture;
 import io.livewarehouse.config.PipelineSettings;
 import io.livewarehouse.source.SourceConnections;
 import io.livewarehouse.config.SourceSettings;
-import io.livewarehouse.types.ColumnType;
-import io.livewarehouse.types.ColumnType.Kind;
 import io.livewarehouse.staging.SnapshotCopy;
-import io.livewarehouse.types.StagingColumn;
 import io.livewarehouse.staging.StagingWriter;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 import org.postgresql.PGConnection;
-import org.postgresql.copy.CopyManager;
 import org.postgresql.replication.LogSequenceNumber;
 import org.postgresql.replication.ReplicationSlotInfo;
 
-import java.io.BufferedOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
-import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * The initial snapshot by {@code COPY} instead of Debezium's row-by-row read (pipeline.cdc.snapshot-method=copy).
@@ -50,7 +40,6 @@ import java.util.Set;
  * without widening or dead letters ({@code CopySnapshotTest}).
  */
 @ApplicationScoped
-@io.quarkus.arc.Unremovable // reached only through Arc, from the offset store Debezium instantiates
 public class CopySnapshot {
 
     private static final Logger LOG = Logger.getLogger(CopySnapshot.class);
@@ -140,14 +129,11 @@ public class CopySnapshot {
                     transaction = row.getLong(1);
                     at = row.getObject(2, OffsetDateTime.class).withOffsetSameInstant(ZoneOffset.UTC);
                 }
-                Set<String> excluded = columnSet(settings.columnExcludeList().orElse(""));
-                // The salt is not needed here: hashed columns are hashed by the warehouse as it loads them.
-                SensitiveColumns hashed = new SensitiveColumns(settings.columnHashList().orElse(""), "");
-                CopyManager copy = connection.unwrap(PGConnection.class).getCopyAPI();
+                TableCsvCopy tableCopy = new TableCsvCopy(settings, capturedTables, writer.dialect(), directory);
                 long lsn = slot.consistentPoint().asLong();
                 java.util.Iterator<String> tables = settings.tables().iterator();
                 copies = writer.writeSnapshotCopy(() -> tables.hasNext()
-                                ? copyTable(connection, copy, tables.next(), excluded, hashed, directory) : null,
+                                ? tableCopy.copy(connection, tables.next()) : null,
                         Map.of(offsetKey(), offset(lsn, transaction, at)), lsn, transaction, at,
                         settings.hashSalt().orElse(""), reason);
                 connection.commit();
@@ -197,10 +183,8 @@ public class CopySnapshot {
                 transaction = row.getLong(2);
                 at = row.getObject(3, OffsetDateTime.class).withOffsetSameInstant(ZoneOffset.UTC);
             }
-            Set<String> excluded = columnSet(settings.columnExcludeList().orElse(""));
-            SensitiveColumns hashed = new SensitiveColumns(settings.columnHashList().orElse(""), "");
-            SnapshotCopy copy = copyTable(connection, connection.unwrap(PGConnection.class).getCopyAPI(), qualified,
-                    excluded, hashed, directory);
+            SnapshotCopy copy = new TableCsvCopy(settings, capturedTables, writer.dialect(), directory)
+                    .copy(connection, qualified);
             connection.commit();
             return new TableCopy(copy, lsn, transaction, at);
         }
@@ -280,98 +264,5 @@ public class CopySnapshot {
     private static String offset(long lsn, long transaction, OffsetDateTime at) {
         long micros = java.time.temporal.ChronoUnit.MICROS.between(java.time.Instant.EPOCH, at.toInstant());
         return "{\"lsn\":" + lsn + ",\"txId\":" + transaction + ",\"ts_usec\":" + micros + "}";
-    }
-
-    private SnapshotCopy copyTable(Connection connection, CopyManager copy, String qualified, Set<String> excluded,
-                                   SensitiveColumns hashed, Path directory) throws SQLException, IOException {
-        String[] parts = schemaAndTable(qualified);
-        String schema = parts[0];
-        String table = parts[1];
-        List<StagingColumn> columns = new ArrayList<>();
-        List<String> selects = new ArrayList<>();
-        Set<String> hashedColumns = new HashSet<>();
-        // Values staging cannot hold: per column, the condition and the source text, for _cdc_invalid.
-        List<String> invalidConditions = new ArrayList<>();
-        List<String> invalidEntries = new ArrayList<>();
-        try (PreparedStatement describe = connection.prepareStatement(SourceColumnTypes.QUERY)) {
-            describe.setString(1, schema);
-            describe.setString(2, table);
-            try (ResultSet row = describe.executeQuery()) {
-                while (row.next()) {
-                    String name = row.getString("name");
-                    String column = schema + "." + table + "." + name;
-                    if (excluded.contains(column) || table(schema, table).skipped().contains(name)) {
-                        continue;
-                    }
-                    String quoted = SourceConnections.quote(name);
-                    SourceColumnTypes.Mapped mapped = SourceColumnTypes.map(row, quoted,
-                            writer.dialect().dateRange(), writer.dialect().timestampRange());
-                    ColumnType type = mapped.type();
-                    if (hashed.hashes(schema, table, name)) {
-                        if (!SourceColumnTypes.hashableInSql(type)) {
-                            throw new SQLException("pipeline.cdc.snapshot-method=copy cannot hash " + column + " ("
-                                    + row.getString("type_name") + ") as the change stream does; use snapshot-method=debezium");
-                        }
-                        // Copied as the source prints it (the text the stream hashes, whatever the value) and
-                        // hashed by the warehouse as it loads: the salt never goes to the source.
-                        selects.add(quoted);
-                        hashedColumns.add(name);
-                        type = ColumnType.of(Kind.TEXT);
-                    } else {
-                        selects.add(mapped.value());
-                        if (mapped.invalid() != null) {
-                            invalidConditions.add(mapped.invalid());
-                            invalidEntries.add("case when " + mapped.invalid() + " then "
-                                    + sqlLiteral(io.livewarehouse.staging.PgJson.string(name) + ":") + " || to_json("
-                                    + mapped.sourceText() + ")::text end");
-                        }
-                    }
-                    columns.add(new StagingColumn(name, type, null, row.getInt("position")));
-                }
-            }
-        }
-        // The row's _cdc_invalid object, written as the stream writes it (PgJson): {"column":"text",...}.
-        selects.add(invalidConditions.isEmpty() ? "null" : "case when " + String.join(" or ", invalidConditions)
-                + " then '{' || concat_ws(',', " + String.join(", ", invalidEntries) + ") || '}' end");
-        if (columns.isEmpty()) {
-            throw new SQLException("source table " + qualified + " not found or without columns to capture");
-        }
-        List<String> key = table(schema, table).key();
-        LOG.infof("Snapshot by COPY: copying %s.%s", schema, table);
-        // A name any stage and SQL literal takes (PUT, COPY INTO's FILES); one table's file exists at a time.
-        Path file = directory.resolve((schema + "." + table).replaceAll("[^A-Za-z0-9_.-]", "_") + ".csv");
-        long rows;
-        CsvRecordLengths lengths;
-        try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 16)) {
-            lengths = new CsvRecordLengths(out);
-            // Every value quoted, NULL unquoted: the warehouse tells an empty string from NULL.
-            rows = copy.copyOut("copy (select " + String.join(", ", selects) + " from " + SourceConnections.quote(schema)
-                    + "." + SourceConnections.quote(table) + ") to stdout with (format csv, force_quote *)", lengths);
-        }
-        return new SnapshotCopy(schema, table, columns, key, hashedColumns, file, rows, lengths.longest());
-    }
-
-    private static String sqlLiteral(String text) {
-        return "'" + text.replace("'", "''") + "'";
-    }
-
-    /** A configured {@code schema.table} as its two names. */
-    private static String[] schemaAndTable(String qualified) {
-        return TableSettings.schemaAndTable(qualified);
-    }
-
-    /** The table as checked when the stream started (CapturedTables.prepare runs first). */
-    private CapturedTables.Table table(String schema, String table) {
-        return capturedTables.table(schema, table);
-    }
-
-    private static Set<String> columnSet(String list) {
-        Set<String> columns = new HashSet<>();
-        for (String entry : list.split(",")) {
-            if (!entry.isBlank()) {
-                columns.add(entry.trim());
-            }
-        }
-        return columns;
     }
 }

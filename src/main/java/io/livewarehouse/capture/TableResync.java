@@ -34,7 +34,6 @@ import java.util.concurrent.TimeUnit;
  * simply taken again (with the held changes kept).
  */
 @ApplicationScoped
-@io.quarkus.arc.Unremovable // reached through Arc from the offset store Debezium instantiates
 public class TableResync {
 
     private static final Logger LOG = Logger.getLogger(TableResync.class);

@@ -16,7 +16,6 @@ import java.sql.SQLException;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalInt;
 import java.util.stream.Stream;
 
 /**
@@ -47,9 +46,8 @@ public class EmbeddedSourceConfigFactory implements ConfigSourceFactory {
 
     @Override
     public Iterable<ConfigSource> getConfigSources(ConfigSourceContext context) {
-        List<String> profiles = context.getProfiles();
-        boolean devOrTest = profiles.contains("dev") || profiles.contains("test");
-        if (!devOrTest || isSetByUser(context, "pipeline.source.host")
+        // Only ever created in the dev and test profiles (by EmbeddedSourceSwitch, which also gives the priority).
+        if (isSetByUser(context, "pipeline.source.host")
                 || !Boolean.parseBoolean(value(context, "pipeline.embedded.enabled", "true"))) {
             return List.of();
         }
@@ -64,11 +62,6 @@ public class EmbeddedSourceConfigFactory implements ConfigSourceFactory {
             settings.put("pipeline.source.password", "embedded");
         }
         return List.of(new PropertiesConfigSource(settings, "embedded DVD Rental source", ORDINAL));
-    }
-
-    @Override
-    public OptionalInt getPriority() {
-        return OptionalInt.of(ORDINAL);
     }
 
     private static synchronized int ensureStarted(ConfigSourceContext context) {

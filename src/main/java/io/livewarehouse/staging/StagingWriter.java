@@ -2,30 +2,21 @@ package io.livewarehouse.staging;
 
 import io.livewarehouse.config.PipelineSettings;
 import io.livewarehouse.types.ColumnType;
-import io.livewarehouse.types.StagingColumn;
 import io.livewarehouse.support.Messages;
 import io.livewarehouse.warehouse.Warehouse;
 import io.livewarehouse.warehouse.WarehouseDialect;
 import io.livewarehouse.warehouse.WarehouseSetup;
-import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
-import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.Collectors;
 
 /**
  * STAGING's writer: everything that changes staging goes through it, one warehouse transaction at a time
@@ -33,7 +24,7 @@ import java.util.stream.Collectors;
  * is written with the Debezium offsets that cover it: either both are stored or neither is, so a crash at any
  * moment replays exactly what is missing (the protocol: {@code io.livewarehouse.capture.StagingCommit}).
  *
- * <p>Its parts, each under this lock: {@link StagingSchema} (tables created and evolved with the source),
+ * <p>Its parts, each under this lock: {@link BatchTransaction} (a batch's one transaction), {@link StagingSchema} (tables created and evolved with the source),
  * {@link StagingAppend} (rows in the table's column order), {@link ReplayGuard} (replays staged once),
  * {@link PoisonIsolation} (a change the warehouse refuses set aside as a dead letter), {@link OffsetsRepository},
  * {@link LoadClock} (load times that only rise), {@link HeldTables} (tables waiting for their own snapshot)
@@ -54,17 +45,12 @@ public class StagingWriter {
     private final StagingSchema schema;
     private final HeldTables held;
     private final OffsetsRepository offsets;
-    private final StagingAppend append;
-    private final PoisonIsolation poison;
     private final SnapshotStaging snapshots;
+    private final BatchTransaction transaction;
 
     private final StagingProgress progress;
-    /** Failures in a row after which a batch is taken apart to set aside what cannot be written. */
-    private final int writeAttempts;
     private int failedWrites;
     private volatile String lastWriteError;
-
-    private final MeterRegistry registry;
 
     public StagingWriter(Warehouse warehouse, WarehouseSetup setup, StagingBuffer buffer, MeterRegistry registry,
                          PipelineSettings settings) {
@@ -73,20 +59,19 @@ public class StagingWriter {
         if (writeAttempts < 1) {
             throw new IllegalArgumentException("pipeline.staging.write-attempts must be at least 1, not " + writeAttempts);
         }
-        this.writeAttempts = writeAttempts;
         this.warehouse = warehouse;
         this.setup = setup;
         this.buffer = buffer;
-        this.registry = registry;
         WarehouseDialect dialect = warehouse.dialect();
         this.replay = new ReplayGuard(dialect);
         this.schema = new StagingSchema(dialect, replay);
         this.held = new HeldTables(warehouse, clock);
         this.offsets = new OffsetsRepository(warehouse);
-        this.append = new StagingAppend(dialect, schema, replay, held::holds, deadLetterEnabled);
-        this.poison = new PoisonIsolation(dialect, append, schema, replay, deadLetterEnabled);
+        StagingAppend append = new StagingAppend(dialect, schema, replay, held::holds, deadLetterEnabled);
+        PoisonIsolation poison = new PoisonIsolation(dialect, append, schema, replay, deadLetterEnabled);
         this.snapshots = new SnapshotStaging(warehouse, new SnapshotFileLoad(warehouse), schema, replay, held, offsets, clock);
         this.progress = new StagingProgress(registry);
+        this.transaction = new BatchTransaction(dialect, schema, append, poison, this.offsets, registry, writeAttempts);
     }
 
     /** The change stream (re)starts: what is in staging now may be replayed, so re-read the horizons. */
@@ -212,41 +197,7 @@ public class StagingWriter {
         OffsetDateTime loadedAt = clock.next();
         try (Connection connection = warehouse.connect()) {
             try {
-                List<DeadLetter> deadLetters = new ArrayList<>(batch.deadLetters());
-                Map<String, List<StagedChange>> tables = batch.changes().stream().collect(
-                        Collectors.groupingBy(StagedChange::table, LinkedHashMap::new, Collectors.toList()));
-                // Every table's DDL first, each statement committed on its own, before the batch's transaction:
-                // in Snowflake a CREATE or ALTER commits the open transaction, which must not happen between
-                // the batch's rows and its offsets; and DuckDB's Appender does not see a column added or
-                // widened in its own transaction (it fails with "invalid column type"). Schema changes are
-                // idempotent: if the batch then fails, they stay and the retry finds them done.
-                connection.setAutoCommit(true);
-                Map<String, LinkedHashMap<String, StagingColumn>> sourceColumns = new HashMap<>();
-                for (Map.Entry<String, List<StagedChange>> table : tables.entrySet()) {
-                    sourceColumns.put(table.getKey(), schema.ensureColumns(connection, table.getKey(), table.getValue()));
-                }
-                schema.settled();
-                if (poison.refused() != null) {
-                    throw new SQLException(poison.refused());
-                }
-                if (PoisonIsolation.due(failedWrites, writeAttempts)) {
-                    tables = poison.withoutPoison(connection, tables, sourceColumns, loadedAt, deadLetters, failedWrites);
-                }
-                connection.setAutoCommit(false);
-                for (Map.Entry<String, List<StagedChange>> table : tables.entrySet()) {
-                    append.write(connection, table.getKey(), table.getValue(), sourceColumns.get(table.getKey()),
-                            loadedAt, deadLetters);
-                }
-                DeadLetters.write(connection, warehouse.dialect(), deadLetters);
-                if (offsets != null) {
-                    this.offsets.write(connection, offsets, loadedAt);
-                }
-                connection.commit();
-                schema.settled();
-                for (DeadLetter letter : deadLetters.subList(batch.deadLetters().size(), deadLetters.size())) {
-                    LOG.warnf("Dead letter: event of %s at LSN %s: %s", letter.table(), letter.lsn(), letter.error());
-                    registry.counter("pipeline.dead.letters", "table", letter.table(), "stage", "staging").increment();
-                }
+                transaction.write(connection, batch, offsets, loadedAt, failedWrites);
             } catch (SQLException | RuntimeException e) {
                 rollbackQuietly(connection);
                 forgetWarehouseState();

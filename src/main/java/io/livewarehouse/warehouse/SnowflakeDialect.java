@@ -22,7 +22,6 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
-import java.util.stream.IntStream;
 
 /**
  * Snowflake: database {@code DVD_RENTALS} with schemas {@code STAGING}, {@code MARTS} and {@code _PIPELINE}
@@ -51,16 +50,12 @@ public final class SnowflakeDialect implements WarehouseDialect {
             Pattern.CASE_INSENSITIVE);
     /** What a timestamp value is bound as: text Snowflake casts on insert (the driver binds java.time poorly). */
     private static final DateTimeFormatter TIMESTAMP = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSSSSS");
-    /** Rows per INSERT ... SELECT FROM VALUES when a table has JSON columns (parse_json is not allowed in VALUES). */
-    static final int ROWS_PER_VALUES_INSERT = 500;
-    /** Snowflake's default CLIENT_STAGE_ARRAY_BINDING_THRESHOLD, used until the session's own is known. */
-    static final int DEFAULT_STAGE_BINDING_THRESHOLD = 65_280;
 
     private final String staging;
     private final String marts;
     private final String pipeline;
     private final NamedSql statements;
-    private volatile int stageBindingThreshold = DEFAULT_STAGE_BINDING_THRESHOLD;
+    private final SnowflakeAppend appends = new SnowflakeAppend(this);
 
     public SnowflakeDialect(String stagingSchema, String martsSchema, String pipelineSchema) {
         this.staging = stagingSchema;
@@ -241,84 +236,20 @@ public final class SnowflakeDialect implements WarehouseDialect {
         return qualify(statement);
     }
 
-    /**
-     * The session's CLIENT_STAGE_ARRAY_BINDING_THRESHOLD (SnowflakeWarehouse reads it at the first login): a
-     * JDBC batch with at least that many bound values is not sent inline but uploaded by the driver to a
-     * temporary stage, which it first creates with CREATE TEMPORARY STAGE, once per session, whenever that
-     * happens to be: DDL, which would commit the staging batch's open transaction (rows without their
-     * offsets). 0 means the driver never does.
-     */
+    /** See {@link SnowflakeAppend#stageBindingThreshold}; SnowflakeWarehouse sets it at the first login. */
     public void stageBindingThreshold(int threshold) {
-        this.stageBindingThreshold = threshold;
+        appends.stageBindingThreshold(threshold);
     }
 
-    /** Rows per array-bound request so that the driver sends them inline (see {@link #stageBindingThreshold}). */
     int rowsPerArrayBinding(int columns) {
-        int threshold = stageBindingThreshold;
-        return threshold <= 0 ? Integer.MAX_VALUE : Math.max(1, (threshold - 1) / Math.max(1, columns));
+        return appends.rowsPerArrayBinding(columns);
     }
 
-    /**
-     * Appends by batched binds: one INSERT, its rows added with {@code addBatch}, which the driver sends as
-     * array bindings, one request per {@link #rowsPerArrayBinding} rows: kept below the stage threshold, so
-     * that nothing in the driver runs DDL inside the batch's transaction. A table with JSON columns is loaded
-     * with INSERT ... SELECT parse_json(...) FROM VALUES, {@link #ROWS_PER_VALUES_INSERT} rows a statement:
-     * Snowflake takes no function in a VALUES list, and a bound string would be stored as a JSON string.
-     */
+    /** See {@link SnowflakeAppend}: array-bound INSERTs kept below the driver's stage threshold. */
     @Override
     public void append(Connection connection, String schema, String table, List<StagingColumn> columns, List<Object[]> rows)
             throws SQLException {
-        if (rows.isEmpty()) {
-            return;
-        }
-        String target = quote(schema) + "." + quote(table);
-        String names = columns.stream().map(column -> quote(column.name())).collect(Collectors.joining(", "));
-        boolean json = columns.stream().anyMatch(column -> column.type().kind() == ColumnType.Kind.JSON);
-        if (!json) {
-            String placeholders = columns.stream().map(column -> "?").collect(Collectors.joining(", "));
-            int perRequest = rowsPerArrayBinding(columns.size());
-            try (PreparedStatement insert = connection.prepareStatement(
-                    "insert into " + target + " (" + names + ") values (" + placeholders + ")")) {
-                int batched = 0;
-                for (Object[] row : rows) {
-                    bindRow(insert, 0, columns, row);
-                    insert.addBatch();
-                    if (++batched == perRequest) {
-                        insert.executeBatch();
-                        batched = 0;
-                    }
-                }
-                if (batched > 0) {
-                    insert.executeBatch();
-                }
-            }
-            return;
-        }
-        String selected = IntStream.range(0, columns.size())
-                .mapToObj(i -> columns.get(i).type().kind() == ColumnType.Kind.JSON
-                        ? "parse_json(column" + (i + 1) + ")" : "column" + (i + 1))
-                .collect(Collectors.joining(", "));
-        String tuple = "(" + columns.stream().map(column -> "?").collect(Collectors.joining(", ")) + ")";
-        for (int from = 0; from < rows.size(); from += ROWS_PER_VALUES_INSERT) {
-            List<Object[]> chunk = rows.subList(from, Math.min(rows.size(), from + ROWS_PER_VALUES_INSERT));
-            String sql = "insert into " + target + " (" + names + ") select " + selected + " from values "
-                    + String.join(", ", java.util.Collections.nCopies(chunk.size(), tuple));
-            try (PreparedStatement insert = connection.prepareStatement(sql)) {
-                int offset = 0;
-                for (Object[] row : chunk) {
-                    bindRow(insert, offset, columns, row);
-                    offset += columns.size();
-                }
-                insert.executeUpdate();
-            }
-        }
-    }
-
-    private void bindRow(PreparedStatement insert, int offset, List<StagingColumn> columns, Object[] row)
-            throws SQLException {
-        for (int i = 0; i < columns.size(); i++) {
-            bind(insert, offset + i + 1, row[i]);
-        }
+        appends.append(connection, schema, table, columns, rows);
     }
 
     @Override

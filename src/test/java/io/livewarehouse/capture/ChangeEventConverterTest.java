@@ -5,7 +5,7 @@ import io.livewarehouse.staging.StagedChange;
 import io.livewarehouse.types.ColumnType;
 import io.livewarehouse.types.ColumnType.Kind;
 import io.livewarehouse.types.StagingColumn;
-import io.livewarehouse.types.TemporalRange;
+import io.livewarehouse.warehouse.SnowflakeDialect;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -33,12 +33,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class ChangeEventConverterTest {
 
     private static final RecordedEvents EVENTS = RecordedEvents.load("every-kind.jsonl");
-    /** Snowflake's DATE and TIMESTAMP: years 1 to 9999. */
-    private static final TemporalRange YEARS_1_TO_9999 = new TemporalRange(LocalDateTime.of(1, 1, 1, 0, 0),
-            LocalDateTime.of(9999, 12, 31, 23, 59, 59, 999_999_999));
+    /** Snowflake's DATE and TIMESTAMP ranges (years 1 to 9999), the narrowest a warehouse here has. */
+    private static final SnowflakeDialect SNOWFLAKE = new SnowflakeDialect("STAGING", "MARTS", "_PIPELINE");
 
     private final ChangeEventConverter converter = new ChangeEventConverter(DebeziumEventRecorder.PLACEHOLDER,
-            YEARS_1_TO_9999, YEARS_1_TO_9999);
+            SNOWFLAKE.dateRange(), SNOWFLAKE.timestampRange());
 
     @Test
     void aSnapshotRowIsStagedValueByValueInExactTypes() {

@@ -155,8 +155,10 @@ class DvdRentalGeneratorTest {
     void theEmbeddedSourceHoldsTheDataOfTheConfiguredSeed() throws Exception {
         SourceDatabases databases = new SourceDatabases(source);
         try (Connection embedded = databases.connect(EmbeddedSource.DATABASE); Connection ours = generated()) {
-            Map<String, String> expected = databases.checksums(ours);
-            Map<String, String> actual = databases.checksums(embedded);
+            // Without last_update: CopySnapshotTest updates one row of every table to itself, which the
+            // last_updated trigger stamps; run after it (test order is not fixed), the values are still the seed's.
+            Map<String, String> expected = databases.checksumsWithoutLastUpdate(ours);
+            Map<String, String> actual = databases.checksumsWithoutLastUpdate(embedded);
             // Tables no other test changes (the traffic simulator and the capture tests change the others).
             for (String table : java.util.List.of("actor", "category", "country", "language", "film_actor",
                     "film_category", "inventory", "store")) {

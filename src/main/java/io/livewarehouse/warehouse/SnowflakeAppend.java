@@ -1,0 +1,110 @@
+package io.livewarehouse.warehouse;
+
+import io.livewarehouse.types.ColumnType;
+import io.livewarehouse.types.StagingColumn;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.util.List;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+
+/**
+ * How staging rows are appended on Snowflake ({@link SnowflakeDialect#append}): array-bound INSERTs sized
+ * so that the driver never runs DDL inside the staging batch's transaction, and INSERT ... SELECT FROM VALUES
+ * for tables with JSON columns.
+ */
+final class SnowflakeAppend {
+
+    /** Rows per INSERT ... SELECT FROM VALUES when a table has JSON columns (parse_json is not allowed in VALUES). */
+    static final int ROWS_PER_VALUES_INSERT = 500;
+    /** Snowflake's default CLIENT_STAGE_ARRAY_BINDING_THRESHOLD, used until the session's own is known. */
+    static final int DEFAULT_STAGE_BINDING_THRESHOLD = 65_280;
+
+    private final SnowflakeDialect dialect;
+    private volatile int stageBindingThreshold = DEFAULT_STAGE_BINDING_THRESHOLD;
+
+    SnowflakeAppend(SnowflakeDialect dialect) {
+        this.dialect = dialect;
+    }
+
+    /**
+     * The session's CLIENT_STAGE_ARRAY_BINDING_THRESHOLD (SnowflakeWarehouse reads it at the first login): a
+     * JDBC batch with at least that many bound values is not sent inline but uploaded by the driver to a
+     * temporary stage, which it first creates with CREATE TEMPORARY STAGE, once per session, whenever that
+     * happens to be: DDL, which would commit the staging batch's open transaction (rows without their
+     * offsets). 0 means the driver never does.
+     */
+    void stageBindingThreshold(int threshold) {
+        this.stageBindingThreshold = threshold;
+    }
+
+    /** Rows per array-bound request so that the driver sends them inline (see {@link #stageBindingThreshold}). */
+    int rowsPerArrayBinding(int columns) {
+        int threshold = stageBindingThreshold;
+        return threshold <= 0 ? Integer.MAX_VALUE : Math.max(1, (threshold - 1) / Math.max(1, columns));
+    }
+
+    /**
+     * Appends by batched binds: one INSERT, its rows added with {@code addBatch}, which the driver sends as
+     * array bindings, one request per {@link #rowsPerArrayBinding} rows: kept below the stage threshold, so
+     * that nothing in the driver runs DDL inside the batch's transaction. A table with JSON columns is loaded
+     * with INSERT ... SELECT parse_json(...) FROM VALUES, {@link #ROWS_PER_VALUES_INSERT} rows a statement:
+     * Snowflake takes no function in a VALUES list, and a bound string would be stored as a JSON string.
+     */
+    void append(Connection connection, String schema, String table, List<StagingColumn> columns, List<Object[]> rows)
+            throws SQLException {
+        if (rows.isEmpty()) {
+            return;
+        }
+        String target = dialect.quote(schema) + "." + dialect.quote(table);
+        String names = columns.stream().map(column -> dialect.quote(column.name())).collect(Collectors.joining(", "));
+        boolean json = columns.stream().anyMatch(column -> column.type().kind() == ColumnType.Kind.JSON);
+        if (!json) {
+            String placeholders = columns.stream().map(column -> "?").collect(Collectors.joining(", "));
+            int perRequest = rowsPerArrayBinding(columns.size());
+            try (PreparedStatement insert = connection.prepareStatement(
+                    "insert into " + target + " (" + names + ") values (" + placeholders + ")")) {
+                int batched = 0;
+                for (Object[] row : rows) {
+                    bindRow(insert, 0, columns, row);
+                    insert.addBatch();
+                    if (++batched == perRequest) {
+                        insert.executeBatch();
+                        batched = 0;
+                    }
+                }
+                if (batched > 0) {
+                    insert.executeBatch();
+                }
+            }
+            return;
+        }
+        String selected = IntStream.range(0, columns.size())
+                .mapToObj(i -> columns.get(i).type().kind() == ColumnType.Kind.JSON
+                        ? "parse_json(column" + (i + 1) + ")" : "column" + (i + 1))
+                .collect(Collectors.joining(", "));
+        String tuple = "(" + columns.stream().map(column -> "?").collect(Collectors.joining(", ")) + ")";
+        for (int from = 0; from < rows.size(); from += ROWS_PER_VALUES_INSERT) {
+            List<Object[]> chunk = rows.subList(from, Math.min(rows.size(), from + ROWS_PER_VALUES_INSERT));
+            String sql = "insert into " + target + " (" + names + ") select " + selected + " from values "
+                    + String.join(", ", java.util.Collections.nCopies(chunk.size(), tuple));
+            try (PreparedStatement insert = connection.prepareStatement(sql)) {
+                int offset = 0;
+                for (Object[] row : chunk) {
+                    bindRow(insert, offset, columns, row);
+                    offset += columns.size();
+                }
+                insert.executeUpdate();
+            }
+        }
+    }
+
+    private void bindRow(PreparedStatement insert, int offset, List<StagingColumn> columns, Object[] row)
+            throws SQLException {
+        for (int i = 0; i < columns.size(); i++) {
+            dialect.bind(insert, offset + i + 1, row[i]);
+        }
+    }
+}
