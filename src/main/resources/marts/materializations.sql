@@ -75,3 +75,27 @@ select keys.last_key + row_number() over (order by v.${natural_id}),
 from ${versions} as v
 cross join (select coalesce(max(${surrogate_key}), 0) as last_key from ${target}) as keys
 where not v.is_deleted and (v.current_hash is null or v.row_hash <> v.current_hash);
+
+-- How a model declared `-- materialized: incremental` is kept, as dbt's incremental models with the merge
+-- strategy: the model is one SELECT of the rows that may have changed in the window, keyed by `-- key:`;
+-- a row whose is_deleted is true leaves the table (with `-- deleted: keep` it stays, marked). Every other
+-- column the SELECT returns is stored, and loaded_at is the run's staging load time.
+
+-- name: incremental-changes
+create or replace temporary table ${changes} as
+${select};
+
+-- The table takes its column types from the SELECT, then loaded_at.
+-- name: incremental-create
+create table if not exists ${target} as
+select ${change_columns}, cast(null as timestamp with time zone) as loaded_at
+from ${changes} as ch
+where 1 = 0;
+
+-- name: incremental-merge
+merge into ${target} as t
+using ${changes} as s
+on ${key_match}
+${delete_matched}
+when matched then update set ${update_assignments}loaded_at = ?
+when not matched ${unless_deleted}then insert (${columns}, loaded_at) values (${source_columns}, ?);

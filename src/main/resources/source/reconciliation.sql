@@ -1,5 +1,5 @@
 -- Statements the data tests run on the source PostgreSQL to reconcile the marts with it. ${...} tokens are
--- identifiers quoted from schema.yml and the source settings; values are bound with ?.
+-- identifiers quoted from the models' yml files and the source settings; values are bound with ?.
 
 -- Where the source's WAL is now: every transaction visible to the reading snapshot has its commit record
 -- before it. The insert position, not pg_current_wal_lsn(): with synchronous_commit off a transaction is

@@ -220,6 +220,14 @@ delete from _pipeline.model_watermarks where model = ?;
 -- name: delete-all-watermarks
 delete from _pipeline.model_watermarks;
 
+-- A current-state table kept under its earlier name (int_<table>, before the cur_ prefix) takes the new one,
+-- and its watermark with it.
+-- name: rename-mart-table
+alter table ${table} rename to ${new_name};
+
+-- name: rename-watermark
+update _pipeline.model_watermarks set model = ? where model = ?;
+
 -- name: insert-watermark
 insert into _pipeline.model_watermarks (model, loaded_through, updated_at) values (?, ?, ?);
 
@@ -271,6 +279,10 @@ delete from _pipeline.data_test_runs where finished_at < :?cutoff;
 select count(*) from (
     select ${column} from ${model} where ${column} is not null group by ${column} having count(*) > 1
 ) as duplicates;
+
+-- A source's freshness (sources.yml): the newest value of its loaded_at_field in its staging table.
+-- name: test-freshness
+select max(cast(${field} as timestamp with time zone)) from ${table};
 
 -- name: test-not-null
 select count(*) from ${model} where ${column} is null;

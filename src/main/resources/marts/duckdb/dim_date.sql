@@ -1,7 +1,6 @@
 -- dim_date: the calendar, one row per day from the first to the last rental, return or payment date.
 -- grain: one row per calendar day
 -- key: date_key (yyyymmdd)
--- inputs: int_rental, int_payment
 -- DuckDB's own file: generating a series of days is not portable (Snowflake uses GENERATOR).
 -- Days are only ever added: a calendar day does not change.
 
@@ -23,10 +22,10 @@ insert into marts.dim_date
 with bounds as (
     select min(least(rental_date, coalesce(return_date, rental_date)))::date as first_day,
            max(greatest(rental_date, coalesce(return_date, rental_date)))::date as last_day
-    from marts.int_rental
+    from marts.cur_rental
     union all
     select min(payment_date)::date, max(payment_date)::date
-    from marts.int_payment
+    from marts.cur_payment
 ),
 
 span as (

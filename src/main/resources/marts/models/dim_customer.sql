@@ -2,7 +2,6 @@
 -- grain: one row per version of a customer; a new version when a tracked attribute changes, also through
 --        the customer's address, city or country
 -- key: customer_key (surrogate); natural id customer_id; valid_from, valid_to, is_current, is_deleted
--- inputs: int_customer, int_location
 -- materialized: scd2
 -- natural_id: customer_id
 -- surrogate_key: customer_key
@@ -20,7 +19,7 @@ with affected as (
         union all
         select c.customer_id, l.changed_at
         from marts.int_location as l
-        join marts.int_customer as c on c.address_id = l.address_id
+        join marts.cur_customer as c on c.address_id = l.address_id
         where l.loaded_at > :loaded_from and l.loaded_at <= :loaded_through
     ) as changes
     group by customer_id
@@ -44,5 +43,5 @@ select affected.customer_id,
        l.city,
        l.country
 from affected
-left join marts.int_customer as c on c.customer_id = affected.customer_id
+left join marts.cur_customer as c on c.customer_id = affected.customer_id
 left join marts.int_location as l on l.address_id = c.address_id

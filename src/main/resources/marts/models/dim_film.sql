@@ -2,7 +2,6 @@
 -- grain: one row per version of a film; a new version when a tracked attribute changes, also through its
 --        language or its categories
 -- key: film_key (surrogate); natural id film_id; valid_from, valid_to, is_current, is_deleted
--- inputs: int_film, int_language, int_film_category, int_category
 -- materialized: scd2
 -- natural_id: film_id
 -- surrogate_key: film_key
@@ -19,7 +18,7 @@ with affected as (
         union all
         select f.film_id, l._cdc_source_ts
         from staging.language as l
-        join marts.int_film as f on f.language_id = l.language_id
+        join marts.cur_film as f on f.language_id = l.language_id
         where l._cdc_loaded_at > :loaded_from and l._cdc_loaded_at <= :loaded_through
         union all
         select film_id, _cdc_source_ts
@@ -28,7 +27,7 @@ with affected as (
         union all
         select fc.film_id, c._cdc_source_ts
         from staging.category as c
-        join marts.int_film_category as fc on fc.category_id = c.category_id
+        join marts.cur_film_category as fc on fc.category_id = c.category_id
         where c._cdc_loaded_at > :loaded_from and c._cdc_loaded_at <= :loaded_through
     ) as changes
     group by film_id
@@ -36,8 +35,8 @@ with affected as (
 
 film_categories as (
     select fc.film_id, {{ string_agg_ordered(c.name, ', ') }} as categories
-    from marts.int_film_category as fc
-    join marts.int_category as c on c.category_id = fc.category_id
+    from marts.cur_film_category as fc
+    join marts.cur_category as c on c.category_id = fc.category_id
     where fc.film_id in (select film_id from affected)
     group by fc.film_id
 )
@@ -57,6 +56,6 @@ select affected.film_id,
        f.rating,
        f.special_features
 from affected
-left join marts.int_film as f on f.film_id = affected.film_id
-left join marts.int_language as l on l.language_id = f.language_id
+left join marts.cur_film as f on f.film_id = affected.film_id
+left join marts.cur_language as l on l.language_id = f.language_id
 left join film_categories as fc on fc.film_id = affected.film_id

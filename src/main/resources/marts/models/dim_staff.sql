@@ -2,7 +2,6 @@
 -- grain: one row per version of a staff member; a new version when a tracked attribute changes, also
 --        through the staff member's address, city or country
 -- key: staff_key (surrogate); natural id staff_id; valid_from, valid_to, is_current, is_deleted
--- inputs: int_staff, int_location
 -- materialized: scd2
 -- natural_id: staff_id
 -- surrogate_key: staff_key
@@ -17,7 +16,7 @@ with affected as (
         union all
         select s.staff_id, l.changed_at
         from marts.int_location as l
-        join marts.int_staff as s on s.address_id = l.address_id
+        join marts.cur_staff as s on s.address_id = l.address_id
         where l.loaded_at > :loaded_from and l.loaded_at <= :loaded_through
     ) as changes
     group by staff_id
@@ -37,5 +36,5 @@ select affected.staff_id,
        l.city,
        l.country
 from affected
-left join marts.int_staff as s on s.staff_id = affected.staff_id
+left join marts.cur_staff as s on s.staff_id = affected.staff_id
 left join marts.int_location as l on l.address_id = s.address_id

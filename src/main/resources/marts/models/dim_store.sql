@@ -2,7 +2,6 @@
 -- grain: one row per version of a store; a new version when a tracked attribute changes, also through its
 --        address, city, country or its manager's name
 -- key: store_key (surrogate); natural id store_id; valid_from, valid_to, is_current, is_deleted
--- inputs: int_store, int_staff, int_location
 -- materialized: scd2
 -- natural_id: store_id
 -- surrogate_key: store_key
@@ -16,12 +15,12 @@ with affected as (
         union all
         select st.store_id, s._cdc_source_ts
         from staging.staff as s
-        join marts.int_store as st on st.manager_staff_id = s.staff_id
+        join marts.cur_store as st on st.manager_staff_id = s.staff_id
         where s._cdc_loaded_at > :loaded_from and s._cdc_loaded_at <= :loaded_through
         union all
         select st.store_id, l.changed_at
         from marts.int_location as l
-        join marts.int_store as st on st.address_id = l.address_id
+        join marts.cur_store as st on st.address_id = l.address_id
         where l.loaded_at > :loaded_from and l.loaded_at <= :loaded_through
     ) as changes
     group by store_id
@@ -37,6 +36,6 @@ select affected.store_id,
        l.city,
        l.country
 from affected
-left join marts.int_store as st on st.store_id = affected.store_id
-left join marts.int_staff as m on m.staff_id = st.manager_staff_id
+left join marts.cur_store as st on st.store_id = affected.store_id
+left join marts.cur_staff as m on m.staff_id = st.manager_staff_id
 left join marts.int_location as l on l.address_id = st.address_id

@@ -2,57 +2,42 @@
 -- item, with their payment totals: what fact_rental and obt_rental both start from.
 -- grain: one row per rental ever staged; a deleted rental stays as a row marked is_deleted
 -- key: rental_id
--- inputs: int_rental, int_payment, int_inventory
+-- materialized: incremental
+-- deleted: keep
 -- loaded_at is the staging load time of the run that last touched the rental, so that each reader picks the
 -- rentals touched since its own watermark; a deleted rental keeps its row (is_deleted) so that readers that
 -- have not run since still learn of the delete.
 
-create table if not exists marts.int_rental_activity (
-    rental_id integer primary key,
-    is_deleted boolean not null,
-    amount_paid decimal(9,2) not null,
-    payment_count integer not null,
-    loaded_at timestamptz not null
-);
+with affected as (
+    select rental_id
+    from staging.rental
+    where _cdc_loaded_at > :loaded_from and _cdc_loaded_at <= :loaded_through
+    union
+    -- Every rental a changed payment belongs or belonged to: a delete row carries only the payment's key,
+    -- and an update may move a payment to another rental.
+    select earlier.rental_id
+    from staging.payment as changed
+    join staging.payment as earlier on earlier.payment_id = changed.payment_id
+    where changed._cdc_loaded_at > :loaded_from and changed._cdc_loaded_at <= :loaded_through
+      and earlier.rental_id is not null
+    union
+    select r.rental_id
+    from staging.inventory as i
+    join marts.cur_rental as r on r.inventory_id = i.inventory_id
+    where i._cdc_loaded_at > :loaded_from and i._cdc_loaded_at <= :loaded_through
+),
 
-merge into marts.int_rental_activity as t
-using (
-    with affected as (
-        select rental_id
-        from staging.rental
-        where _cdc_loaded_at > :loaded_from and _cdc_loaded_at <= :loaded_through
-        union
-        -- Every rental a changed payment belongs or belonged to: a delete row carries only the payment's key,
-        -- and an update may move a payment to another rental.
-        select earlier.rental_id
-        from staging.payment as changed
-        join staging.payment as earlier on earlier.payment_id = changed.payment_id
-        where changed._cdc_loaded_at > :loaded_from and changed._cdc_loaded_at <= :loaded_through
-          and earlier.rental_id is not null
-        union
-        select r.rental_id
-        from staging.inventory as i
-        join marts.int_rental as r on r.inventory_id = i.inventory_id
-        where i._cdc_loaded_at > :loaded_from and i._cdc_loaded_at <= :loaded_through
-    ),
+payments as (
+    select rental_id, sum(amount) as amount_paid, count(*) as payment_count
+    from marts.cur_payment
+    where rental_id in (select rental_id from affected)
+    group by rental_id
+)
 
-    payments as (
-        select rental_id, sum(amount) as amount_paid, count(*) as payment_count
-        from marts.int_payment
-        where rental_id in (select rental_id from affected)
-        group by rental_id
-    )
-
-    select affected.rental_id,
-           r.rental_id is null as is_deleted,
-           coalesce(p.amount_paid, 0) as amount_paid,
-           coalesce(p.payment_count, 0) as payment_count
-    from affected
-    left join marts.int_rental as r on r.rental_id = affected.rental_id
-    left join payments as p on p.rental_id = affected.rental_id
-) as s
-on t.rental_id = s.rental_id
-when matched then update set
-    is_deleted = s.is_deleted, amount_paid = s.amount_paid, payment_count = s.payment_count,
-    loaded_at = :loaded_through
-when not matched then insert values (s.rental_id, s.is_deleted, s.amount_paid, s.payment_count, :loaded_through);
+select affected.rental_id,
+       r.rental_id is null as is_deleted,
+       coalesce(p.amount_paid, 0) as amount_paid,
+       coalesce(p.payment_count, 0) as payment_count
+from affected
+left join marts.cur_rental as r on r.rental_id = affected.rental_id
+left join payments as p on p.rental_id = affected.rental_id;

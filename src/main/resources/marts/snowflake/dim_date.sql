@@ -1,7 +1,6 @@
 -- dim_date: the calendar, one row per day from the first to the last rental, return or payment date.
 -- grain: one row per calendar day
 -- key: date_key (yyyymmdd)
--- inputs: int_rental, int_payment
 -- Snowflake's own file: a series of days comes from GENERATOR (marts/duckdb/dim_date.sql: generate_series).
 -- Month and day names in full, as DuckDB writes them (Snowflake's MONTHNAME and DAYNAME abbreviate).
 -- Days are only ever added: a calendar day does not change.
@@ -24,10 +23,10 @@ insert into marts.dim_date
 with bounds as (
     select cast(min(least(rental_date, coalesce(return_date, rental_date))) as date) as first_day,
            cast(max(greatest(rental_date, coalesce(return_date, rental_date))) as date) as last_day
-    from marts.int_rental
+    from marts.cur_rental
     union all
     select cast(min(payment_date) as date), cast(max(payment_date) as date)
-    from marts.int_payment
+    from marts.cur_payment
 ),
 
 span as (

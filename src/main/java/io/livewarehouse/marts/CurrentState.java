@@ -5,6 +5,7 @@ import io.livewarehouse.staging.StagingCatalog;
 import io.livewarehouse.warehouse.WarehouseDialect;
 
 import io.livewarehouse.support.StatementCache;
+import org.jboss.logging.Logger;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -17,17 +18,22 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * The current state of each source table ({@code marts.int_<table>}), kept incrementally from its staging
+ * The current state of each source table ({@code marts.cur_<table>}), kept incrementally from its staging
  * change log by one generic MERGE ({@code merge-current-state} in the dialect's SQL): the layer every
  * dimension and fact reads attributes from. Columns come from the staging table, so a column added at the
  * source appears here too.
  */
 final class CurrentState {
 
-    static final String PREFIX = "int_";
+    private static final Logger LOG = Logger.getLogger(CurrentState.class);
+
+    static final String PREFIX = "cur_";
+    /** The prefix the current-state tables had before, shared then with hand-written intermediates. */
+    static final String EARLIER_PREFIX = "int_";
 
     private final WarehouseDialect dialect;
     /**
@@ -36,6 +42,8 @@ final class CurrentState {
      */
     private final Map<String, Map<String, String>> stagingColumns = new HashMap<>();
     private long columnsVersion = -1;
+    /** Whether this process has looked for current-state tables under their earlier names. */
+    private boolean earlierNamesAdopted;
     /** Per current-state table, the columns it was last made to have (by this process). */
     private final Map<String, Map<String, String>> targetColumns = new HashMap<>();
 
@@ -49,7 +57,7 @@ final class CurrentState {
         targetColumns.clear();
     }
 
-    /** Applies the staging rows loaded in (from, through] to {@code int_<table>}; returns the rows changed. */
+    /** Applies the staging rows loaded in (from, through] to {@code cur_<table>}; returns the rows changed. */
     long apply(StatementCache statements, String table, List<String> keyColumns, OffsetDateTime from, OffsetDateTime through)
             throws SQLException {
         Connection connection = statements.connection();
@@ -76,7 +84,7 @@ final class CurrentState {
         return merge.executeUpdate();
     }
 
-    /** The MERGE that applies a window of the staging table to {@code int_<table>} (binds: from, through). */
+    /** The MERGE that applies a window of the staging table to {@code cur_<table>} (binds: from, through). */
     String mergeSql(String table, List<String> keyColumns, Map<String, String> sourceColumns) {
         String target = dialect.quote(dialect.martsSchema()) + "." + dialect.quote(PREFIX + table);
         List<String> valueColumns = sourceColumns.keySet().stream().filter(c -> !keyColumns.contains(c)).toList();
@@ -107,6 +115,44 @@ final class CurrentState {
                 "update_assignments", updates,
                 "insert_columns", insertColumns.stream().map(dialect::quote).collect(Collectors.joining(", ")),
                 "insert_values", insertColumns.stream().map(c -> "s." + dialect.quote(c)).collect(Collectors.joining(", "))));
+    }
+
+    /**
+     * A warehouse kept by an earlier version has each current state as {@code int_<table>}: it becomes
+     * {@code cur_<table>} with its watermark, in one transaction, so the next cycle goes on from where that one
+     * stopped instead of reading all of staging again. A declared model of that name (a hand-written
+     * intermediate) is left alone. Once per process.
+     */
+    void adoptEarlierNames(Connection connection, List<String> stagingTables, Set<String> models) throws SQLException {
+        if (earlierNamesAdopted) {
+            return;
+        }
+        String marts = dialect.quote(dialect.martsSchema());
+        for (String table : stagingTables) {
+            String earlier = EARLIER_PREFIX + table;
+            if (models.contains(earlier) || StagingCatalog.columns(connection, dialect, dialect.martsSchema(), earlier).isEmpty()
+                    || !StagingCatalog.columns(connection, dialect, dialect.martsSchema(), PREFIX + table).isEmpty()) {
+                continue;
+            }
+            connection.setAutoCommit(false);
+            try (Statement rename = connection.createStatement();
+                 PreparedStatement watermark = connection.prepareStatement(dialect.statement("rename-watermark"))) {
+                rename.execute(dialect.statement("rename-mart-table", Map.of("table", marts + "." + dialect.quote(earlier),
+                        "new_name", dialect.quote(PREFIX + table), "new_table", marts + "." + dialect.quote(PREFIX + table))));
+                watermark.setString(1, PREFIX + table);
+                watermark.setString(2, earlier);
+                watermark.executeUpdate();
+                connection.commit();
+            } catch (SQLException | RuntimeException e) {
+                connection.rollback();
+                throw e;
+            } finally {
+                connection.setAutoCommit(true);
+            }
+            LOG.infof("Marts: the current state of %s, kept as %s.%s until now, is %s.%s", table, dialect.martsSchema(),
+                    earlier, dialect.martsSchema(), PREFIX + table);
+        }
+        earlierNamesAdopted = true;
     }
 
     /** Key columns of each staging table (the source's primary key, as the change events carry it). */

@@ -24,7 +24,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The data tests declared beside the models in {@code marts/models/schema.yml}: unique, not_null,
+ * The data tests declared beside the models in {@code marts/models/*.yml}: unique, not_null,
  * accepted_values, relationships, unique_current, and reconciliation of the marts with the source. Run by
  * the {@code data-tests} timer route and on demand ({@code POST /pipeline/data-tests}); every result is kept
  * in {@code _pipeline.data_test_results}, failures show in {@code pipeline_data_tests_failing} and in
@@ -73,6 +73,7 @@ public class DataTests {
                 for (TestCatalog.Test test : applicable(catalog.tests(), TestCatalog.Test::model)) {
                     results.add(runTest(marts, test));
                 }
+                results.addAll(SourceFreshness.run(marts, dialect, catalog.freshness(), runAt));
                 List<TestCatalog.Reconciliation> pairs = applicable(catalog.reconciliations(), TestCatalog.Reconciliation::model);
                 if (reconcile && !pairs.isEmpty()) {
                     results.addAll(this.marts.whilePaused(() -> reconciliation.reconcile(marts, pairs)));

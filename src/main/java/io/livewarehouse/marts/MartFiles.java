@@ -2,6 +2,7 @@ package io.livewarehouse.marts;
 
 import io.livewarehouse.config.PipelineSettings;
 import io.livewarehouse.support.ClasspathText;
+import io.livewarehouse.support.NamedSql;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
@@ -10,14 +11,15 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * Where the mart files come from (models, schema.yml, macros, materializations): the class path, or, with
+ * Where the mart files come from (models with their yml files, sources.yml, macros, materializations): the class path, or, with
  * {@code pipeline.marts.models-dir} (dev mode: {@code src/main/resources/marts}), a folder read afresh
  * whenever a file in it changes, so that an edited model takes effect on the next cycle without a restart.
- * Such a folder holds the user's models ({@code models/schema.yml} and {@code models/<name>.sql}); the other
- * files come from the package when it does not have them.
+ * Such a folder holds the user's models ({@code models/<name>.sql}, declared with their tests in
+ * {@code models/*.yml}); the other files come from the package when it does not have them.
  */
 @ApplicationScoped
 public class MartFiles {
@@ -31,6 +33,11 @@ public class MartFiles {
 
     private MartFiles(Path directory) {
         this.directory = directory;
+    }
+
+    /** The models of a folder (as pipeline.marts.models-dir names one), the rest from the package. */
+    static MartFiles folder(Path directory) {
+        return new MartFiles(directory.toAbsolutePath());
     }
 
     /** The files packaged with the application. */
@@ -62,6 +69,33 @@ public class MartFiles {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + file, e);
         }
+    }
+
+    /**
+     * The files of models/ whose names end with {@code suffix} ("models/dim_film.yml"), sorted. The packaged
+     * models are found beside models/sources.yml, which every package of models has.
+     */
+    List<String> modelFiles(String suffix) {
+        if (directory == null) {
+            return ClasspathText.siblings("marts/models/sources.yml", suffix).stream()
+                    .map(resource -> resource.substring("marts/".length())).toList();
+        }
+        Path models = directory.resolve("models");
+        if (!Files.isDirectory(models)) {
+            return List.of();
+        }
+        try (Stream<Path> files = Files.list(models)) {
+            return files.map(file -> file.getFileName().toString()).filter(name -> name.endsWith(suffix)).sorted()
+                    .map(name -> "models/" + name).toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + models, e);
+        }
+    }
+
+    /** The materializations' statements (marts/materializations.sql, or the warehouse's own). */
+    NamedSql materializations(String dialect) {
+        String own = readOptional(dialect + "/materializations.sql");
+        return NamedSql.of("materializations.sql", own != null ? own : read("materializations.sql"));
     }
 
     /** Changes whenever a file is added, removed or edited; constant on the class path. */

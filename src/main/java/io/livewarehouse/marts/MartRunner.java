@@ -29,7 +29,7 @@ import java.util.regex.Pattern;
 
 /**
  * One refresh cycle of the marts, called by the {@code marts-refresh} timer route: first the current state
- * of every staging table ({@code marts.int_<table>}), then the declared models in dependency order.
+ * of every staging table ({@code marts.cur_<table>}), then the declared models in dependency order.
  *
  * <p>Each model reads only the staging rows loaded since its watermark, up to the newest load time seen when
  * the cycle began, and moves its watermark in the same transaction as its changes: a crash at any point
@@ -183,6 +183,7 @@ public class MartRunner {
         if (firstThrough == null) {
             firstThrough = through;
         }
+        currentState.adoptEarlierNames(connection, stagingTables, Set.copyOf(modelNames()));
         Map<String, OffsetDateTime> watermarks = runLog.watermarks(statements);
         Set<String> changedModels = new java.util.TreeSet<>();
         Set<String> failed = new HashSet<>();
@@ -196,7 +197,7 @@ public class MartRunner {
             execution.run(statements, watermarks, CurrentState.PREFIX + table, through, newestLoads.get(table), failed,
                     (c, from, to) -> currentState.apply(c, table, key, from, to));
         }
-        SlowlyChangingDimension slowlyChanging = models.slowlyChanging();
+        ModelSet.Materializations materializations = models.materializations();
         for (MartModel model : models.models()) {
             List<String> failedInputs = model.inputs().stream().filter(failed::contains).toList();
             if (!failedInputs.isEmpty()) {
@@ -206,22 +207,15 @@ public class MartRunner {
                 continue;
             }
             // During the first snapshot some source tables have no staging table yet: wait for them quietly.
-            boolean inputsMissing = model.inputs().stream().anyMatch(input -> waiting.contains(input)
-                    || (!declared.contains(input) && input.startsWith(CurrentState.PREFIX)
-                        && !stagingTables.contains(input.substring(CurrentState.PREFIX.length()))));
-            if (inputsMissing) {
+            if (ModelInputs.missing(model, waiting, declared, stagingTables)) {
                 waiting.add(model.name());
                 continue;
             }
             // A model whose inputs have not changed since its watermark has nothing to do: the cost of a
             // cycle follows the changes, not the number of models.
-            OffsetDateTime unknown = firstThrough;
-            OffsetDateTime newestInput = model.inputs().stream().map(input -> declared.contains(input)
-                            ? lastChange.getOrDefault(input, unknown)
-                            : newestLoads.get(input.substring(CurrentState.PREFIX.length())))
-                    .filter(java.util.Objects::nonNull).max(OffsetDateTime::compareTo).orElse(ModelExecution.BEGINNING);
+            OffsetDateTime newestInput = ModelInputs.newest(model, declared, lastChange, firstThrough, newestLoads);
             long rows = execution.run(statements, watermarks, model.name(), through, newestInput, failed,
-                    (c, from, to) -> execution.execute(c, model, slowlyChanging, from, to));
+                    (c, from, to) -> execution.execute(c, model, materializations, from, to));
             if (rows > 0) {
                 lastChange.put(model.name(), through);
                 changedModels.add(model.name());
@@ -276,19 +270,13 @@ public class MartRunner {
     public synchronized MartsChanged rebuild() throws SQLException {
         WarehouseDialect dialect = warehouse.dialect();
         setup.ensure();
-        try (Connection connection = warehouse.connect(); java.sql.Statement statement = connection.createStatement()) {
-            connection.setAutoCommit(false);
+        try (Connection connection = warehouse.connect()) {
             List<String> tables = new ArrayList<>(modelNames());
             java.util.Collections.reverse(tables);
             for (String table : StagingCatalog.tables(connection, dialect)) {
                 tables.add(CurrentState.PREFIX + table);
             }
-            for (String table : tables) {
-                statement.execute("drop table if exists " + dialect.quote(dialect.martsSchema()) + "." + dialect.quote(table));
-            }
-            statement.execute(dialect.statement("delete-all-watermarks"));
-            connection.commit();
-            connection.setAutoCommit(true);
+            runLog.dropWithWatermarks(connection, tables);
         }
         lastChange.clear();
         firstThrough = null;

@@ -116,14 +116,15 @@ final class ModelExecution {
         }
     }
 
-    /** A declared model's statements over the window; an SCD2 model through {@code slowlyChanging}. */
-    long execute(StatementCache statements, MartModel model, SlowlyChangingDimension slowlyChanging,
+    /** A declared model's statements over the window; a materialized one (scd2, incremental) through its own. */
+    long execute(StatementCache statements, MartModel model, ModelSet.Materializations materializations,
                  OffsetDateTime from, OffsetDateTime through) throws SQLException {
         Connection connection = statements.connection();
-        if (model.isSlowlyChanging()) {
+        if (model.isSlowlyChanging() || model.isIncremental()) {
             List<OffsetDateTime> binds = new ArrayList<>();
             String select = bindWindow(model.statements().get(0), from, through, binds);
-            return slowlyChanging.apply(connection, model, select, binds, through);
+            return model.isSlowlyChanging() ? materializations.scd2().apply(connection, model, select, binds, through)
+                    : materializations.incremental().apply(connection, model, select, binds, through);
         }
         long rows = 0;
         boolean tablesExist = created.contains(model.name());

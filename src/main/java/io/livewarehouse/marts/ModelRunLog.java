@@ -40,6 +40,26 @@ final class ModelRunLog {
     }
 
     /** How far the model has read staging, or null when it has never run. */
+    /**
+     * Drops these mart tables (in this order) and every model's watermark, in one transaction where the
+     * warehouse allows DDL in one: what a rebuild starts from.
+     */
+    void dropWithWatermarks(Connection connection, java.util.List<String> tables) throws SQLException {
+        try (java.sql.Statement statement = connection.createStatement()) {
+            connection.setAutoCommit(false);
+            for (String table : tables) {
+                statement.execute("drop table if exists " + dialect.quote(dialect.martsSchema()) + "." + dialect.quote(table));
+            }
+            statement.execute(dialect.statement("delete-all-watermarks"));
+            connection.commit();
+        } catch (SQLException | RuntimeException e) {
+            connection.rollback();
+            throw e;
+        } finally {
+            connection.setAutoCommit(true);
+        }
+    }
+
     OffsetDateTime watermark(Connection connection, String model) throws SQLException {
         try (PreparedStatement read = connection.prepareStatement(dialect.statement("read-watermark"))) {
             read.setString(1, model);

@@ -21,7 +21,7 @@ final class ModelSet {
     /** The captured source tables, by name: which models apply (see {@link ModelCatalog#applicable}). */
     private final Set<String> capturedTables;
     private volatile List<MartModel> models;
-    private volatile SlowlyChangingDimension slowlyChanging;
+    private volatile Materializations materializations;
     /** Declared models that do not apply to the captured tables. */
     private volatile List<String> notApplicable = List.of();
     private String filesVersion;
@@ -32,15 +32,22 @@ final class ModelSet {
         this.capturedTables = capturedTables;
         this.filesVersion = files.version();
         this.models = applicable(ModelCatalog.load(files, dialect));
-        this.slowlyChanging = new SlowlyChangingDimension(files, dialect);
+        this.materializations = new Materializations(files, dialect);
     }
 
     List<MartModel> models() {
         return models;
     }
 
-    SlowlyChangingDimension slowlyChanging() {
-        return slowlyChanging;
+    /** How the models declared {@code materialized} are kept, with the files' templates. */
+    record Materializations(SlowlyChangingDimension scd2, IncrementalMerge incremental) {
+        Materializations(MartFiles files, WarehouseDialect dialect) {
+            this(new SlowlyChangingDimension(files, dialect), new IncrementalMerge(files, dialect));
+        }
+    }
+
+    Materializations materializations() {
+        return materializations;
     }
 
     List<String> names() {
@@ -65,7 +72,7 @@ final class ModelSet {
         filesVersion = version;
         try {
             List<MartModel> reloaded = applicable(ModelCatalog.load(files, dialect));
-            slowlyChanging = new SlowlyChangingDimension(files, dialect);
+            materializations = new Materializations(files, dialect);
             models = reloaded;
             LOG.infof("Mart files changed in %s: %d models reloaded", files.describe(), reloaded.size());
             return true;
@@ -83,7 +90,7 @@ final class ModelSet {
                 .filter(name -> applicable.stream().noneMatch(model -> model.name().equals(name))).toList();
         if (!others.isEmpty() && !others.equals(notApplicable)) {
             LOG.infof("Marts: %d of %d models read source tables that are not captured (pipeline.source.tables) and do "
-                    + "not run: %s. The current state of every captured table is kept in marts.int_<table>.",
+                    + "not run: %s. The current state of every captured table is kept in marts.cur_<table>.",
                     others.size(), declared.size(), others);
         }
         notApplicable = others;

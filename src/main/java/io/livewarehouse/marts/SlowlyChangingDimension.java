@@ -5,16 +5,12 @@ import io.livewarehouse.warehouse.WarehouseDialect;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -24,7 +20,7 @@ import java.util.stream.Collectors;
  * with the statements of {@code marts/materializations.sql}: the model says which entities may have changed
  * and what their attributes are now; this compares a hash of the tracked attributes with the current
  * version's, closes the versions that changed, opens new ones with the next surrogate keys, and updates
- * untracked attributes in place. The dimension's columns follow the model's SELECT.
+ * untracked attributes in place. The dimension's columns follow the model's SELECT ({@link ModelColumns}).
  */
 final class SlowlyChangingDimension {
 
@@ -37,11 +33,12 @@ final class SlowlyChangingDimension {
 
     private final WarehouseDialect dialect;
     private final NamedSql templates;
+    private final ModelColumns columns;
 
     SlowlyChangingDimension(MartFiles files, WarehouseDialect dialect) {
         this.dialect = dialect;
-        String own = files.readOptional(dialect.name() + "/materializations.sql");
-        this.templates = NamedSql.of("materializations.sql", own != null ? own : files.read("materializations.sql"));
+        this.templates = files.materializations(dialect.name());
+        this.columns = new ModelColumns(dialect);
     }
 
     /** Applies one window's changes; {@code select} is the model's SELECT with its window already bound as ?. */
@@ -60,7 +57,7 @@ final class SlowlyChangingDimension {
         long rows = 0;
         try (Statement ddl = connection.createStatement()) {
             ddl.execute(statement("scd2-create", tokens));
-            followWidenings(connection, model, tokens.get("changes"));
+            columns.follow(connection, model.name(), tokens.get("changes"), false, Set.of());
             ddl.execute(statement("scd2-versions", tokens));
         }
         if (!untracked.isEmpty()) {
@@ -75,9 +72,6 @@ final class SlowlyChangingDimension {
      * The tokens of the scd2 templates for a model: its tables and keys, and with its attribute columns (all
      * but the natural id and the change columns of its SELECT) the column lists and the row hash.
      */
-    /** Per model, the staging schema version its column types were last compared at. */
-    private final Map<String, Long> checkedAt = new HashMap<>();
-
     Map<String, String> tokens(MartModel model, String select, List<String> attributes) {
         Map<String, String> tokens = new HashMap<>();
         tokens.put("target", dialect.quote(dialect.martsSchema()) + "." + dialect.quote(model.name()));
@@ -107,60 +101,10 @@ final class SlowlyChangingDimension {
         return dialect.qualify(templates.get(template, tokens));
     }
 
-    /**
-     * The dimension takes its column types from the model's SELECT when it is created; when a source column is
-     * widened later (integer to bigint), the SELECT returns the wider type and the dimension's column is widened
-     * too, or the new values would not fit. Looked at only after staging's columns changed.
-     */
-    private void followWidenings(Connection connection, MartModel model, String changes) throws SQLException {
-        long version = io.livewarehouse.staging.StagingCatalog.schemaVersion();
-        if (Long.valueOf(version).equals(checkedAt.get(model.name()))) {
-            return;
-        }
-        Map<String, String> existing = io.livewarehouse.staging.StagingCatalog.columns(connection, dialect,
-                dialect.martsSchema(), model.name());
-        String target = dialect.quote(dialect.martsSchema()) + "." + dialect.quote(model.name());
-        try (Statement statement = connection.createStatement();
-             ResultSet empty = statement.executeQuery("select * from " + changes + " where 1 = 0")) {
-            ResultSetMetaData columns = empty.getMetaData();
-            for (int i = 1; i <= columns.getColumnCount(); i++) {
-                String column = columns.getColumnLabel(i).toLowerCase(Locale.ROOT);
-                String current = existing.get(column);
-                if (current == null) {
-                    continue;
-                }
-                String typeName = columns.getColumnTypeName(i);
-                if (!typeName.contains("(") && typeName.matches("(?i)DECIMAL|NUMBER|NUMERIC")) {
-                    typeName += "(" + columns.getPrecision(i) + "," + columns.getScale(i) + ")";
-                }
-                io.livewarehouse.types.ColumnType produced = dialect.parseType(typeName);
-                io.livewarehouse.types.ColumnType held = dialect.parseType(current);
-                if (!io.livewarehouse.staging.TypeWidening.canHold(held, produced)
-                        && io.livewarehouse.staging.TypeWidening.canHold(produced, held)) {
-                    try (Statement widen = connection.createStatement()) {
-                        widen.execute(dialect.statement("widen-column", Map.of("table", target,
-                                "column", dialect.quote(column), "type", dialect.typeOf(produced))));
-                    }
-                }
-            }
-        }
-        checkedAt.put(model.name(), version);
-    }
-
     /** The model's attribute columns: everything its SELECT returns but the natural id and the change columns. */
-    private static List<String> attributes(Connection connection, String changes, String naturalId) throws SQLException {
-        List<String> attributes = new ArrayList<>();
-        try (Statement statement = connection.createStatement();
-             ResultSet empty = statement.executeQuery("select * from " + changes + " where 1 = 0")) {
-            ResultSetMetaData columns = empty.getMetaData();
-            for (int i = 1; i <= columns.getColumnCount(); i++) {
-                String column = columns.getColumnLabel(i).toLowerCase(Locale.ROOT);
-                if (!column.equals(naturalId) && !CHANGE_COLUMNS.contains(column)) {
-                    attributes.add(column);
-                }
-            }
-        }
-        return attributes;
+    private List<String> attributes(Connection connection, String changes, String naturalId) throws SQLException {
+        return columns.of(connection, changes).keySet().stream()
+                .filter(column -> !column.equals(naturalId) && !CHANGE_COLUMNS.contains(column)).toList();
     }
 
     private String join(List<String> columns, String prefix) {

@@ -23,7 +23,7 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * The reconciliation of the marts with the source ({@code reconciliation} in schema.yml): a measure over a
+ * The reconciliation of the marts with the source ({@code reconciliation} in the models' yml files): a measure over a
  * source table against the same measure over a mart, exact even while changes flow (see {@link #reconcile}).
  * Source statements are in source/reconciliation.sql, warehouse statements in warehouse/pipeline.sql.
  */

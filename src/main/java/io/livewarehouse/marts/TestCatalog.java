@@ -10,10 +10,11 @@ import java.util.Map;
 import java.util.stream.Collectors;
 
 /**
- * The data tests declared in {@code marts/models/schema.yml}, as dbt declares them: per model
+ * The data tests declared in the models' yml files ({@code marts/models/*.yml}), as dbt declares them: per model
  * {@code unique_current}, per column {@code unique}, {@code not_null}, {@code accepted_values},
- * {@code relationships}; and the {@code reconciliation} pairs of a source measure and a mart measure. Read
- * again when the mart files change, so an edited schema.yml applies at the next run.
+ * {@code relationships}; the {@code reconciliation} pairs of a source measure and a mart measure; and the
+ * sources' freshness ({@link SourceFreshness}). Read again when the mart files change, so an edited yml
+ * file applies at the next run.
  */
 final class TestCatalog {
 
@@ -33,6 +34,7 @@ final class TestCatalog {
     private String filesVersion;
     private List<Test> tests;
     private List<Reconciliation> reconciliations;
+    private List<SourceFreshness.Check> freshness;
 
     TestCatalog(MartFiles files, WarehouseDialect dialect, List<String> capturedTables) {
         this.files = files;
@@ -42,7 +44,7 @@ final class TestCatalog {
         declare();
     }
 
-    /** Reads schema.yml again when the mart files changed. */
+    /** Reads the yml files again when the mart files changed. */
     void refresh() {
         String version = files.version();
         if (!version.equals(filesVersion)) {
@@ -57,6 +59,11 @@ final class TestCatalog {
 
     List<Reconciliation> reconciliations() {
         return reconciliations;
+    }
+
+    /** The freshness checks sources.yml declares on the captured tables. */
+    List<SourceFreshness.Check> freshness() {
+        return freshness;
     }
 
     @SuppressWarnings("unchecked")
@@ -92,6 +99,8 @@ final class TestCatalog {
                     sourceSide.get("table"), sourceTable, sourceSide.get("key"), martSide.get("key"), martSide.get("where"),
                     (String) pair.get("measure")));
         }
+        this.freshness = SourceFreshness.declared(schema, capturedTables.stream()
+                .map(table -> table.substring(table.indexOf('.') + 1)).collect(Collectors.toSet()));
         this.tests = List.copyOf(tests);
         this.reconciliations = List.copyOf(reconciliations);
     }

@@ -129,7 +129,8 @@
     const results = [...status.dataTests.results].sort((a, b) => (a.status === "passed") - (b.status === "passed"));
     for (const r of results) {
       const row = document.createElement("tr");
-      if (r.status !== "passed") row.className = "failed";
+      // A warning (a source past its freshness warn_after) is shown apart: it does not take readiness down.
+      if (r.status !== "passed") row.className = r.status === "warn" ? "warn" : "failed";
       row.dataset.status = r.status;
       cell(row, r.model); cell(row, r.test); cell(row, r.status); cell(row, r.failingRows, "num"); cell(row, r.detail);
       tests.appendChild(row);

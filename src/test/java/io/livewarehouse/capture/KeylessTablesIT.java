@@ -96,11 +96,11 @@ class KeylessTablesIT {
                         .containsExactly(List.of("c", 2L), List.of("d", 2L), List.of("r", 2L), List.of("u", 1L));
                 // The current state is the source (a table keyed by its whole row holds each distinct row once).
                 assertThat(SourceDatabases.rows(staging, "select strftime(\"at\" at time zone 'UTC', '%Y-%m-%d %H:%M'), level, message "
-                        + "from marts.int_log_named order by 1, 2"))
+                        + "from marts.cur_log_named order by 1, 2"))
                         .isEqualTo(SourceDatabases.rows(source, "select to_char(\"at\" at time zone 'UTC', 'YYYY-MM-DD HH24:MI'), "
                                 + "level, message from log_named order by 1, 2"));
                 assertThat(SourceDatabases.rows(staging, "select strftime(\"at\" at time zone 'UTC', '%Y-%m-%d %H:%M'), message, n "
-                        + "from marts.int_log_full order by 2"))
+                        + "from marts.cur_log_full order by 2"))
                         .isEqualTo(SourceDatabases.rows(source, "select distinct to_char(\"at\" at time zone 'UTC', 'YYYY-MM-DD HH24:MI'), "
                                 + "message, n from log_full order by 2"));
                 assertThat(SourceDatabases.single(staging, "select key_columns from _pipeline.staging_tables "

@@ -129,8 +129,8 @@ class SchemaChangesTest {
         StagingComparison.awaitStagingEqualsSource(source, warehouse);
         martRunner.refresh();
         try (Connection staging = warehouse.connect()) {
-            assertThat(SourceDatabases.single(staging, "select count(*) from marts.int_film where audience = 'everyone'"))
-                    .isEqualTo(SourceDatabases.single(staging, "select count(*) from marts.int_film"));
+            assertThat(SourceDatabases.single(staging, "select count(*) from marts.cur_film where audience = 'everyone'"))
+                    .isEqualTo(SourceDatabases.single(staging, "select count(*) from marts.cur_film"));
         }
         source("alter table public.film drop column audience", "update public.film set length = 121 where film_id = 7");
         StagingComparison.awaitStagingEqualsSource(source, warehouse);
@@ -156,7 +156,7 @@ class SchemaChangesTest {
         StagingComparison.awaitStagingEqualsSource(source, warehouse);
         martRunner.refresh();
         try (Connection staging = warehouse.connect()) {
-            assertThat(SourceDatabases.rows(staging, "select film_id, final_title from marts.int_film "
+            assertThat(SourceDatabases.rows(staging, "select film_id, final_title from marts.cur_film "
                     + "where film_id in (8, 9, 10) order by film_id")).extracting(row -> row.get(1))
                     .containsExactly("second", "kept", "before the rename");
             assertThat(SourceDatabases.single(staging, "select count(*) from information_schema.columns "
@@ -198,7 +198,7 @@ class SchemaChangesTest {
         StagingComparison.awaitStagingEqualsSource(source, warehouse);
         martRunner.refresh();
         try (Connection staging = warehouse.connect()) {
-            assertThat(SourceDatabases.rows(staging, "select film_id, old_note, note from marts.int_film "
+            assertThat(SourceDatabases.rows(staging, "select film_id, old_note, note from marts.cur_film "
                     + "where film_id in (12, 13) order by film_id"))
                     .containsExactly(java.util.Arrays.asList(12, "old note", null), java.util.Arrays.asList(13, null, "new note"));
         }

@@ -64,9 +64,9 @@ class TableResyncTest {
         awaitStaging("select count(*) from staging.city where _cdc_loaded_at is null", 2L);
         martRunner.refresh();
         try (Connection staging = warehouse.connect()) {
-            assertThat(SourceDatabases.single(staging, "select city from marts.int_city where city_id = 3"))
+            assertThat(SourceDatabases.single(staging, "select city from marts.cur_city where city_id = 3"))
                     .isNotEqualTo("Held");
-            assertThat(SourceDatabases.single(staging, "select count(*) from marts.int_city where city_id = " + inserted))
+            assertThat(SourceDatabases.single(staging, "select count(*) from marts.cur_city where city_id = " + inserted))
                     .isEqualTo(0L);
         }
 
@@ -91,7 +91,7 @@ class TableResyncTest {
         StagingComparison.awaitStagingEqualsSource(source, warehouse);
         martRunner.refresh();
         try (Connection staging = warehouse.connect(); Connection connection = source.open()) {
-            assertThat(SourceDatabases.rows(staging, "select city_id::bigint, city, country_id::bigint from marts.int_city order by 1"))
+            assertThat(SourceDatabases.rows(staging, "select city_id::bigint, city, country_id::bigint from marts.cur_city order by 1"))
                     .isEqualTo(SourceDatabases.rows(connection, "select city_id::bigint, city::text, country_id::bigint "
                             + "from public.city order by 1"));
         }

@@ -38,7 +38,10 @@ class DataTestsTest {
         given().when().post("/pipeline/data-tests").then().statusCode(200)
                 .body("status", everyItem(equalTo("passed")))
                 .body("test", hasItem("reconcile_payment_amount_sum"))
-                .body("test", hasItem("relationships_customer_key_dim_customer"));
+                .body("test", hasItem("relationships_customer_key_dim_customer"))
+                // sources.yml declares the freshness of rental and payment: just staged, so fresh.
+                .body("findAll { it.test == 'freshness' }.model",
+                        org.hamcrest.Matchers.containsInAnyOrder("source.rental", "source.payment"));
 
         long brokenKey;
         try (Connection marts = warehouse.connect(); Statement statement = marts.createStatement()) {
@@ -64,7 +67,8 @@ class DataTestsTest {
                     .contains("pipeline_data_tests_failing 3.0");
             try (Connection marts = warehouse.connect()) {
                 assertThat(SourceDatabases.single(marts, "select failing_rows from _pipeline.data_test_results "
-                        + "where test = 'relationships_customer_key_dim_customer' order by run_at desc limit 1")).isEqualTo(1L);
+                        + "where model = 'fact_rental' and test = 'relationships_customer_key_dim_customer' order by run_at desc limit 1"))
+                        .isEqualTo(1L);
                 // The run log: this run failed three tests.
                 assertThat(SourceDatabases.rows(marts, "select status, failed, tests > 30, finished_at >= started_at "
                         + "from _pipeline.data_test_runs order by started_at desc limit 1").get(0))

@@ -49,7 +49,7 @@ class FactsAndOneBigTableTest {
         long filmKeyBefore;
         try (Connection marts = warehouse.connect()) {
             filmKeyBefore = (Long) SourceDatabases.single(marts, "select f.film_key from marts.fact_rental f "
-                    + "join marts.int_rental r using (rental_id) join marts.int_inventory i on i.inventory_id = r.inventory_id "
+                    + "join marts.cur_rental r using (rental_id) join marts.cur_inventory i on i.inventory_id = r.inventory_id "
                     + "where i.film_id = 9 order by rental_id limit 1");
         }
         try (Connection connection = source.open(); Statement statement = connection.createStatement()) {
@@ -75,7 +75,7 @@ class FactsAndOneBigTableTest {
                     .isEqualTo(SourceDatabases.single(connection, "select city from public.city where city_id = 77"));
             // History is kept in the facts: old rentals keep the old film version, the new rental the new one.
             assertThat(SourceDatabases.single(marts, "select f.film_key from marts.fact_rental f "
-                    + "join marts.int_rental r using (rental_id) join marts.int_inventory i on i.inventory_id = r.inventory_id "
+                    + "join marts.cur_rental r using (rental_id) join marts.cur_inventory i on i.inventory_id = r.inventory_id "
                     + "where i.film_id = 9 order by rental_id limit 1")).isEqualTo(filmKeyBefore);
             assertThat(SourceDatabases.single(marts, "select d.title from marts.fact_rental f join marts.dim_film d "
                     + "using (film_key) where f.rental_id = 70001")).isEqualTo("Renamed For The Dashboard");

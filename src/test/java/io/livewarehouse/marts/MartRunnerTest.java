@@ -51,12 +51,12 @@ class MartRunnerTest {
                     + "values ('2031-07-04 12:00:00', 12, 11, 1)");
         }
         StagingComparison.awaitStagingEqualsSource(source, warehouse);
-        // A crash after int_customer's MERGE but before its watermark: rolled back, redone next cycle.
-        runner.crashAfterChangesOf("int_customer");
+        // A crash after cur_customer's MERGE but before its watermark: rolled back, redone next cycle.
+        runner.crashAfterChangesOf("cur_customer");
         runner.refresh();
         try (Connection marts = warehouse.connect()) {
             assertThat(SourceDatabases.single(marts, "select count(*) from _pipeline.model_runs "
-                    + "where model = 'int_customer' and status = 'failed' and error like '%simulated crash%'")).isEqualTo(1L);
+                    + "where model = 'cur_customer' and status = 'failed' and error like '%simulated crash%'")).isEqualTo(1L);
         }
         runner.refresh();
         assertCurrentStateEqualsSource();
@@ -64,7 +64,7 @@ class MartRunnerTest {
         try (Connection marts = warehouse.connect()) {
             // Incremental: the cycle after the change touched one customer row, not the table.
             assertThat(SourceDatabases.single(marts, "select rows_changed from _pipeline.model_runs "
-                    + "where model = 'int_customer' and status = 'ok' order by finished_at desc limit 1")).isEqualTo(1L);
+                    + "where model = 'cur_customer' and status = 'ok' order by finished_at desc limit 1")).isEqualTo(1L);
             assertThat(SourceDatabases.single(marts, "select count(*) from marts.dim_date where date_key = 20310704"))
                     .isEqualTo(1L);
         }
@@ -187,7 +187,7 @@ class MartRunnerTest {
                 List<String> columns = new ArrayList<>(StagingComparison.sourceColumns(connection, table));
                 columns.remove("password");
                 assertThat(StagingComparison.currentStateRows(connection, marts, table, columns))
-                        .as("marts.int_%s", table)
+                        .as("marts.cur_%s", table)
                         .isEqualTo(StagingComparison.sourceRows(connection, table, columns));
             }
         }

@@ -14,8 +14,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * Model planning on the project's own mart files, without a warehouse: every model after the models it reads,
- * on both dialects; a cycle refused; only the models whose source tables are captured run.
+ * Model planning on the project's own mart files, without a warehouse: inputs found in the SQL, every model
+ * after the models it reads, on both dialects; a cycle refused; only the models whose source tables are
+ * captured run; every model declared in a yml file, every table it reads declared in sources.yml.
  */
 @Tag("unit")
 class ModelCatalogTest {
@@ -42,16 +43,16 @@ class ModelCatalogTest {
         Map<String, MartModel> models = new LinkedHashMap<>();
         models.put("a", model("a", "b"));
         models.put("b", model("b", "a"));
-        models.put("c", model("c", "int_x"));
+        models.put("c", model("c", "cur_x"));
         assertThatThrownBy(() -> ModelCatalog.ordered(models)).hasMessageContaining("cycle");
     }
 
     @Test
     void declarationOrderDoesNotMatterOnlyInputsDo() {
         Map<String, MartModel> models = new LinkedHashMap<>();
-        models.put("fact", model("fact", "dim", "int_x"));
+        models.put("fact", model("fact", "dim", "cur_x"));
         models.put("dim", model("dim", "base"));
-        models.put("base", model("base", "int_x"));
+        models.put("base", model("base", "cur_x"));
         assertThat(ModelCatalog.ordered(models)).extracting(MartModel::name).containsExactly("base", "dim", "fact");
     }
 
@@ -68,15 +69,79 @@ class ModelCatalogTest {
 
     @Test
     void aModelWithoutGrainOrKeyIsRefused() {
-        assertThatThrownBy(() -> MartModel.parse("fact_x", "-- key: id\nselect 1"))
+        assertThatThrownBy(() -> MartModel.parse("fact_x", "-- key: id\nselect 1", sql -> sql))
                 .hasMessageContaining("grain");
-        MartModel model = MartModel.parse("fact_x", "-- grain: one row per x\n-- key: id\n-- inputs: int_x, dim_y\n"
-                + "delete from t where id = 1;\ninsert into t select 1;\n");
-        assertThat(model.inputs()).containsExactly("int_x", "dim_y");
-        assertThat(model.statements()).containsExactly("delete from t where id = 1", "insert into t select 1");
+        MartModel model = MartModel.parse("fact_x", "-- grain: one row per x\n-- key: id\n"
+                + "delete from marts.fact_x where id = 1;\ninsert into marts.fact_x select * from marts.dim_y;\n", sql -> sql);
+        assertThat(model.statements()).containsExactly("delete from marts.fact_x where id = 1",
+                "insert into marts.fact_x select * from marts.dim_y");
+    }
+
+    @Test
+    void inputsAreWhatTheSqlReads() {
+        MartModel model = MartModel.parse("fact_x", """
+                -- grain: one row per x
+                -- key: id
+                -- A comment naming marts.not_an_input is not read.
+                with changed as (select id from staging.x where _cdc_loaded_at > :loaded_from)
+                select c.id, d.name from changed as c
+                join marts."dim_y" as d on d.id = c.id
+                left join MARTS.cur_x as x on x.id = c.id
+                left join marts.fact_x as self on self.id = c.id
+                """, String::toUpperCase);
+        // staging.x is read as the current state of x is: the model waits for and follows table x.
+        assertThat(model.inputs()).containsExactly("cur_x", "dim_y");
+        assertThat(model.statements().get(0)).as("qualified after the inputs were found").startsWith("WITH CHANGED");
+        assertThatThrownBy(() -> MartModel.parse("fact_x", "-- grain: g\n-- key: id\n-- inputs: dim_z\n"
+                + "select * from marts.dim_y", sql -> sql)).hasMessageContaining("declares '-- inputs: dim_z'")
+                .hasMessageContaining("[dim_y]");
+        assertThat(MartModel.parse("fact_x", "-- grain: g\n-- key: id\n-- inputs: dim_y\nselect * from marts.dim_y",
+                sql -> sql).inputs()).containsExactly("dim_y");
+    }
+
+    @Test
+    void everyPackagedModelHasItsYmlAndReadsOnlyDeclaredSources() {
+        Map<String, Object> schema = ModelCatalog.schema(MartFiles.classpath());
+        Set<String> sources = ModelCatalog.sourceTables(schema);
+        assertThat(sources).hasSize(15).contains("rental", "payment", "film_category");
+        for (String sql : MartFiles.classpath().modelFiles(".sql")) {
+            String name = sql.substring("models/".length(), sql.length() - 4);
+            assertThat(MartFiles.classpath().modelFiles(".yml")).as("the yml beside " + sql).contains("models/" + name + ".yml");
+        }
+        MartModel payments = ModelCatalog.load(MartFiles.classpath(), new DuckDbDialect()).stream()
+                .filter(model -> model.name().equals("fact_payment")).findFirst().orElseThrow();
+        assertThat(payments.inputs()).containsExactlyInAnyOrder("cur_payment", "dim_customer", "dim_staff");
+        assertThat(((List<?>) schema.get("reconciliation"))).hasSize(5);
+    }
+
+    @Test
+    void aModelReadingAnUndeclaredSourceOrAnUndeclaredModelFileIsRefused(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path models = java.nio.file.Files.createDirectories(dir.resolve("models"));
+        java.nio.file.Files.writeString(models.resolve("sources.yml"), "sources:\n  - name: s\n    tables:\n      - name: orders\n");
+        java.nio.file.Files.writeString(models.resolve("fact_order.yml"), "models:\n  - name: fact_order\n");
+        java.nio.file.Files.writeString(models.resolve("fact_order.sql"), "-- grain: one row per order\n-- key: id\n"
+                + "-- materialized: incremental\nselect id from marts.cur_orders where _cdc_loaded_at > :loaded_from");
+        MartFiles files = MartFiles.folder(dir);
+        assertThat(ModelCatalog.load(files, new DuckDbDialect())).extracting(MartModel::name).containsExactly("fact_order");
+
+        java.nio.file.Files.writeString(models.resolve("fact_order.sql"), "-- grain: one row per order\n-- key: id\n"
+                + "select id from marts.cur_ordres");
+        assertThatThrownBy(() -> ModelCatalog.load(files, new DuckDbDialect())).hasMessageContaining("cur_ordres")
+                .hasMessageContaining("sources.yml");
+
+        java.nio.file.Files.writeString(models.resolve("fact_order.sql"), "-- grain: one row per order\n-- key: id\n"
+                + "select id from marts.int_orders");
+        assertThatThrownBy(() -> ModelCatalog.load(files, new DuckDbDialect())).hasMessageContaining("is cur_orders");
+
+        java.nio.file.Files.writeString(models.resolve("dim_lost.sql"), "-- grain: g\n-- key: id\nselect 1");
+        assertThatThrownBy(() -> ModelCatalog.schema(files)).hasMessageContaining("dim_lost")
+                .hasMessageContaining("declared in no models/*.yml");
     }
 
     private static MartModel model(String name, String... inputs) {
-        return MartModel.parse(name, "-- grain: one row\n-- key: id\n-- inputs: " + String.join(", ", inputs) + "\nselect 1");
+        String from = java.util.Arrays.stream(inputs).map(input -> "marts." + input)
+                .collect(java.util.stream.Collectors.joining(", "));
+        return MartModel.parse(name, "-- grain: one row\n-- key: id\nselect 1 from " + from, sql -> sql);
     }
 }

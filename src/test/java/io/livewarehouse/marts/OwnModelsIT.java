@@ -40,10 +40,10 @@ class OwnModelsIT {
                 -- orders_by_country: how many orders, and how much, per country of the customer.
                 -- grain: one row per country
                 -- key: country
-                -- inputs: int_orders, int_customers
+                -- inputs: cur_orders, cur_customers
                 create or replace table marts.orders_by_country as
                 select c.country, count(*) as orders, sum(o.amount) as amount
-                from marts.int_orders as o join marts.int_customers as c on c.id = o.customer_id
+                from marts.cur_orders as o join marts.cur_customers as c on c.id = o.customer_id
                 group by c.country;
                 """);
         Path warehouseFile = work.resolve("warehouse.duckdb");

@@ -61,10 +61,10 @@ class PortableModelsTest {
     void aSlowlyChangingModelMustNameItsKeys() {
         String header = "-- grain: one row per version\n-- key: k\n-- materialized: scd2\n";
         MartModel model = MartModel.parse("dim_x", header + "-- natural_id: x_id\n-- surrogate_key: x_key\n"
-                + "-- untracked: note, remark\nselect 1 as x_id");
+                + "-- untracked: note, remark\nselect 1 as x_id", sql -> sql);
         assertThat(model.isSlowlyChanging()).isTrue();
         assertThat(model.untracked()).containsExactly("note", "remark");
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> MartModel.parse("dim_y", header + "select 1 as y_id"))
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> MartModel.parse("dim_y", header + "select 1 as y_id", sql -> sql))
                 .hasMessageContaining("natural_id");
     }
 }

@@ -61,7 +61,7 @@ class SourceOrderTest {
         }
         runner.refresh();
         try (Connection staging = warehouse.connect()) {
-            assertThat(SourceDatabases.rows(staging, "select id, v from marts.int_order_probe order by id"))
+            assertThat(SourceDatabases.rows(staging, "select id, v from marts.cur_order_probe order by id"))
                     .containsExactly(List.of(1, "late update"), List.of(3, "snapshot"));
         }
     }

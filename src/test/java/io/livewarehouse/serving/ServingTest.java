@@ -99,7 +99,7 @@ class ServingTest {
         assertThat(lines.get(0)).startsWith("store_key,store_id,");
         assertThat(lines).hasSize(1 + ((Number) mart("select count(*) from marts.dim_store")).intValue());
 
-        given().get("/api/marts/int_rental").then().statusCode(404);
+        given().get("/api/marts/cur_rental").then().statusCode(404);
         given().get("/api/marts/nothing").then().statusCode(404);
         given().get("/api/marts/fact_rental;drop table x").then().statusCode(404);
         given().get("/api/marts/fact_rental?size=0").then().statusCode(400);

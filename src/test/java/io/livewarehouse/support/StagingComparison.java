@@ -134,7 +134,7 @@ public final class StagingComparison {
         return read(staging, sql, described);
     }
 
-    /** Rows of a current-state table ({@code marts.int_<table>}), rendered as {@link #sourceRows} renders the source. */
+    /** Rows of a current-state table ({@code marts.cur_<table>}), rendered as {@link #sourceRows} renders the source. */
     public static Map<String, Map<String, String>> currentStateRows(Connection source, Connection warehouse, String table,
                                                                     List<String> columns) throws SQLException {
         List<Column> described = describe(source, table, columns);
@@ -142,7 +142,7 @@ public final class StagingComparison {
         String select = described.stream().map(column -> column.stagingExpression() + " as " + quote(column.name()))
                 .collect(Collectors.joining(", "));
         String keyExpression = key.stream().map(k -> quote(k) + "::varchar").collect(Collectors.joining(" || '/' || "));
-        return read(warehouse, "select " + keyExpression + ", " + select + " from marts." + quote("int_" + table), described);
+        return read(warehouse, "select " + keyExpression + ", " + select + " from marts." + quote("cur_" + table), described);
     }
 
     /** The source's columns of a table, in order. */

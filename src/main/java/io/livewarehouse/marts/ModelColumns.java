@@ -1,0 +1,85 @@
+package io.livewarehouse.marts;
+
+import io.livewarehouse.staging.StagingCatalog;
+import io.livewarehouse.staging.TypeWidening;
+import io.livewarehouse.types.ColumnType;
+import io.livewarehouse.warehouse.WarehouseDialect;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A materialized model's table follows its SELECT: the table takes its column types from the SELECT's
+ * result when it is created; when a source column is widened later (integer to bigint), the SELECT returns
+ * the wider type and the table's column is widened too, or the new values would not fit; and, where the
+ * materialization allows it, a column the SELECT has gained (an edited model) is added. Looked at once per
+ * model, then again only after staging's columns changed.
+ */
+final class ModelColumns {
+
+    private final WarehouseDialect dialect;
+    /** Per model, the staging schema version its columns were last compared at. */
+    private final Map<String, Long> checkedAt = new HashMap<>();
+
+    ModelColumns(WarehouseDialect dialect) {
+        this.dialect = dialect;
+    }
+
+    /** The columns of a table of this run (the model's changes), by lower-case name, as the warehouse types them. */
+    Map<String, ColumnType> of(Connection connection, String table) throws SQLException {
+        Map<String, ColumnType> produced = new LinkedHashMap<>();
+        try (Statement statement = connection.createStatement();
+             ResultSet empty = statement.executeQuery("select * from " + table + " where 1 = 0")) {
+            ResultSetMetaData columns = empty.getMetaData();
+            for (int i = 1; i <= columns.getColumnCount(); i++) {
+                String typeName = columns.getColumnTypeName(i);
+                if (!typeName.contains("(") && typeName.matches("(?i)DECIMAL|NUMBER|NUMERIC")) {
+                    typeName += "(" + columns.getPrecision(i) + "," + columns.getScale(i) + ")";
+                }
+                produced.put(columns.getColumnLabel(i).toLowerCase(Locale.ROOT), dialect.parseType(typeName));
+            }
+        }
+        return produced;
+    }
+
+    /**
+     * Widens the columns of {@code model}'s table that the changes' columns no longer fit in and, with
+     * {@code addNew}, adds the changes' columns it lacks, but for those in {@code notStored}.
+     */
+    void follow(Connection connection, String model, String changes, boolean addNew, Set<String> notStored)
+            throws SQLException {
+        long version = StagingCatalog.schemaVersion();
+        if (Long.valueOf(version).equals(checkedAt.get(model))) {
+            return;
+        }
+        Map<String, String> existing = StagingCatalog.columns(connection, dialect, dialect.martsSchema(), model);
+        String target = dialect.quote(dialect.martsSchema()) + "." + dialect.quote(model);
+        try (Statement alter = connection.createStatement()) {
+            for (Map.Entry<String, ColumnType> column : of(connection, changes).entrySet()) {
+                String current = existing.get(column.getKey());
+                ColumnType produced = column.getValue();
+                if (current == null) {
+                    if (addNew && !notStored.contains(column.getKey())) {
+                        alter.execute("alter table " + target + " add column " + dialect.quote(column.getKey()) + " "
+                                + dialect.typeOf(produced));
+                    }
+                    continue;
+                }
+                ColumnType held = dialect.parseType(current);
+                if (!TypeWidening.canHold(held, produced) && TypeWidening.canHold(produced, held)) {
+                    alter.execute(dialect.statement("widen-column", Map.of("table", target,
+                            "column", dialect.quote(column.getKey()), "type", dialect.typeOf(produced))));
+                }
+            }
+        }
+        checkedAt.put(model, version);
+    }
+}

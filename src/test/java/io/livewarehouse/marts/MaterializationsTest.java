@@ -1,0 +1,170 @@
+package io.livewarehouse.marts;
+
+import io.livewarehouse.warehouse.DuckDbDialect;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The incremental materialization, the sources' freshness and the current state's earlier names, on an
+ * in-memory DuckDB (a real warehouse, no pipeline): a model that is only its SELECT is merged on its key,
+ * deletes leave or stay as it says, its table gains the columns its SELECT gains; freshness warns and
+ * fails past its thresholds; a warehouse kept with int_<table> mirrors goes on under cur_<table>.
+ */
+@Tag("unit")
+class MaterializationsTest {
+
+    private static final OffsetDateTime T1 = OffsetDateTime.parse("2026-01-01T00:00:00Z");
+    private static final OffsetDateTime T2 = OffsetDateTime.parse("2026-01-02T00:00:00Z");
+
+    private final DuckDbDialect dialect = new DuckDbDialect();
+    private Connection connection;
+
+    @BeforeEach
+    void open() throws SQLException {
+        connection = DriverManager.getConnection("jdbc:duckdb:");
+        execute("create schema marts", "create schema staging", "create schema _pipeline",
+                dialect.statement("create-model-watermarks"),
+                "create table marts.changes_in (id integer, is_deleted boolean, name varchar, amount integer)");
+    }
+
+    @AfterEach
+    void close() throws SQLException {
+        connection.close();
+    }
+
+    @Test
+    void anIncrementalModelIsItsSelectMergedOnItsKey() throws SQLException {
+        IncrementalMerge merge = new IncrementalMerge(MartFiles.classpath(), dialect);
+        MartModel model = model("fact_x", "");
+        execute("insert into marts.changes_in values (1, false, 'one', 10), (2, false, 'two', 20)");
+        assertThat(apply(merge, model, T1)).isEqualTo(2);
+        assertThat(rows("select id, name, amount, loaded_at = timestamptz '2026-01-01 00:00:00+00' from marts.fact_x order by id"))
+                .containsExactly("1|one|10|true", "2|two|20|true");
+        assertThat(rows("select column_name from information_schema.columns where table_name = 'fact_x' order by ordinal_position"))
+                .as("is_deleted is not stored; loaded_at is added").containsExactly("id", "name", "amount", "loaded_at");
+
+        // An update, a delete and an insert of a row deleted before it was ever merged.
+        execute("delete from marts.changes_in",
+                "insert into marts.changes_in values (1, false, 'uno', 11), (2, true, null, null), (3, true, null, null)");
+        apply(merge, model, T2);
+        assertThat(rows("select id, name, amount, loaded_at = timestamptz '2026-01-02 00:00:00+00' from marts.fact_x order by id"))
+                .containsExactly("1|uno|11|true");
+    }
+
+    @Test
+    void aModelThatKeepsDeletesMarksThemAndItsTableFollowsItsSelect() throws SQLException {
+        IncrementalMerge merge = new IncrementalMerge(MartFiles.classpath(), dialect);
+        MartModel keeping = model("int_x", "-- deleted: keep\n");
+        execute("insert into marts.changes_in values (1, false, 'one', 10), (2, true, null, null)");
+        apply(merge, keeping, T1);
+        assertThat(rows("select id, is_deleted from marts.int_x order by id")).containsExactly("1|false", "2|true");
+
+        // The model edited: a new column; a fresh materialization (as after a reload) adds it to the table.
+        MartModel edited = MartModel.parse("int_x", "-- grain: one row per x\n-- key: id\n-- materialized: incremental\n"
+                + "-- deleted: keep\nselect id, is_deleted, name, amount, cast(amount as bigint) * 1000 as milli "
+                + "from marts.changes_in where :loaded_from < :loaded_through", sql -> sql);
+        apply(new IncrementalMerge(MartFiles.classpath(), dialect), edited, T2);
+        assertThat(rows("select id, milli from marts.int_x order by id")).containsExactly("1|10000", "2|null");
+    }
+
+    @Test
+    void freshnessWarnsThenFailsPastItsThresholds() {
+        Map<String, Object> schema = Map.of("sources", List.of(Map.of(
+                "name", "shop",
+                "freshness", Map.of("warn_after", Map.of("count", 1, "period", "hour"),
+                        "error_after", Map.of("count", 1, "period", "day")),
+                "tables", List.of(Map.of("name", "orders"), mapWithNullFreshness("countries"),
+                        Map.of("name", "uncaptured")))));
+        List<SourceFreshness.Check> checks = SourceFreshness.declared(schema, Set.of("orders", "countries"));
+        assertThat(checks).containsExactly(new SourceFreshness.Check("orders", "_cdc_source_ts", Duration.ofHours(1),
+                Duration.ofDays(1)));
+        SourceFreshness.Check check = checks.get(0);
+        assertThat(SourceFreshness.judge(check, T2.minusMinutes(30), T2).status()).isEqualTo("passed");
+        DataTests.Result warn = SourceFreshness.judge(check, T2.minusHours(3), T2);
+        assertThat(warn.status()).isEqualTo("warn");
+        assertThat(warn.detail()).isEqualTo("newest change 3 h ago; warn after 1 h");
+        assertThat(SourceFreshness.judge(check, T1.minusHours(1), T2).status()).isEqualTo("failed");
+        assertThat(SourceFreshness.judge(check, null, T2).detail()).startsWith("no change staged");
+    }
+
+    @Test
+    void freshnessIsReadFromTheStagingTable() throws SQLException {
+        execute("create table staging.orders (id integer, _cdc_source_ts timestamptz)",
+                "insert into staging.orders values (1, timestamptz '2026-01-01 22:00:00+00'), (2, timestamptz '2026-01-01 23:30:00+00')");
+        var check = new SourceFreshness.Check("orders", "_cdc_source_ts", Duration.ofHours(1), null);
+        var missing = new SourceFreshness.Check("not_staged_yet", "_cdc_source_ts", Duration.ofHours(1), null);
+        List<DataTests.Result> results = SourceFreshness.run(connection, dialect, List.of(check, missing), T2);
+        assertThat(results).extracting(DataTests.Result::model, DataTests.Result::status, DataTests.Result::detail)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("source.orders", "passed", "newest change 30 min ago"));
+    }
+
+    @Test
+    void currentStateKeptUnderItsEarlierNameGoesOnUnderTheNewOne() throws SQLException {
+        execute("create table marts.int_film (film_id integer, title varchar)", "insert into marts.int_film values (1, 'A')",
+                "create table marts.int_location (address_id integer)",
+                "insert into _pipeline.model_watermarks values ('int_film', timestamptz '2026-01-01 00:00:00+00', now())");
+        CurrentState currentState = new CurrentState(dialect);
+        currentState.adoptEarlierNames(connection, List.of("film", "location"), Set.of("int_location"));
+        assertThat(rows("select film_id, title from marts.cur_film")).containsExactly("1|A");
+        assertThat(rows("select model from _pipeline.model_watermarks")).containsExactly("cur_film");
+        assertThat(rows("select table_name from information_schema.tables where table_schema = 'marts' order by 1"))
+                .as("a hand-written model of that name stays").containsExactly("changes_in", "cur_film", "int_location");
+    }
+
+    private static Map<String, Object> mapWithNullFreshness(String name) {
+        Map<String, Object> table = new java.util.HashMap<>();
+        table.put("name", name);
+        table.put("freshness", null);
+        return table;
+    }
+
+    private static MartModel model(String name, String header) {
+        return MartModel.parse(name, "-- grain: one row per x\n-- key: id\n-- materialized: incremental\n" + header
+                + "select id, is_deleted, name, amount from marts.changes_in where :loaded_from < :loaded_through", sql -> sql);
+    }
+
+    private long apply(IncrementalMerge merge, MartModel model, OffsetDateTime through) throws SQLException {
+        List<OffsetDateTime> binds = new ArrayList<>();
+        String select = ModelExecution.bindWindow(model.statements().get(0), ModelExecution.BEGINNING, through, binds);
+        return merge.apply(connection, model, select, binds, through);
+    }
+
+    private void execute(String... statements) throws SQLException {
+        try (Statement statement = connection.createStatement()) {
+            for (String sql : statements) {
+                statement.execute(sql);
+            }
+        }
+    }
+
+    private List<String> rows(String sql) throws SQLException {
+        List<String> rows = new ArrayList<>();
+        try (Statement statement = connection.createStatement(); ResultSet result = statement.executeQuery(sql)) {
+            int columns = result.getMetaData().getColumnCount();
+            while (result.next()) {
+                List<String> values = new ArrayList<>();
+                for (int i = 1; i <= columns; i++) {
+                    values.add(String.valueOf(result.getObject(i)));
+                }
+                rows.add(String.join("|", values));
+            }
+        }
+        return rows;
+    }
+}
