@@ -92,9 +92,11 @@ select ${change_columns}, cast(null as timestamp with time zone) as loaded_at
 from ${changes} as ch
 where 1 = 0;
 
+-- ${source} is the temporary table of the changes at a model's first run in a process (when its columns
+-- are learnt and its table created), afterwards the SELECT itself, in parentheses.
 -- name: incremental-merge
 merge into ${target} as t
-using ${changes} as s
+using ${source} as s
 on ${key_match}
 ${delete_matched}
 when matched then update set ${update_assignments}loaded_at = ?

@@ -3,6 +3,7 @@
 -- key: payment_id
 -- materialized: incremental
 -- A deleted payment leaves the fact.
+-- The table takes its column types from this SELECT: the cast keeps the date key integer (as dim_date.date_key).
 
 with affected as (
     select distinct payment_id
@@ -15,7 +16,7 @@ select affected.payment_id,
        p.rental_id,
        c.customer_key,
        sf.staff_key,
-       year(p.payment_date) * 10000 + month(p.payment_date) * 100 + day(p.payment_date) as payment_date_key,
+       cast(year(p.payment_date) * 10000 + month(p.payment_date) * 100 + day(p.payment_date) as integer) as payment_date_key,
        p.payment_date,
        p.amount
 from affected

@@ -5,6 +5,8 @@
 -- Affected rentals: those int_rental_activity touched since this model's watermark (changed directly, through
 -- their payments or their inventory item). A deleted rental leaves the fact. Dimension keys are those of the
 -- versions valid at the rental date, so later dimension changes never rewrite history.
+-- The table takes its column types from this SELECT: the casts keep date keys integer (as dim_date.date_key)
+-- and days_rented integer.
 
 select ra.rental_id,
        ra.is_deleted,
@@ -12,11 +14,11 @@ select ra.rental_id,
        f.film_key,
        st.store_key,
        sf.staff_key,
-       year(r.rental_date) * 10000 + month(r.rental_date) * 100 + day(r.rental_date) as rental_date_key,
-       year(r.return_date) * 10000 + month(r.return_date) * 100 + day(r.return_date) as return_date_key,
+       cast(year(r.rental_date) * 10000 + month(r.rental_date) * 100 + day(r.rental_date) as integer) as rental_date_key,
+       cast(year(r.return_date) * 10000 + month(r.return_date) * 100 + day(r.return_date) as integer) as return_date_key,
        r.rental_date,
        r.return_date,
-       {{ days_between(r.rental_date, r.return_date) }} as days_rented,
+       cast({{ days_between(r.rental_date, r.return_date) }} as integer) as days_rented,
        r.return_date is not null as is_returned,
        coalesce({{ days_between(r.rental_date, r.return_date) }} > f.rental_duration, false) as is_late,
        ra.amount_paid,

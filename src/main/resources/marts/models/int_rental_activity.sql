@@ -7,6 +7,7 @@
 -- loaded_at is the staging load time of the run that last touched the rental, so that each reader picks the
 -- rentals touched since its own watermark; a deleted rental keeps its row (is_deleted) so that readers that
 -- have not run since still learn of the delete.
+-- The table takes its column types from this SELECT: the casts keep the totals decimal(9,2) and integer.
 
 with affected as (
     select rental_id
@@ -36,8 +37,8 @@ payments as (
 
 select affected.rental_id,
        r.rental_id is null as is_deleted,
-       coalesce(p.amount_paid, 0) as amount_paid,
-       coalesce(p.payment_count, 0) as payment_count
+       cast(coalesce(p.amount_paid, 0) as decimal(9,2)) as amount_paid,
+       cast(coalesce(p.payment_count, 0) as integer) as payment_count
 from affected
 left join marts.cur_rental as r on r.rental_id = affected.rental_id
 left join payments as p on p.rental_id = affected.rental_id;

@@ -18,12 +18,12 @@ create schema if not exists ${staging_schema};
 create schema if not exists ${marts_schema};
 create schema if not exists ${pipeline_schema};
 
--- A widening type change at the source (integer to bigint, numeric(5,2) to numeric(7,2)). Snowflake takes
--- SET DATA TYPE or TYPE; this is the form the SQL parser of the offline tests knows too.
 -- Snowflake moves a table renamed to an unqualified name into the session's schema: name it in full.
 -- name: rename-mart-table
 alter table ${table} rename to ${new_table};
 
+-- A widening type change at the source (integer to bigint, numeric(5,2) to numeric(7,2)). Snowflake takes
+-- SET DATA TYPE or TYPE; this is the form the SQL parser of the offline tests knows too.
 -- name: widen-column
 alter table ${table} alter column ${column} type ${type};
 

@@ -88,7 +88,7 @@ public class CaptureStatus {
                 invalidCounter(copy.schema(), copy.table(), column, count + " snapshot rows").increment(count));
     }
 
-    /** Tables that changed shape while the pipeline was stopped (see WarehouseOffsetStore), as found at start. */
+    /** Tables that changed shape while the pipeline was stopped (see StreamPreparation), as found at start. */
     void shapesChangedWhileStopped(List<String> tables) {
         shapesChanged = List.copyOf(tables);
         if (!tables.isEmpty()) {

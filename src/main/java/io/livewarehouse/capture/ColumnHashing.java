@@ -26,7 +26,7 @@ public class ColumnHashing implements Processor {
         }
     }
 
-    /** Nothing to do: being built checked the settings (see WarehouseOffsetStore's start). */
+    /** Nothing to do: being built checked the settings (see StreamPreparation.prepare). */
     void ready() {
     }
 

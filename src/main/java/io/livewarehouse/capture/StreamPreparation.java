@@ -77,18 +77,16 @@ public class StreamPreparation {
             PipelineSettings.Cdc cdc = settings.cdc();
             String snapshotMode = cdc.snapshotMode();
             // Every captured table checked and published before a replication slot can exist.
-            CapturedTables tables = capturedTables;
-            holdAddedTables(tables);
-            tables.prepare();
-            capture.shapesChangedWhileStopped(shapesChanged(tables));
+            holdAddedTables(capturedTables);
+            capturedTables.prepare();
+            capture.shapesChangedWhileStopped(shapesChanged(capturedTables));
             Map<String, String> offsets = writer.readOffsets();
             UnfinishedSnapshotGuard.apply(offsets, snapshotMode,
                     cdc.slotName(),
                     source);
-            CopySnapshot copy = copySnapshot;
-            if (resumesWhereStagingStopped(offsets, cdc, copy)) {
+            if (resumesWhereStagingStopped(offsets, cdc, copySnapshot)) {
                 // With snapshot-method=copy the snapshot is staged here, before Debezium reads the offsets it leaves.
-                capture.snapshotCopied(copy.runIfNeeded(offsets, snapshotMode));
+                capture.snapshotCopied(copySnapshot.runIfNeeded(offsets, snapshotMode));
             }
             if (!offsets.isEmpty() && StagedPosition.of(offsets).snapshotFinished()) {
                 capture.resumed();
@@ -128,7 +126,7 @@ public class StreamPreparation {
                         + e.getMessage() + "; remove it from pipeline.source.tables, or capture it with a new capture "
                         + "(pipeline.cdc.name, slot and publication of its own)");
             }
-            if (writer.hold(added, io.livewarehouse.staging.StagingWriter.ADDED)) {
+            if (writer.hold(added, StagingWriter.ADDED)) {
                 operations.record("table added", added, "added to pipeline.source.tables: its existing rows are copied on their "
                                 + "own while the other tables stream on");
             }

@@ -126,11 +126,6 @@ final class TableCsvCopy {
         return "'" + text.replace("'", "''") + "'";
     }
 
-    /** A configured {@code schema.table} as its two names. */
-    private static String[] schemaAndTable(String qualified) {
-        return TableSettings.schemaAndTable(qualified);
-    }
-
     private static Set<String> columnSet(String list) {
         Set<String> columns = new HashSet<>();
         for (String entry : list.split(",")) {

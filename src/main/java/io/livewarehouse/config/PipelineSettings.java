@@ -39,7 +39,7 @@ public interface PipelineSettings {
 
     Simulator simulator();
 
-    /** The settings for code that CDI does not create (Debezium's offset store, commit policy, converter). */
+    /** The settings for code that CDI does not create (Debezium's commit policy, converter). */
     static PipelineSettings current() {
         return org.eclipse.microprofile.config.ConfigProvider.getConfig()
                 .unwrap(io.smallrye.config.SmallRyeConfig.class).getConfigMapping(PipelineSettings.class);

@@ -119,40 +119,75 @@ final class CurrentState {
 
     /**
      * A warehouse kept by an earlier version has each current state as {@code int_<table>}: it becomes
-     * {@code cur_<table>} with its watermark, in one transaction, so the next cycle goes on from where that one
+     * {@code cur_<table>}, and its watermark moves with it, so the next cycle goes on from where that one
      * stopped instead of reading all of staging again. A declared model of that name (a hand-written
-     * intermediate) is left alone. Once per process.
+     * intermediate) is left alone. On DuckDB both happen in one transaction; on Snowflake the rename commits
+     * by itself, so the watermark is moved by whichever start finds {@code cur_<table>} without one and
+     * {@code int_<table>}'s left behind. Once per process.
      */
     void adoptEarlierNames(Connection connection, List<String> stagingTables, Set<String> models) throws SQLException {
         if (earlierNamesAdopted) {
             return;
         }
-        String marts = dialect.quote(dialect.martsSchema());
+        Set<String> marts = new java.util.HashSet<>();
+        try (PreparedStatement tables = connection.prepareStatement(dialect.statement("catalog-tables"))) {
+            tables.setString(1, dialect.catalogName(dialect.martsSchema()));
+            try (ResultSet rows = tables.executeQuery()) {
+                while (rows.next()) {
+                    marts.add(dialect.fromCatalog(rows.getString(1)));
+                }
+            }
+        }
+        Set<String> watermarked = new java.util.HashSet<>();
+        try (Statement statement = connection.createStatement();
+             ResultSet rows = statement.executeQuery(dialect.statement("read-watermarks"))) {
+            while (rows.next()) {
+                watermarked.add(rows.getString(1));
+            }
+        }
+        String schema = dialect.quote(dialect.martsSchema());
         for (String table : stagingTables) {
             String earlier = EARLIER_PREFIX + table;
-            if (models.contains(earlier) || StagingCatalog.columns(connection, dialect, dialect.martsSchema(), earlier).isEmpty()
-                    || !StagingCatalog.columns(connection, dialect, dialect.martsSchema(), PREFIX + table).isEmpty()) {
+            String current = PREFIX + table;
+            boolean rename = marts.contains(earlier) && !marts.contains(current);
+            boolean moveWatermark = watermarked.contains(earlier) && !watermarked.contains(current)
+                    && (rename || (marts.contains(current) && !marts.contains(earlier)));
+            if (models.contains(earlier) || (!rename && !moveWatermark)) {
                 continue;
             }
             connection.setAutoCommit(false);
-            try (Statement rename = connection.createStatement();
+            try (Statement ddl = connection.createStatement();
                  PreparedStatement watermark = connection.prepareStatement(dialect.statement("rename-watermark"))) {
-                rename.execute(dialect.statement("rename-mart-table", Map.of("table", marts + "." + dialect.quote(earlier),
-                        "new_name", dialect.quote(PREFIX + table), "new_table", marts + "." + dialect.quote(PREFIX + table))));
-                watermark.setString(1, PREFIX + table);
-                watermark.setString(2, earlier);
-                watermark.executeUpdate();
+                // The table first: a watermark under the new name with no table would skip what it held.
+                if (rename) {
+                    ddl.execute(dialect.statement("rename-mart-table", Map.of("table", schema + "." + dialect.quote(earlier),
+                            "new_name", dialect.quote(current), "new_table", schema + "." + dialect.quote(current))));
+                }
+                if (moveWatermark) {
+                    watermark.setString(1, current);
+                    watermark.setString(2, earlier);
+                    watermark.executeUpdate();
+                }
                 connection.commit();
             } catch (SQLException | RuntimeException e) {
-                connection.rollback();
+                rollbackQuietly(connection, e);
                 throw e;
             } finally {
                 connection.setAutoCommit(true);
             }
             LOG.infof("Marts: the current state of %s, kept as %s.%s until now, is %s.%s", table, dialect.martsSchema(),
-                    earlier, dialect.martsSchema(), PREFIX + table);
+                    earlier, dialect.martsSchema(), current);
         }
         earlierNamesAdopted = true;
+    }
+
+    /** Rolls back after {@code failure}; a rollback that fails too is recorded on it, not thrown instead of it. */
+    static void rollbackQuietly(Connection connection, Exception failure) {
+        try {
+            connection.rollback();
+        } catch (SQLException rollback) {
+            failure.addSuppressed(rollback);
+        }
     }
 
     /** Key columns of each staging table (the source's primary key, as the change events carry it). */

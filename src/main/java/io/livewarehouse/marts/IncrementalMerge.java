@@ -1,6 +1,8 @@
 package io.livewarehouse.marts;
 
+import io.livewarehouse.staging.StagingCatalog;
 import io.livewarehouse.support.NamedSql;
+import io.livewarehouse.support.StatementCache;
 import io.livewarehouse.warehouse.WarehouseDialect;
 
 import java.sql.Connection;
@@ -24,10 +26,17 @@ import java.util.stream.Collectors;
 final class IncrementalMerge {
 
     static final String DELETED = "is_deleted";
+    static final String LOADED_AT = "loaded_at";
+
+    /** A model's SELECT columns, as learnt at staging's schema version then. */
+    private record Produced(List<String> columns, long schemaVersion) {
+    }
 
     private final WarehouseDialect dialect;
     private final NamedSql templates;
     private final ModelColumns columns;
+    /** Per model whose table this process has created or followed, the columns of its SELECT. */
+    private final Map<String, Produced> learnt = new java.util.concurrent.ConcurrentHashMap<>();
 
     IncrementalMerge(MartFiles files, WarehouseDialect dialect) {
         this.dialect = dialect;
@@ -35,9 +44,35 @@ final class IncrementalMerge {
         this.columns = new ModelColumns(dialect);
     }
 
-    /** Applies one window's changes; {@code select} is the model's SELECT with its window already bound as ?. */
-    long apply(Connection connection, MartModel model, String select, List<OffsetDateTime> selectBinds,
+    /** This process's tables may be gone (a rebuild): learn their columns and create them again. */
+    void forget() {
+        learnt.clear();
+    }
+
+    /**
+     * Applies one window's changes; {@code select} is the model's SELECT with its window already bound as ?.
+     * The first run in a process (and the first after staging's columns changed) goes through a temporary
+     * table, to learn the SELECT's columns and create or follow the model's table; the others merge the
+     * SELECT directly, one statement as a hand-written MERGE would be.
+     */
+    long apply(StatementCache statements, MartModel model, String select, List<OffsetDateTime> selectBinds,
                OffsetDateTime through) throws SQLException {
+        Connection connection = statements.connection();
+        long version = StagingCatalog.schemaVersion();
+        Produced known = learnt.get(model.name());
+        if (known != null && known.schemaVersion() == version) {
+            Map<String, String> tokens = tokens(model, select, known.columns());
+            tokens.put("source", "(" + select + ")");
+            // Kept prepared between cycles (the statement cache), as the runner keeps its other statements.
+            PreparedStatement merge = statements.prepare(statement("incremental-merge", tokens));
+            int index = 1;
+            for (OffsetDateTime bind : selectBinds) {
+                dialect.bind(merge, index++, bind);
+            }
+            dialect.bind(merge, index++, through);
+            dialect.bind(merge, index, through);
+            return Math.max(0, merge.executeUpdate());
+        }
         Map<String, String> tokens = tokens(model, select, null);
         try (PreparedStatement changes = connection.prepareStatement(statement("incremental-changes", tokens))) {
             for (int i = 0; i < selectBinds.size(); i++) {
@@ -45,22 +80,29 @@ final class IncrementalMerge {
             }
             changes.execute();
         }
-        List<String> produced = List.copyOf(columns.of(connection, tokens.get("changes")).keySet());
-        if (!produced.containsAll(model.keyColumns())) {
+        List<String> columnsProduced = List.copyOf(columns.of(connection, tokens.get("changes")).keySet());
+        if (!columnsProduced.containsAll(model.keyColumns())) {
             throw new SQLException("model " + model.name() + " (materialized: incremental) does not select its key "
-                    + model.keyColumns() + ": " + produced);
+                    + model.keyColumns() + ": " + columnsProduced);
         }
-        tokens = tokens(model, select, produced);
-        boolean deletes = deletes(model, produced);
+        if (columnsProduced.contains(LOADED_AT)) {
+            throw new SQLException("model " + model.name() + " (materialized: incremental) selects " + LOADED_AT
+                    + ", which the materialization sets (the run's staging load time): leave it out");
+        }
+        tokens = tokens(model, select, columnsProduced);
         try (Statement ddl = connection.createStatement()) {
             ddl.execute(statement("incremental-create", tokens));
         }
-        columns.follow(connection, model.name(), tokens.get("changes"), true, deletes ? Set.of(DELETED) : Set.of());
+        columns.follow(connection, model.name(), tokens.get("changes"), true,
+                deletes(model, columnsProduced) ? Set.of(DELETED) : Set.of());
+        long rows;
         try (PreparedStatement merge = connection.prepareStatement(statement("incremental-merge", tokens))) {
             dialect.bind(merge, 1, through);
             dialect.bind(merge, 2, through);
-            return Math.max(0, merge.executeUpdate());
+            rows = Math.max(0, merge.executeUpdate());
         }
+        learnt.put(model.name(), new Produced(columnsProduced, version));
+        return rows;
     }
 
     /** Whether rows the SELECT marks is_deleted leave the table: it has the column, and the model keeps none. */
@@ -77,6 +119,7 @@ final class IncrementalMerge {
         tokens.put("target", dialect.quote(dialect.martsSchema()) + "." + dialect.quote(model.name()));
         tokens.put("changes", dialect.quote(model.name() + "__changes"));
         tokens.put("select", select);
+        tokens.put("source", tokens.get("changes"));
         if (produced == null) {
             return tokens;
         }
@@ -87,12 +130,15 @@ final class IncrementalMerge {
         tokens.put("change_columns", join(stored, "ch."));
         tokens.put("columns", join(stored, ""));
         tokens.put("source_columns", join(stored, "s."));
-        tokens.put("key_match", keys.stream().map(k -> "t." + dialect.quote(k) + " = s." + dialect.quote(k))
+        // NULL matches NULL: a key column a user's model leaves NULL would otherwise insert its row again each run.
+        tokens.put("key_match", keys.stream().map(k -> "t." + dialect.quote(k) + " is not distinct from s." + dialect.quote(k))
                 .collect(Collectors.joining(" and ")));
         tokens.put("update_assignments", values.stream().map(c -> dialect.quote(c) + " = s." + dialect.quote(c) + ", ")
                 .collect(Collectors.joining()));
-        tokens.put("delete_matched", deletes ? "when matched and s." + dialect.quote(DELETED) + " then delete" : "");
-        tokens.put("unless_deleted", deletes ? "and not s." + dialect.quote(DELETED) + " " : "");
+        // A NULL is_deleted is a row that is there: it is updated and inserted alike.
+        String deleted = "coalesce(s." + dialect.quote(DELETED) + ", false)";
+        tokens.put("delete_matched", deletes ? "when matched and " + deleted + " then delete" : "");
+        tokens.put("unless_deleted", deletes ? "and not " + deleted + " " : "");
         return tokens;
     }
 

@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -16,8 +15,8 @@ import java.util.regex.Pattern;
  * One mart model: a SQL file whose header states its grain and key ({@code -- grain: ...}, {@code -- key: ...}).
  * Its inputs are what its SQL reads, found in it: {@code marts.<model>} is another model (or a current-state
  * table {@code cur_<table>}), {@code staging.<table>} a staging change log, which the model then reads as
- * {@code cur_<table>} is read; a header {@code -- inputs: a, b} is optional and, when there, must say the
- * same. Its statements may use {@code :loaded_from} and {@code :loaded_through}, the staging load-time
+ * {@code cur_<table>} is read; a header {@code -- inputs: a, b} is optional and, when there, must name
+ * all of those, and may add one the SQL does not show (to run after it). Its statements may use {@code :loaded_from} and {@code :loaded_through}, the staging load-time
  * window of this run, which the runner binds, and {@code {{ macro(args) }}} calls that the warehouse dialect
  * expands (see {@link Macros}).
  *
@@ -39,6 +38,7 @@ record MartModel(String name, String grain, String key, List<String> inputs, Map
     /** A table the SQL reads: a logical schema (as the dialect qualifies it) and a name, maybe quoted. */
     private static final Pattern READS = Pattern.compile(
             "(?<![\\w.\"$])(marts|staging)\\.(\"?)([A-Za-z_][A-Za-z0-9_$]*)\\2", Pattern.CASE_INSENSITIVE);
+    private static final Pattern NOT_CODE = Pattern.compile("'(?:[^']|'')*'|--[^\\n]*|/\\*.*?\\*/", Pattern.DOTALL);
     private static final Set<String> MATERIALIZATIONS = Set.of("incremental", "scd2");
 
     static MartModel parse(String name, String sql, UnaryOperator<String> qualify) {
@@ -60,9 +60,16 @@ record MartModel(String name, String grain, String key, List<String> inputs, Map
         }
         List<String> inputs = reads(name, code);
         String declared = header.remove("inputs");
-        if (declared != null && !new TreeSet<>(list(declared)).equals(new TreeSet<>(inputs))) {
-            throw new IllegalArgumentException("model " + name + " declares '-- inputs: " + declared
-                    + "' but its SQL reads " + inputs);
+        if (declared != null) {
+            // A header may add an input the SQL does not show (to run after it), never leave one out.
+            List<String> missing = inputs.stream().filter(input -> !list(declared).contains(input)).toList();
+            if (!missing.isEmpty()) {
+                throw new IllegalArgumentException("model " + name + " declares '-- inputs: " + declared
+                        + "' but its SQL also reads " + missing);
+            }
+            Set<String> all = new LinkedHashSet<>(inputs);
+            all.addAll(list(declared));
+            inputs = List.copyOf(all);
         }
         String materialized = header.get("materialized");
         if (materialized != null && !MATERIALIZATIONS.contains(materialized)) {
@@ -90,7 +97,9 @@ record MartModel(String name, String grain, String key, List<String> inputs, Map
     static List<String> reads(String name, List<String> statements) {
         Set<String> inputs = new LinkedHashSet<>();
         for (String statement : statements) {
-            Matcher read = READS.matcher(statement);
+            // What is not code names nothing: string literals, comments at a line's end, block comments.
+            String code = NOT_CODE.matcher(statement).replaceAll(" ");
+            Matcher read = READS.matcher(code);
             while (read.find()) {
                 String table = read.group(2).isEmpty() ? read.group(3).toLowerCase(Locale.ROOT) : read.group(3);
                 inputs.add("staging".equalsIgnoreCase(read.group(1)) ? CurrentState.PREFIX + table : table);

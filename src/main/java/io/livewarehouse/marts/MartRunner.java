@@ -6,15 +6,12 @@ import io.livewarehouse.warehouse.Warehouse;
 import io.livewarehouse.warehouse.WarehouseDialect;
 import io.livewarehouse.warehouse.WarehouseSetup;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Named;
 import org.jboss.logging.Logger;
 
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -23,9 +20,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * One refresh cycle of the marts, called by the {@code marts-refresh} timer route: first the current state
@@ -255,6 +249,7 @@ public class MartRunner {
         }
         execution.forget();
         currentState.forget();
+        models.materializations().incremental().forget();
     }
 
     @PreDestroy

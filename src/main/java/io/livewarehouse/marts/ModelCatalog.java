@@ -45,13 +45,18 @@ final class ModelCatalog {
                 throw new IllegalArgumentException("mart file " + path + " is not a YAML mapping");
             }
             for (Map.Entry<?, ?> entry : document.entrySet()) {
+                if ("version".equals(entry.getKey())) {
+                    continue; // dbt's "version: 2" says nothing here
+                }
                 List<Object> items = merged.get(String.valueOf(entry.getKey()));
                 if (items == null) {
                     throw new IllegalArgumentException("mart file " + path + ": unknown key '" + entry.getKey()
                             + "' (models, sources, reconciliation)");
                 }
-                if (entry.getValue() != null) {
-                    items.addAll((List<Object>) entry.getValue());
+                if (entry.getValue() instanceof List<?> list) {
+                    items.addAll(list);
+                } else if (entry.getValue() != null) {
+                    throw new IllegalArgumentException("mart file " + path + ": '" + entry.getKey() + "' is a list ('- name: ...')");
                 }
             }
         }

@@ -33,9 +33,12 @@ final class ModelColumns {
         this.dialect = dialect;
     }
 
-    /** The columns of a table of this run (the model's changes), by lower-case name, as the warehouse types them. */
-    Map<String, ColumnType> of(Connection connection, String table) throws SQLException {
-        Map<String, ColumnType> produced = new LinkedHashMap<>();
+    /**
+     * The columns of a table of this run (the model's changes), by lower-case name, with the type names the
+     * warehouse gives them (a decimal with its precision and scale).
+     */
+    Map<String, String> of(Connection connection, String table) throws SQLException {
+        Map<String, String> produced = new LinkedHashMap<>();
         try (Statement statement = connection.createStatement();
              ResultSet empty = statement.executeQuery("select * from " + table + " where 1 = 0")) {
             ResultSetMetaData columns = empty.getMetaData();
@@ -44,7 +47,7 @@ final class ModelColumns {
                 if (!typeName.contains("(") && typeName.matches("(?i)DECIMAL|NUMBER|NUMERIC")) {
                     typeName += "(" + columns.getPrecision(i) + "," + columns.getScale(i) + ")";
                 }
-                produced.put(columns.getColumnLabel(i).toLowerCase(Locale.ROOT), dialect.parseType(typeName));
+                produced.put(columns.getColumnLabel(i).toLowerCase(Locale.ROOT), typeName);
             }
         }
         return produced;
@@ -63,16 +66,21 @@ final class ModelColumns {
         Map<String, String> existing = StagingCatalog.columns(connection, dialect, dialect.martsSchema(), model);
         String target = dialect.quote(dialect.martsSchema()) + "." + dialect.quote(model);
         try (Statement alter = connection.createStatement()) {
-            for (Map.Entry<String, ColumnType> column : of(connection, changes).entrySet()) {
+            for (Map.Entry<String, String> column : of(connection, changes).entrySet()) {
                 String current = existing.get(column.getKey());
-                ColumnType produced = column.getValue();
-                if (current == null) {
+                if (!existing.containsKey(column.getKey())) {
                     if (addNew && !notStored.contains(column.getKey())) {
+                        // As the warehouse names the type: staging's types do not cover all a SELECT can give
+                        // (an interval, a list, a 128-bit sum).
                         alter.execute("alter table " + target + " add column " + dialect.quote(column.getKey()) + " "
-                                + dialect.typeOf(produced));
+                                + column.getValue());
                     }
                     continue;
                 }
+                if (current == null) {
+                    continue; // a type the catalog does not name: nothing to compare
+                }
+                ColumnType produced = dialect.parseType(column.getValue());
                 ColumnType held = dialect.parseType(current);
                 if (!TypeWidening.canHold(held, produced) && TypeWidening.canHold(produced, held)) {
                     alter.execute(dialect.statement("widen-column", Map.of("table", target,

@@ -124,7 +124,7 @@ final class ModelExecution {
             List<OffsetDateTime> binds = new ArrayList<>();
             String select = bindWindow(model.statements().get(0), from, through, binds);
             return model.isSlowlyChanging() ? materializations.scd2().apply(connection, model, select, binds, through)
-                    : materializations.incremental().apply(connection, model, select, binds, through);
+                    : materializations.incremental().apply(statements, model, select, binds, through);
         }
         long rows = 0;
         boolean tablesExist = created.contains(model.name());

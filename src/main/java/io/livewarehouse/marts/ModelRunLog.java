@@ -39,7 +39,6 @@ final class ModelRunLog {
         return watermarks;
     }
 
-    /** How far the model has read staging, or null when it has never run. */
     /**
      * Drops these mart tables (in this order) and every model's watermark, in one transaction where the
      * warehouse allows DDL in one: what a rebuild starts from.
@@ -53,13 +52,14 @@ final class ModelRunLog {
             statement.execute(dialect.statement("delete-all-watermarks"));
             connection.commit();
         } catch (SQLException | RuntimeException e) {
-            connection.rollback();
+            CurrentState.rollbackQuietly(connection, e);
             throw e;
         } finally {
             connection.setAutoCommit(true);
         }
     }
 
+    /** How far the model has read staging, or null when it has never run. */
     OffsetDateTime watermark(Connection connection, String model) throws SQLException {
         try (PreparedStatement read = connection.prepareStatement(dialect.statement("read-watermark"))) {
             read.setString(1, model);

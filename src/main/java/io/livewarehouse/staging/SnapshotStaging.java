@@ -1,7 +1,6 @@
 package io.livewarehouse.staging;
 
 import io.livewarehouse.warehouse.Warehouse;
-import io.livewarehouse.warehouse.WarehouseDialect;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;

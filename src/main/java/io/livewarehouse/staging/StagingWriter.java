@@ -34,7 +34,7 @@ import java.util.Set;
 public class StagingWriter {
 
     private static final Logger LOG = Logger.getLogger(StagingWriter.class);
-    /** The reason a table added to pipeline.source.tables waits for its first snapshot with (see WarehouseOffsetStore). */
+    /** The reason a table added to pipeline.source.tables waits for its first snapshot with (see StreamPreparation). */
     public static final String ADDED = "added to pipeline.source.tables";
 
     private final Warehouse warehouse;

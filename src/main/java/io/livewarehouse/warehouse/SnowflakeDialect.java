@@ -21,7 +21,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 
 /**
  * Snowflake: database {@code DVD_RENTALS} with schemas {@code STAGING}, {@code MARTS} and {@code _PIPELINE}

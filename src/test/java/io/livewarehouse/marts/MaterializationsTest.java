@@ -68,6 +68,18 @@ class MaterializationsTest {
     }
 
     @Test
+    void aTableMadeByAnEarlierCreateStatementIsMergedIntoAsItIs() throws SQLException {
+        // As fact_rental was declared before it became an incremental model: a primary key, NOT NULL, own order.
+        execute("create table marts.fact_x (id integer primary key, amount integer, name varchar, "
+                + "loaded_at timestamptz not null)", "insert into marts.changes_in values (1, false, 'one', 10)");
+        apply(new IncrementalMerge(MartFiles.classpath(), dialect), model("fact_x", ""), T1);
+        assertThat(rows("select id, amount, name from marts.fact_x")).containsExactly("1|10|one");
+        assertThat(rows("select column_name || ' ' || data_type from information_schema.columns "
+                + "where table_name = 'fact_x' order by ordinal_position"))
+                .containsExactly("id INTEGER", "amount INTEGER", "name VARCHAR", "loaded_at TIMESTAMP WITH TIME ZONE");
+    }
+
+    @Test
     void aModelThatKeepsDeletesMarksThemAndItsTableFollowsItsSelect() throws SQLException {
         IncrementalMerge merge = new IncrementalMerge(MartFiles.classpath(), dialect);
         MartModel keeping = model("int_x", "-- deleted: keep\n");
@@ -77,10 +89,13 @@ class MaterializationsTest {
 
         // The model edited: a new column; a fresh materialization (as after a reload) adds it to the table.
         MartModel edited = MartModel.parse("int_x", "-- grain: one row per x\n-- key: id\n-- materialized: incremental\n"
-                + "-- deleted: keep\nselect id, is_deleted, name, amount, cast(amount as bigint) * 1000 as milli "
+                + "-- deleted: keep\nselect id, is_deleted, name, amount, cast(amount as bigint) * 1000 as milli, "
+                + "interval '1 day' * id as waited "
                 + "from marts.changes_in where :loaded_from < :loaded_through", sql -> sql);
         apply(new IncrementalMerge(MartFiles.classpath(), dialect), edited, T2);
         assertThat(rows("select id, milli from marts.int_x order by id")).containsExactly("1|10000", "2|null");
+        assertThat(rows("select data_type from information_schema.columns where table_name = 'int_x' and column_name = 'waited'"))
+                .as("added with the type the SELECT gives, not one of staging's").containsExactly("INTERVAL");
     }
 
     @Test
@@ -118,13 +133,17 @@ class MaterializationsTest {
     void currentStateKeptUnderItsEarlierNameGoesOnUnderTheNewOne() throws SQLException {
         execute("create table marts.int_film (film_id integer, title varchar)", "insert into marts.int_film values (1, 'A')",
                 "create table marts.int_location (address_id integer)",
-                "insert into _pipeline.model_watermarks values ('int_film', timestamptz '2026-01-01 00:00:00+00', now())");
+                "insert into _pipeline.model_watermarks values ('int_film', timestamptz '2026-01-01 00:00:00+00', now())",
+                // As Snowflake can leave it: the table renamed (its DDL committed alone), the watermark not yet.
+                "create table marts.cur_city (city_id integer)",
+                "insert into _pipeline.model_watermarks values ('int_city', timestamptz '2026-01-01 00:00:00+00', now())");
         CurrentState currentState = new CurrentState(dialect);
-        currentState.adoptEarlierNames(connection, List.of("film", "location"), Set.of("int_location"));
+        currentState.adoptEarlierNames(connection, List.of("film", "city", "location"), Set.of("int_location"));
         assertThat(rows("select film_id, title from marts.cur_film")).containsExactly("1|A");
-        assertThat(rows("select model from _pipeline.model_watermarks")).containsExactly("cur_film");
+        assertThat(rows("select model from _pipeline.model_watermarks order by 1")).containsExactly("cur_city", "cur_film");
         assertThat(rows("select table_name from information_schema.tables where table_schema = 'marts' order by 1"))
-                .as("a hand-written model of that name stays").containsExactly("changes_in", "cur_film", "int_location");
+                .as("a hand-written model of that name stays")
+                .containsExactly("changes_in", "cur_city", "cur_film", "int_location");
     }
 
     private static Map<String, Object> mapWithNullFreshness(String name) {
@@ -142,7 +161,7 @@ class MaterializationsTest {
     private long apply(IncrementalMerge merge, MartModel model, OffsetDateTime through) throws SQLException {
         List<OffsetDateTime> binds = new ArrayList<>();
         String select = ModelExecution.bindWindow(model.statements().get(0), ModelExecution.BEGINNING, through, binds);
-        return merge.apply(connection, model, select, binds, through);
+        return merge.apply(new io.livewarehouse.support.StatementCache(connection), model, select, binds, through);
     }
 
     private void execute(String... statements) throws SQLException {

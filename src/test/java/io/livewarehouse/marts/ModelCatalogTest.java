@@ -85,8 +85,8 @@ class ModelCatalogTest {
                 -- A comment naming marts.not_an_input is not read.
                 with changed as (select id from staging.x where _cdc_loaded_at > :loaded_from)
                 select c.id, d.name from changed as c
-                join marts."dim_y" as d on d.id = c.id
-                left join MARTS.cur_x as x on x.id = c.id
+                join marts."dim_y" as d on d.id = c.id -- was marts.dim_old
+                left join MARTS.cur_x as x on x.id = c.id and x.note <> 'marts.not_either' /* nor marts.this */
                 left join marts.fact_x as self on self.id = c.id
                 """, String::toUpperCase);
         // staging.x is read as the current state of x is: the model waits for and follows table x.
@@ -95,8 +95,8 @@ class ModelCatalogTest {
         assertThatThrownBy(() -> MartModel.parse("fact_x", "-- grain: g\n-- key: id\n-- inputs: dim_z\n"
                 + "select * from marts.dim_y", sql -> sql)).hasMessageContaining("declares '-- inputs: dim_z'")
                 .hasMessageContaining("[dim_y]");
-        assertThat(MartModel.parse("fact_x", "-- grain: g\n-- key: id\n-- inputs: dim_y\nselect * from marts.dim_y",
-                sql -> sql).inputs()).containsExactly("dim_y");
+        assertThat(MartModel.parse("fact_x", "-- grain: g\n-- key: id\n-- inputs: dim_y, dim_date\nselect * from marts.dim_y",
+                sql -> sql).inputs()).as("a header may add an input to run after").containsExactly("dim_y", "dim_date");
     }
 
     @Test

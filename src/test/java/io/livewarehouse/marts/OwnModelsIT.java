@@ -19,7 +19,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * A database that is not DVD Rental: captured on the defaults it is ready (the packaged DVD Rental models do
  * not apply and are left out), and with the user's own models folder ({@code pipeline.marts.models-dir}: a
- * {@code models/schema.yml} and one model, as docs/your-database.md shows) its mart is built, kept current and tested.
+ * {@code models/schema.yml}, as any models/*.yml may be named, and one model, as docs/your-database.md shows) its mart is built, kept current and tested.
  */
 class OwnModelsIT {
 

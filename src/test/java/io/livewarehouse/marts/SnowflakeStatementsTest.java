@@ -129,6 +129,9 @@ class SnowflakeStatementsTest {
                 for (String template : List.of("incremental-changes", "incremental-create", "incremental-merge")) {
                     parse(incremental.statement(template, tokens));
                 }
+                // After the first run the SELECT is merged directly.
+                tokens.put("source", "(" + select + ")");
+                parse(incremental.statement("incremental-merge", tokens));
             }
         }
     }

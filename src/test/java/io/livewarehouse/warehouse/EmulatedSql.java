@@ -68,9 +68,11 @@ final class EmulatedSql {
                     + "when data_type = 'VARCHAR' then 'TEXT' when data_type = 'TIMESTAMP' then 'TIMESTAMP_NTZ' "
                     + "when data_type = 'TIMESTAMP WITH TIME ZONE' then 'TIMESTAMP_TZ' when data_type = 'BLOB' then 'BINARY' "
                     + "when data_type = 'JSON' then 'VARIANT' else data_type end as data_type, "
-                    + "case when data_type like 'DECIMAL%' then numeric_precision when data_type like '%INT' then 38 end "
-                    + "as numeric_precision, case when data_type like 'DECIMAL%' then numeric_scale "
-                    + "when data_type like '%INT' then 0 end as numeric_scale from information_schema.columns");
+                    // Snowflake's INTEGER (a cast's "as integer" too) is NUMBER(38,0).
+                    + "case when data_type like 'DECIMAL%' then numeric_precision when data_type like '%INT' "
+                    + "or data_type = 'INTEGER' then 38 end as numeric_precision, case when data_type like 'DECIMAL%' "
+                    + "then numeric_scale when data_type like '%INT' or data_type = 'INTEGER' then 0 end as numeric_scale "
+                    + "from information_schema.columns");
 
     private static final Pattern DATE_PART = Pattern.compile("(?i)\\b(dateadd|datediff)\\(\\s*(day|month|year)\\s*,");
     private static final Pattern GENERATOR = Pattern.compile("(?i)table\\(\\s*generator\\(\\s*rowcount\\s*=>\\s*(\\d+)\\s*\\)\\s*\\)");
