@@ -68,6 +68,25 @@ class MaterializationsTest {
     }
 
     @Test
+    void aModelCreatedAndMergedInItsRunsTransactionIsReadByTheModelsAfterIt() throws SQLException {
+        // As ModelExecution runs it: in a transaction. DuckDB 2.0 lost the statistics of a table created by
+        // CREATE TABLE AS and merged into in one transaction, and a filtered read of it then found no row
+        // (fact_rental stayed empty behind int_rental_activity, whose next MERGE inserted its rows again).
+        IncrementalMerge merge = new IncrementalMerge(MartFiles.classpath(), dialect);
+        execute("insert into marts.changes_in select i, false, 'n' || i, i from range(1, 200001) r(i)");
+        for (OffsetDateTime through : List.of(T1, T2)) {
+            connection.setAutoCommit(false);
+            apply(merge, model("int_x", "-- deleted: keep\n"), through);
+            connection.commit();
+            connection.setAutoCommit(true);
+        }
+        assertThat(rows("select count(*), count(distinct id), min(id), min(loaded_at) = timestamptz '2026-01-02 00:00:00+00' "
+                + "from marts.int_x")).containsExactly("200000|200000|1|true");
+        assertThat(rows("select count(*) from marts.int_x where loaded_at > timestamptz '2026-01-01 00:00:00+00' "
+                + "and id > 0")).containsExactly("200000");
+    }
+
+    @Test
     void aTableMadeByAnEarlierCreateStatementIsMergedIntoAsItIs() throws SQLException {
         // As fact_rental was declared before it became an incremental model: a primary key, NOT NULL, own order.
         execute("create table marts.fact_x (id integer primary key, amount integer, name varchar, "
