@@ -93,17 +93,18 @@ final class IncrementalMerge {
         try (Statement ddl = connection.createStatement()) {
             ddl.execute(statement("incremental-create", tokens));
         }
-        if (!connection.getAutoCommit()) {
-            // The (empty) table is committed on its own, before the MERGE: DuckDB 2.0 loses the statistics of a
-            // table made by CREATE TABLE AS and merged into in the same transaction (min() answers NULL), and
-            // then prunes every row of it from filtered scans, so readers of the model see nothing and the
-            // model's own next MERGE, matching nothing, inserts its rows again. Snowflake commits DDL by itself
-            // anyway. A crash before the MERGE commits leaves an empty table and no watermark: the next run
-            // merges the whole window into it.
-            connection.commit();
-        }
         columns.follow(connection, model.name(), tokens.get("changes"), true,
                 deletes(model, columnsProduced) ? Set.of(DELETED) : Set.of());
+        if (!connection.getAutoCommit()) {
+            // The table's shape (created empty, columns added or widened) commits on its own, before the MERGE:
+            // DuckDB 2.0 loses the statistics of a table made by CREATE TABLE AS and merged into in the same
+            // transaction (min() answers NULL), and then prunes every row of it from filtered scans, so readers
+            // of the model see nothing and the model's own next MERGE, matching nothing, inserts its rows again.
+            // No ALTER was seen to do the same, but none shares the MERGE's transaction either. Snowflake commits
+            // DDL by itself anyway. A crash before the MERGE commits leaves the table's new shape and the old
+            // watermark: the next run merges the whole window into it.
+            connection.commit();
+        }
         long rows;
         try (PreparedStatement merge = connection.prepareStatement(statement("incremental-merge", tokens))) {
             dialect.bind(merge, 1, through);

@@ -87,6 +87,24 @@ class MaterializationsTest {
     }
 
     @Test
+    void aColumnAddedToALargeModelInItsRunsTransactionKeepsItReadable() throws SQLException {
+        // The table's whole shape (CREATE, then the ALTERs that follow a SELECT's new or wider columns) commits
+        // before the MERGE, so no DDL shares the MERGE's transaction whatever DuckDB loses with it.
+        execute("insert into marts.changes_in select i, false, 'n' || i, i from range(1, 200001) r(i)");
+        apply(new IncrementalMerge(MartFiles.classpath(), dialect), model("int_x", "-- deleted: keep\n"), T1);
+        MartModel edited = MartModel.parse("int_x", "-- grain: one row per x\n-- key: id\n-- materialized: incremental\n"
+                + "-- deleted: keep\nselect id, is_deleted, name, amount, cast(amount as bigint) * 1000 as milli "
+                + "from marts.changes_in where :loaded_from < :loaded_through", sql -> sql);
+        connection.setAutoCommit(false);
+        apply(new IncrementalMerge(MartFiles.classpath(), dialect), edited, T2);
+        connection.commit();
+        connection.setAutoCommit(true);
+        assertThat(rows("select count(*), count(distinct id), min(id), min(milli) from marts.int_x"))
+                .containsExactly("200000|200000|1|1000");
+        assertThat(rows("select count(*) from marts.int_x where milli > 0 and id > 0")).containsExactly("200000");
+    }
+
+    @Test
     void aTableMadeByAnEarlierCreateStatementIsMergedIntoAsItIs() throws SQLException {
         // As fact_rental was declared before it became an incremental model: a primary key, NOT NULL, own order.
         execute("create table marts.fact_x (id integer primary key, amount integer, name varchar, "
