@@ -2,7 +2,8 @@
 # live-warehouse container: built with the Maven wrapper, run as the Quarkus fast-jar on a slim JRE.
 #   docker build -t live-warehouse .
 #   docker run -e PIPELINE_SOURCE_HOST=... -e PIPELINE_SOURCE_PASSWORD=... \
-#              -v lw-state:/var/lib/live-warehouse -p 8080:8080 live-warehouse
+#              -e PIPELINE_SECURITY_USERS=ana:operator -e PIPELINE_SECURITY_PASSWORD_ANA=... \
+#              -v lw-state:/var/lib/live-warehouse -p 8080:8080 -p 9000:9000 live-warehouse
 
 FROM eclipse-temurin:17-jdk AS build
 WORKDIR /build
@@ -30,9 +31,10 @@ ENV PIPELINE_STATE_DIR=/var/lib/live-warehouse \
     JAVA_OPTS="-XX:MaxRAMPercentage=75 -Djava.io.tmpdir=/var/lib/live-warehouse/tmp"
 VOLUME /var/lib/live-warehouse
 USER 10001:10001
-EXPOSE 8080
+# 8080: pages and API (login); 9000: probes and metrics (management interface, keep it in the cluster).
+EXPOSE 8080 9000
 # Liveness, not readiness: Docker and ECS replace an unhealthy container, which helps a dead engine but
 # not an unreachable source (readiness is for the load balancer or orchestrator's readiness probe).
 HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 \
-    CMD curl -fsS http://localhost:8080/q/health/live || exit 1
+    CMD curl -fsS http://localhost:9000/q/health/live || exit 1
 ENTRYPOINT ["sh", "-c", "mkdir -p /var/lib/live-warehouse/tmp && exec java $JAVA_OPTS -jar /app/quarkus-run.jar"]

@@ -3,6 +3,8 @@ package io.livewarehouse.config;
 import io.smallrye.config.ConfigMapping;
 
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -38,6 +40,8 @@ public interface PipelineSettings {
     Embedded embedded();
 
     Simulator simulator();
+
+    Security security();
 
     /** The settings for code that CDI does not create (Debezium's commit policy, converter). */
     static PipelineSettings current() {
@@ -164,5 +168,31 @@ public interface PipelineSettings {
         long startDelayMs();
 
         long seed();
+    }
+
+    /**
+     * Who may read the pages and run the operations (io.livewarehouse.security): HTTP basic users with their
+     * roles, each one's password from the environment, and OIDC bearer tokens when an issuer is set.
+     */
+    interface Security {
+        boolean enabled();
+
+        /** {@code name:role} entries; roles reader and operator. */
+        Optional<List<String>> users();
+
+        /** Per user, the password ({@code PIPELINE_SECURITY_PASSWORD_<NAME>}); never logged. */
+        Map<String, String> password();
+
+        Oidc oidc();
+
+        interface Oidc {
+            boolean enabled();
+
+            Optional<String> authServerUrl();
+
+            Optional<String> clientId();
+
+            String rolesClaim();
+        }
     }
 }

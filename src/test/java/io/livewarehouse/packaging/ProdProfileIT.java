@@ -60,6 +60,12 @@ class ProdProfileIT {
             // embedded source's config factory, the simulator, the generator).
             assertThat(pipeline.output()).contains("cdc-to-staging").contains("marts-refresh")
                     .doesNotContain("traffic-simulator").doesNotContain("not-needed-but-secret");
+            // No user configured: the pages and operations are off, not open, and the log says how to set one;
+            // the probes (above) answer on the management port.
+            assertThat(pipeline.anonymousGet("/api/pipeline").status()).isEqualTo(401);
+            assertThat(pipeline.anonymousGet("/").status()).isEqualTo(401);
+            assertThat(pipeline.post("/pipeline/marts/rebuild").status()).isEqualTo(401);
+            assertThat(pipeline.output()).contains("no user is configured").contains("PIPELINE_SECURITY_USERS");
             assertThat(Files.readAllLines(classLog)).anyMatch(line -> line.contains("io.livewarehouse.capture.CaptureRoute"))
                     .noneMatch(line -> line.contains("io.livewarehouse.demo."));
         } finally {

@@ -25,6 +25,10 @@ import java.util.regex.Pattern;
  */
 public final class PipelineProcess {
 
+    /** The operator the packaged pipeline is started with, and whose credentials every call but a probe's sends. */
+    public static final String OPERATOR = "it_operator";
+    public static final String OPERATOR_PASSWORD = "it-" + Long.toHexString(new java.util.Random().nextLong());
+
     public static final Path JAR = Path.of("target/quarkus-app/quarkus-run.jar").toAbsolutePath();
 
     private final Path workDirectory;
@@ -35,6 +39,7 @@ public final class PipelineProcess {
     private final HttpClient http = HttpClient.newHttpClient();
     private Process process;
     private int httpPort;
+    private int managementPort;
     private long outputOffset;
     private List<String> user = List.of();
     private List<String> javaOptions = List.of("-Xmx512m");
@@ -52,7 +57,10 @@ public final class PipelineProcess {
                 "PIPELINE_SOURCE_DATABASE", database,
                 "PIPELINE_SOURCE_PASSWORD", "embedded",
                 "PIPELINE_WAREHOUSE_DUCKDB_PATH", work.resolve("warehouse.duckdb").toString(),
-                "PIPELINE_STATE_DIR", work.resolve("state").toString()));
+                "PIPELINE_STATE_DIR", work.resolve("state").toString(),
+                // Production's access rules: the tests' calls come as this operator (see send).
+                "PIPELINE_SECURITY_USERS", OPERATOR + ":operator",
+                "PIPELINE_SECURITY_PASSWORD_" + OPERATOR.toUpperCase(), OPERATOR_PASSWORD));
         for (int i = 0; i + 1 < settings.length; i += 2) {
             environment.put(settings[i], settings[i + 1]);
         }
@@ -109,6 +117,7 @@ public final class PipelineProcess {
 
     public void start() throws IOException {
         httpPort = freePort();
+        managementPort = freePort();
         outputOffset = Files.exists(output) ? Files.size(output) : 0;
         List<String> command = new java.util.ArrayList<>(user);
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -121,6 +130,7 @@ public final class PipelineProcess {
         builder.environment().keySet().removeIf(name -> name.startsWith("PIPELINE_") || name.startsWith("QUARKUS_"));
         builder.environment().putAll(environment);
         builder.environment().put("QUARKUS_HTTP_PORT", Integer.toString(httpPort));
+        builder.environment().put("QUARKUS_MANAGEMENT_PORT", Integer.toString(managementPort));
         builder.environment().put("SNOWFLAKE_DISABLE_PLATFORM_DETECTION", "true");
         process = builder.start();
     }
@@ -153,13 +163,28 @@ public final class PipelineProcess {
     public record Answer(int status, String body) {
     }
 
+    /** A GET: probes and metrics (/q/...) on the management port, without credentials; the rest as the operator. */
     public Answer get(String path) {
-        return send(HttpRequest.newBuilder(URI.create("http://localhost:" + httpPort + path)).GET());
+        return send(request(path).GET());
     }
 
     public Answer post(String path) {
-        return send(HttpRequest.newBuilder(URI.create("http://localhost:" + httpPort + path))
-                .POST(HttpRequest.BodyPublishers.noBody()));
+        return send(request(path).POST(HttpRequest.BodyPublishers.noBody()));
+    }
+
+    /** A GET on the HTTP port with no credentials (what anyone who reaches the port gets). */
+    public Answer anonymousGet(String path) {
+        return send(HttpRequest.newBuilder(URI.create("http://localhost:" + httpPort + path)).GET());
+    }
+
+    private HttpRequest.Builder request(String path) {
+        if (path.startsWith("/q/")) {
+            return HttpRequest.newBuilder(URI.create("http://localhost:" + managementPort + path));
+        }
+        String credentials = java.util.Base64.getEncoder().encodeToString(
+                (OPERATOR + ":" + OPERATOR_PASSWORD).getBytes(StandardCharsets.UTF_8));
+        return HttpRequest.newBuilder(URI.create("http://localhost:" + httpPort + path))
+                .header("Authorization", "Basic " + credentials);
     }
 
     private Answer send(HttpRequest.Builder request) {
