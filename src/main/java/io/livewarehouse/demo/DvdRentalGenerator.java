@@ -25,7 +25,10 @@ import java.util.SplittableRandom;
  * generated leaves the others as they were.
  *
  * <p>The films are drawn by {@link FilmCatalogue}, the rentals and payments by {@link RentalHistory}, which
- * states their plausibility rules; rentals fall between 2005-05-24 and 2006-02-14.
+ * states their plausibility rules; rentals fall between 2005-05-24 and 2006-02-14, or, given the moment the
+ * history is to end ({@link #DvdRentalGenerator(int, long, LocalDateTime)}, the embedded source's creation),
+ * in the same span of 266 days ending then: every rental, return and payment moved by the same amount, so
+ * durations, late returns and fees stay the sample's, and every load-time stamp (last_update) is that moment.
  */
 public final class DvdRentalGenerator {
 
@@ -68,14 +71,35 @@ public final class DvdRentalGenerator {
 
     private final int scale;
     private final long seed;
+    private final LocalDateTime lastRental;
 
+    /** The sample's own dates: rentals from 2005-05-24 to 2006-02-14. */
     public DvdRentalGenerator(int scale, long seed) {
+        this(scale, seed, LAST_RENTAL);
+    }
+
+    /**
+     * The history moved to end at {@code lastRental} (to the second): every rental, return and payment up to
+     * that moment, none after it; the simulated traffic of dev mode goes on from there.
+     */
+    public DvdRentalGenerator(int scale, long seed, LocalDateTime lastRental) {
         if (scale < 1 || scale > MAX_SCALE) {
             throw new IllegalArgumentException("scale must be between 1 and " + MAX_SCALE + ", was " + scale
                     + " (the schema keeps customer ids in smallint columns)");
         }
         this.scale = scale;
         this.seed = seed;
+        this.lastRental = lastRental.withNano(0);
+    }
+
+    /** Seconds every rental, return and payment is moved by (0 for the sample's own dates). */
+    long shiftSeconds() {
+        return java.time.Duration.between(LAST_RENTAL, lastRental).getSeconds();
+    }
+
+    /** A load-time stamp of the sample (last_update), or the moment the moved history ends. */
+    String stamp(String sampleValue) {
+        return shiftSeconds() == 0 ? sampleValue : lastRental.format(TIMESTAMP);
     }
 
     /** Expected row count of every table at a scale. */
@@ -95,11 +119,11 @@ public final class DvdRentalGenerator {
         connection.setAutoCommit(false);
         try {
             loadCatalogue(connection);
-            FilmCatalogue.FilmFacts films = FilmCatalogue.load(connection, random("film"));
+            FilmCatalogue.FilmFacts films = FilmCatalogue.load(connection, random("film"), this);
             loadStaffAndStores(connection);
             loadCustomers(connection);
             int[] inventoryFilm = loadInventory(connection);
-            RentalHistory.load(connection, scale, random("rental"), random("payment"), films, inventoryFilm);
+            RentalHistory.load(connection, scale, random("rental"), random("payment"), films, inventoryFilm, this);
             resetSequences(connection);
             connection.commit();
         } catch (SQLException | RuntimeException e) {
@@ -120,17 +144,17 @@ public final class DvdRentalGenerator {
     private void loadCatalogue(Connection connection) throws SQLException {
         try (CopyWriter copy = new CopyWriter(connection, "public.language", "language_id, name, last_update")) {
             for (int i = 0; i < Vocabulary.LANGUAGES.size(); i++) {
-                copy.value(i + 1).value(Vocabulary.LANGUAGES.get(i)).value(CATALOGUE_UPDATED).endRow();
+                copy.value(i + 1).value(Vocabulary.LANGUAGES.get(i)).value(stamp(CATALOGUE_UPDATED)).endRow();
             }
         }
         try (CopyWriter copy = new CopyWriter(connection, "public.category", "category_id, name, last_update")) {
             for (int i = 0; i < Vocabulary.CATEGORIES.size(); i++) {
-                copy.value(i + 1).value(Vocabulary.CATEGORIES.get(i)).value(CATALOGUE_UPDATED).endRow();
+                copy.value(i + 1).value(Vocabulary.CATEGORIES.get(i)).value(stamp(CATALOGUE_UPDATED)).endRow();
             }
         }
         try (CopyWriter copy = new CopyWriter(connection, "public.country", "country_id, country, last_update")) {
             for (int i = 0; i < Vocabulary.COUNTRIES.size(); i++) {
-                copy.value(i + 1).value(Vocabulary.COUNTRIES.get(i)).value(PLACES_UPDATED).endRow();
+                copy.value(i + 1).value(Vocabulary.COUNTRIES.get(i)).value(stamp(PLACES_UPDATED)).endRow();
             }
         }
         SplittableRandom random = random("city");
@@ -140,7 +164,7 @@ public final class DvdRentalGenerator {
             for (int i = 0; i < CITIES; i++) {
                 // Every country gets at least one city; the rest are spread at random.
                 int country = i < countries ? i + 1 : 1 + random.nextInt(countries);
-                copy.value(i + 1).value(cityNames.get(i)).value(country).value(PLACES_UPDATED).endRow();
+                copy.value(i + 1).value(cityNames.get(i)).value(country).value(stamp(PLACES_UPDATED)).endRow();
             }
         }
         random = random("address");
@@ -157,7 +181,7 @@ public final class DvdRentalGenerator {
                         .value(1 + random.nextInt(CITIES))
                         .value(random.nextInt(20) == 0 ? "" : String.format("%05d", random.nextInt(100000)))
                         .value(storeOrStaff ? "" : Long.toString(10_000_000_000L + random.nextLong(89_999_999_999L)))
-                        .value(ADDRESS_UPDATED)
+                        .value(stamp(ADDRESS_UPDATED))
                         .endRow();
             }
         }
@@ -165,7 +189,7 @@ public final class DvdRentalGenerator {
         try (CopyWriter copy = new CopyWriter(connection, "public.actor", "actor_id, first_name, last_name, last_update")) {
             for (int id = 1; id <= ACTORS; id++) {
                 copy.value(id).value(pick(random, Vocabulary.FIRST_NAMES)).value(pick(random, Vocabulary.LAST_NAMES))
-                        .value("2013-05-26 14:47:57.62").endRow();
+                        .value(stamp("2013-05-26 14:47:57.62")).endRow();
             }
         }
     }
@@ -191,15 +215,15 @@ public final class DvdRentalGenerator {
         try (CopyWriter copy = new CopyWriter(connection, "public.staff",
                 "staff_id, first_name, last_name, address_id, email, store_id, active, username, password, last_update, picture")) {
             copy.value(1).value("Ada").value("Lindqvist").value(3).value("Ada.Lindqvist@sakilastaff.com").value(1)
-                    .value("t").value("Ada").value("a94a8fe5ccb19ba61c4c0873d391e987982fbbd3").value(STAFF_UPDATED)
+                    .value("t").value("Ada").value("a94a8fe5ccb19ba61c4c0873d391e987982fbbd3").value(stamp(STAFF_UPDATED))
                     .value(picture).endRow();
             copy.value(2).value("Rafael").value("Moreno").value(4).value("Rafael.Moreno@sakilastaff.com").value(2)
-                    .value("t").value("Rafael").value("a94a8fe5ccb19ba61c4c0873d391e987982fbbd3").value(STAFF_UPDATED)
+                    .value("t").value("Rafael").value("a94a8fe5ccb19ba61c4c0873d391e987982fbbd3").value(stamp(STAFF_UPDATED))
                     .value(null).endRow();
         }
         try (CopyWriter copy = new CopyWriter(connection, "public.store", "store_id, manager_staff_id, address_id, last_update")) {
-            copy.value(1).value(1).value(1).value("2006-02-15 09:57:12").endRow();
-            copy.value(2).value(2).value(2).value("2006-02-15 09:57:12").endRow();
+            copy.value(1).value(1).value(1).value(stamp("2006-02-15 09:57:12")).endRow();
+            copy.value(2).value(2).value(2).value(stamp("2006-02-15 09:57:12")).endRow();
         }
     }
 
@@ -222,8 +246,8 @@ public final class DvdRentalGenerator {
                         .value((first + "." + last).toLowerCase().replace("'", "") + "@sakilacustomer.org")
                         .value(ADDRESSES_FOR_STORES_AND_STAFF + id)
                         .value("t")
-                        .value("2006-02-14")
-                        .value(CUSTOMER_UPDATED)
+                        .value(LAST_RENTAL.plusSeconds(shiftSeconds()).toLocalDate().toString())
+                        .value(stamp(CUSTOMER_UPDATED))
                         .value(inactive[id] ? 0 : 1)
                         .endRow();
             }
@@ -244,7 +268,7 @@ public final class DvdRentalGenerator {
         try (CopyWriter copy = new CopyWriter(connection, "public.inventory", "inventory_id, film_id, store_id, last_update")) {
             for (int id = 1; id <= items; id++) {
                 filmOfItem[id] = films[id - 1];
-                copy.value(id).value(filmOfItem[id]).value(RentalHistory.storeOfItem(id)).value(INVENTORY_UPDATED).endRow();
+                copy.value(id).value(filmOfItem[id]).value(RentalHistory.storeOfItem(id)).value(stamp(INVENTORY_UPDATED)).endRow();
             }
         }
         return filmOfItem;

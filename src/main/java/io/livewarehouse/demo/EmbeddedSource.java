@@ -15,6 +15,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.time.LocalDateTime;
 import java.util.List;
 
 /**
@@ -111,7 +112,15 @@ public final class EmbeddedSource {
         String building = DATABASE + "_loading";
         createSchemaOnlyDatabase(building);
         try (Connection connection = connect(building)) {
-            new DvdRentalGenerator(scale, seed).load(connection);
+            // The history ends now, in the database's own clock (the traffic simulator's localtimestamp), so the
+            // dashboard tells a current story that the simulated traffic continues.
+            LocalDateTime now;
+            try (Statement statement = connection.createStatement();
+                 ResultSet row = statement.executeQuery("select localtimestamp(0)")) {
+                row.next();
+                now = row.getTimestamp(1).toLocalDateTime();
+            }
+            new DvdRentalGenerator(scale, seed, now).load(connection);
         }
         try (Connection admin = connect("postgres"); Statement statement = admin.createStatement()) {
             statement.execute("alter database " + SourceConnections.quote(building) + " rename to " + SourceConnections.quote(DATABASE));

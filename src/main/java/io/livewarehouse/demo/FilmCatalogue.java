@@ -29,7 +29,7 @@ final class FilmCatalogue {
     }
 
     /** Loads film, film_category and film_actor by COPY, drawing from {@code random}. */
-    static FilmFacts load(Connection connection, SplittableRandom random) throws SQLException {
+    static FilmFacts load(Connection connection, SplittableRandom random, DvdRentalGenerator dates) throws SQLException {
         int[] durations = new int[FILMS + 1];
         BigDecimal[] rates = new BigDecimal[FILMS + 1];
         List<String> titles = uniqueTitles(random);
@@ -56,14 +56,14 @@ final class FilmCatalogue {
                         .value(46 + random.nextInt(140))
                         .value((9 + random.nextInt(21)) + ".99")
                         .value(pick(random, Vocabulary.RATINGS))
-                        .value(FILM_UPDATED)
+                        .value(dates.stamp(FILM_UPDATED))
                         .value(specialFeatures(random))
                         .endRow();
             }
         }
         try (CopyWriter copy = new CopyWriter(connection, "public.film_category", "film_id, category_id, last_update")) {
             for (int id = 1; id <= FILMS; id++) {
-                copy.value(id).value(1 + random.nextInt(Vocabulary.CATEGORIES.size())).value("2006-02-15 10:07:09").endRow();
+                copy.value(id).value(1 + random.nextInt(Vocabulary.CATEGORIES.size())).value(dates.stamp("2006-02-15 10:07:09")).endRow();
             }
         }
         // 5462 casting rows: every film has five actors and 462 films a sixth, all distinct within a film.
@@ -77,7 +77,7 @@ final class FilmCatalogue {
                 int[] actors = RentalHistory.sample(random, ACTORS, hasSixth[film] ? 6 : 5);
                 Arrays.sort(actors);
                 for (int actor : actors) {
-                    copy.value(actor).value(film).value("2006-02-15 10:05:03").endRow();
+                    copy.value(actor).value(film).value(dates.stamp("2006-02-15 10:05:03")).endRow();
                 }
             }
         }

@@ -43,7 +43,7 @@ final class RentalHistory {
 
     /** Loads rental, then payment, by COPY: {@code random} draws the rentals, {@code paymentRandom} the payments. */
     static void load(Connection connection, int scale, SplittableRandom random, SplittableRandom paymentRandom,
-                     FilmFacts films, int[] filmOfItem) throws SQLException {
+                     FilmFacts films, int[] filmOfItem, DvdRentalGenerator dates) throws SQLException {
         int items = filmOfItem.length - 1;
         int rentals = RENTALS * scale;
         int customers = CUSTOMERS * scale;
@@ -54,8 +54,11 @@ final class RentalHistory {
         for (int i = 0; i < rentals; i++) {
             rentalsOfItem[1 + random.nextInt(items)]++;
         }
-        long periodStart = FIRST_RENTAL.toEpochSecond(ZoneOffset.UTC);
-        long period = LAST_RENTAL.toEpochSecond(ZoneOffset.UTC) - periodStart;
+        // Every moment below lies in [periodStart, periodStart + period]: returns and payments end an hour
+        // before the copy's next slot or the period's end at the latest, so a history moved to end now has
+        // nothing in the future.
+        long periodStart = FIRST_RENTAL.toEpochSecond(ZoneOffset.UTC) + dates.shiftSeconds();
+        long period = LAST_RENTAL.toEpochSecond(ZoneOffset.UTC) - FIRST_RENTAL.toEpochSecond(ZoneOffset.UTC);
 
         int[] item = new int[rentals];
         long[] rentedAt = new long[rentals];
@@ -124,7 +127,7 @@ final class RentalHistory {
                 LocalDateTime returned = unreturned[index] ? null
                         : LocalDateTime.ofEpochSecond(periodStart + returnedAt[index], 0, ZoneOffset.UTC);
                 rentalCopy.value(rentalId).value(rented.format(TIMESTAMP)).value(copy).value(customer[index])
-                        .value(returned == null ? null : returned.format(TIMESTAMP)).value(staff).value(RENTAL_UPDATED).endRow();
+                        .value(returned == null ? null : returned.format(TIMESTAMP)).value(staff).value(dates.stamp(RENTAL_UPDATED)).endRow();
                 if (unpaid[index]) {
                     continue;
                 }

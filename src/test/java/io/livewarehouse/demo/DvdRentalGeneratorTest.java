@@ -10,6 +10,8 @@ import org.junit.jupiter.api.Test;
 
 import java.math.BigDecimal;
 import java.sql.Connection;
+import java.time.LocalDateTime;
+import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -125,6 +127,42 @@ class DvdRentalGeneratorTest {
             assertThat(SourceDatabases.single(ours,
                     "select count(*) from pg_constraint where contype = 'f' and connamespace = 'public'::regnamespace"))
                     .isEqualTo(18L);
+        }
+    }
+
+    @Test
+    void aHistoryEndingNowIsTheSampleMovedInTimeWithNothingAfterIt() throws Exception {
+        // As the embedded source is created: the history ends at that moment, the sample's durations, late
+        // returns and fees unchanged (rentalsAndPaymentsLookLikeTheRealShop checks those against the dump).
+        LocalDateTime end = LocalDateTime.of(2026, 12, 2, 9, 30, 17);
+        long shift = java.time.Duration.between(DvdRentalGenerator.LAST_RENTAL, end).getSeconds();
+        SourceDatabases databases = new SourceDatabases(source);
+        try (Connection sample = databases.schemaOnly("history_sample"); Connection moved = databases.schemaOnly("history_now")) {
+            new DvdRentalGenerator(1, 7).load(sample);
+            new DvdRentalGenerator(1, 7, end).load(moved);
+            for (String table : List.of("rental", "payment")) {
+                String rows = table.equals("rental")
+                        ? "concat_ws('|', rental_id, inventory_id, customer_id, staff_id, rental_date + %1$s, return_date + %1$s)"
+                        : "concat_ws('|', payment_id, rental_id, customer_id, amount, payment_date + %1$s)";
+                String digest = "select md5(string_agg(" + rows + ", ',' order by 1)) from public." + table;
+                assertThat(SourceDatabases.single(moved, digest.formatted("interval '0 seconds'"))).as(table)
+                        .isEqualTo(SourceDatabases.single(sample, digest.formatted("interval '" + shift + " seconds'")));
+            }
+            String latest = "select greatest(max(r.rental_date), max(r.return_date), (select max(payment_date) from public.payment))"
+                    + "::text from public.rental r";
+            assertThat((String) SourceDatabases.single(moved, latest)).isLessThanOrEqualTo("2026-12-02 09:30:17");
+            assertThat(SourceDatabases.single(moved, "select min(rental_date)::text from public.rental"))
+                    .isEqualTo(DvdRentalGenerator.FIRST_RENTAL.plusSeconds(shift).format(DvdRentalGenerator.TIMESTAMP));
+            // Rented in its last 12 hours: the copies still out, as in the sample's last day.
+            assertThat(SourceDatabases.single(moved, "select count(*) from public.rental where return_date is null "
+                    + "and rental_date > timestamp '2026-12-01 21:30:17'")).isEqualTo(183L);
+            // Every load-time stamp is the moment the history ends; the customers were created that day.
+            for (String table : List.of("rental", "film", "customer", "staff", "inventory", "address", "film_actor")) {
+                assertThat(SourceDatabases.single(moved, "select max(last_update)::text || ' ' || min(last_update)::text from public."
+                        + table)).as(table).isEqualTo("2026-12-02 09:30:17 2026-12-02 09:30:17");
+            }
+            assertThat(SourceDatabases.single(moved, "select string_agg(distinct create_date::text, ',') from public.customer"))
+                    .isEqualTo("2026-12-02");
         }
     }
 
