@@ -24,10 +24,12 @@ RUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf 
     && mkdir -p /var/lib/live-warehouse && chown pipeline:pipeline /var/lib/live-warehouse
 WORKDIR /app
 COPY --from=build --chown=pipeline:pipeline /build/target/quarkus-app/ /app/
-# State (offsets, the DuckDB warehouse) on a volume; nothing written to the image or to $HOME.
+# State (offsets, the DuckDB warehouse) on a volume; nothing written to the image or to $HOME. The same
+# layout as the Jib image of `./mvnw package -Pimage` (pom.xml); DeploymentDefinitionsTest keeps them equal.
 ENV PIPELINE_STATE_DIR=/var/lib/live-warehouse \
     PIPELINE_WAREHOUSE_DUCKDB_PATH=/var/lib/live-warehouse/warehouse.duckdb \
     SNOWFLAKE_DISABLE_PLATFORM_DETECTION=true \
+    HOME=/nonexistent \
     JAVA_OPTS="-XX:MaxRAMPercentage=75 -Djava.io.tmpdir=/var/lib/live-warehouse/tmp"
 VOLUME /var/lib/live-warehouse
 USER 10001:10001

@@ -45,7 +45,8 @@ class ProdProfileIT {
                 "PIPELINE_SOURCE_PORT", Integer.toString(source.port()),
                 "PIPELINE_SOURCE_PASSWORD", "not-needed-but-secret",
                 "PIPELINE_WAREHOUSE_DUCKDB_PATH", warehouseFile.toString(),
-                "PIPELINE_STATE_DIR", work.resolve("state").toString()))
+                "PIPELINE_STATE_DIR", work.resolve("state").toString(),
+                "PIPELINE_SECURITY_USERS", ""))
                 .javaOptions("-Xmx512m", "-Xlog:class+load=info:file=" + classLog);
         try {
             pipeline.start();

@@ -43,6 +43,8 @@ public final class PipelineProcess {
     private long outputOffset;
     private List<String> user = List.of();
     private List<String> javaOptions = List.of("-Xmx512m");
+    /** {@code podman run ...} and the image, when the pipeline runs as its container image instead of the jar. */
+    private List<String> container;
 
     /**
      * The packaged pipeline against {@code database} of a test's own PostgreSQL, on its defaults, with its
@@ -57,10 +59,7 @@ public final class PipelineProcess {
                 "PIPELINE_SOURCE_DATABASE", database,
                 "PIPELINE_SOURCE_PASSWORD", "embedded",
                 "PIPELINE_WAREHOUSE_DUCKDB_PATH", work.resolve("warehouse.duckdb").toString(),
-                "PIPELINE_STATE_DIR", work.resolve("state").toString(),
-                // Production's access rules: the tests' calls come as this operator (see send).
-                "PIPELINE_SECURITY_USERS", OPERATOR + ":operator",
-                "PIPELINE_SECURITY_PASSWORD_" + OPERATOR.toUpperCase(), OPERATOR_PASSWORD));
+                "PIPELINE_STATE_DIR", work.resolve("state").toString()));
         for (int i = 0; i + 1 < settings.length; i += 2) {
             environment.put(settings[i], settings[i + 1]);
         }
@@ -83,7 +82,13 @@ public final class PipelineProcess {
 
     private PipelineProcess(Path workDirectory, Map<String, String> environment, List<PipelineProcess> family) {
         this.workDirectory = workDirectory;
-        this.environment = environment;
+        this.environment = new java.util.HashMap<>(environment);
+        // Production's access rules with one operator, as whom the tests call (see request), unless the test
+        // sets the users itself (an empty PIPELINE_SECURITY_USERS: none, the pages off).
+        if (!environment.containsKey("PIPELINE_SECURITY_USERS")) {
+            this.environment.put("PIPELINE_SECURITY_USERS", OPERATOR + ":operator");
+            this.environment.put("PIPELINE_SECURITY_PASSWORD_" + OPERATOR.toUpperCase(), OPERATOR_PASSWORD);
+        }
         this.output = workDirectory.resolve("pipeline.log");
         this.family = family;
     }
@@ -109,6 +114,19 @@ public final class PipelineProcess {
         return this;
     }
 
+    /**
+     * Runs the pipeline as a container image instead of the jar: {@code run} is the runtime's command up to
+     * the image ({@code podman run --rm --network host ...}), given this pipeline's environment as {@code -e}
+     * options (the image's own, such as its state folder, stay unless a test sets them). Signals go to the
+     * runtime's client, which passes them to the container (podman's --sig-proxy, on by default).
+     */
+    public PipelineProcess inContainer(List<String> run, String image) {
+        List<String> command = new java.util.ArrayList<>(run);
+        command.add(image);
+        this.container = command;
+        return this;
+    }
+
     /** JVM options instead of the default -Xmx512m (what the benchmark runs the pipeline with; the image sets its own). */
     public PipelineProcess javaOptions(String... options) {
         this.javaOptions = List.of(options);
@@ -119,18 +137,27 @@ public final class PipelineProcess {
         httpPort = freePort();
         managementPort = freePort();
         outputOffset = Files.exists(output) ? Files.size(output) : 0;
+        Map<String, String> ports = Map.of("QUARKUS_HTTP_PORT", Integer.toString(httpPort),
+                "QUARKUS_MANAGEMENT_PORT", Integer.toString(managementPort));
         List<String> command = new java.util.ArrayList<>(user);
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(javaOptions);
-        command.addAll(List.of("-jar", JAR.toString()));
+        if (container != null) {
+            command.addAll(container.subList(0, container.size() - 1));
+            for (Map<String, String> variables : List.of(environment, ports)) {
+                variables.forEach((name, value) -> command.addAll(List.of("-e", name + "=" + value)));
+            }
+            command.add(container.get(container.size() - 1));
+        } else {
+            command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+            command.addAll(javaOptions);
+            command.addAll(List.of("-jar", JAR.toString()));
+        }
         ProcessBuilder builder = new ProcessBuilder(command)
                 .directory(workDirectory.toFile())
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(output.toFile()));
         builder.environment().keySet().removeIf(name -> name.startsWith("PIPELINE_") || name.startsWith("QUARKUS_"));
         builder.environment().putAll(environment);
-        builder.environment().put("QUARKUS_HTTP_PORT", Integer.toString(httpPort));
-        builder.environment().put("QUARKUS_MANAGEMENT_PORT", Integer.toString(managementPort));
+        builder.environment().putAll(ports);
         builder.environment().put("SNOWFLAKE_DISABLE_PLATFORM_DETECTION", "true");
         process = builder.start();
     }
