@@ -68,6 +68,9 @@ public class SlotWatch {
         }
     }
 
+    /** Whether the running stream's snapshot was seen finished (forgotten when the route stops or resyncs). */
+    private boolean snapshotFinished;
+
     /** One check; restarts the capture route when its slot is lost (at the second check in a row). */
     public synchronized void check() {
         watchSource();
@@ -75,14 +78,20 @@ public class SlotWatch {
         if (route != ServiceStatus.Started || capture.engineRefused() || capture.resyncing() != null
                 || "not started".equals(capture.engineState())) {
             seenBefore = null;
+            snapshotFinished = false;
             return;
         }
         String lost;
         try {
-            Map<String, String> offsets = writer.readOffsets();
-            if (offsets.isEmpty() || !StagedPosition.of(offsets).snapshotFinished()) {
-                seenBefore = null;
-                return;
+            // Read from the warehouse until the stream's snapshot is seen finished, then remembered while the
+            // route runs: a check every 10 s would otherwise keep a Snowflake warehouse awake at idle.
+            if (!snapshotFinished) {
+                Map<String, String> offsets = writer.readOffsets();
+                if (offsets.isEmpty() || !StagedPosition.of(offsets).snapshotFinished()) {
+                    seenBefore = null;
+                    return;
+                }
+                snapshotFinished = true;
             }
             // Positions are left out: offsets and the slot move while the stream runs.
             lost = LostSlot.reason(source, slotName, -1);
@@ -102,6 +111,7 @@ public class SlotWatch {
         seenBefore = null;
         LOG.warnf("The change stream's %s; starting the change stream again (pipeline.cdc.on-lost-slot decides what "
                 + "follows)", lost);
+        snapshotFinished = false;
         try {
             camel.getRouteController().stopRoute(ROUTE);
             camel.getRouteController().startRoute(ROUTE);

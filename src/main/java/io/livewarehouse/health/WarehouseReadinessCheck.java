@@ -9,8 +9,6 @@ import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
 import org.eclipse.microprofile.health.Readiness;
 
 import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -19,7 +17,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * Ready only while the warehouse accepts a query. The query runs on its own thread and the probe waits for it
+ * Ready only while the warehouse answers (its dialect's probe: a query, or on Snowflake the session
+ * heartbeat, which wakes no virtual warehouse). The probe runs on its own thread and the check waits for it
  * at most {@link #WAIT_SECONDS}: against a Snowflake account that cannot be reached a login takes up to its
  * timeout, and an orchestrator's probe must get an answer before its own. A query still running is not
  * started again; the probe then reports DOWN with the last failure seen.
@@ -66,10 +65,9 @@ public class WarehouseReadinessCheck implements HealthCheck {
 
     /** Runs the query; the failure's message, or null when the warehouse answered. */
     private String query() {
-        try (Connection connection = warehouse.connect();
-             Statement statement = connection.createStatement();
-             ResultSet result = statement.executeQuery("select 1")) {
-            result.next();
+        try (Connection connection = warehouse.connect()) {
+            // The dialect's probe: on Snowflake the session heartbeat, which wakes no virtual warehouse.
+            warehouse.dialect().probe(connection);
             lastFailure = null;
             return null;
         } catch (Exception e) {

@@ -64,6 +64,14 @@ public class MartRunner {
     private final ModelExecution execution;
 
     private final WarehouseSetup setup;
+    private final io.livewarehouse.staging.StagingWriter staging;
+    /**
+     * The staging writer's commit count when the last settled cycle (no model failed or waited) began; -1
+     * when none did. While it stands, nothing new is in staging and a cycle need not ask the warehouse.
+     */
+    private long settledAtCommits = -1;
+    /** Whether the cycle that just ran left every model applied (none failed, none waiting for an input). */
+    private boolean settled;
     /** The cycle's connection and prepared statements, open between cycles; null after a failure. */
     private StatementCache statements;
 
@@ -76,9 +84,10 @@ public class MartRunner {
 
 
     public MartRunner(Warehouse warehouse, WarehouseSetup setup, MeterRegistry registry, MartFiles files,
-                      io.livewarehouse.config.SourceSettings source) {
+                      io.livewarehouse.config.SourceSettings source, io.livewarehouse.staging.StagingWriter staging) {
         this.warehouse = warehouse;
         this.setup = setup;
+        this.staging = staging;
         this.registry = registry;
         this.runLog = new ModelRunLog(warehouse.dialect());
         this.execution = new ModelExecution(warehouse.dialect(), registry, runLog);
@@ -141,11 +150,32 @@ public class MartRunner {
      * @return what it changed, or null when no model changed rows
      */
     public synchronized MartsChanged refresh() throws SQLException {
+        return refresh(false);
+    }
+
+    /**
+     * The timer's cycle (routes/marts.yaml): as {@link #refresh()}, except that when this process has staged
+     * nothing since a cycle that applied everything it sends the warehouse no statement at all, so an idle
+     * pipeline lets a Snowflake warehouse suspend (docs/snowflake.md, Cost). An edited model, a failed or
+     * waiting model, a rebuild or a restart make the next cycle run. POST /pipeline/marts/refresh always runs.
+     */
+    public synchronized MartsChanged refreshScheduled() throws SQLException {
+        return refresh(true);
+    }
+
+    private MartsChanged refresh(boolean skipWhenIdle) throws SQLException {
         setup.ensure();
-        reloadIfChanged();
+        boolean reloaded = reloadIfChanged();
+        long commits = staging.commits();
+        if (skipWhenIdle && !reloaded && commits == settledAtCommits) {
+            lastCycleAt = OffsetDateTime.now(ZoneOffset.UTC);
+            return null;
+        }
         boolean clean = false;
+        settled = false;
         try {
             clean = cycle(statements());
+            settledAtCommits = clean && settled ? commits : -1;
             MartsChanged changed = cycleChanged;
             cycleChanged = null;
             return changed;
@@ -225,7 +255,8 @@ public class MartRunner {
             cycleChanged = new MartsChanged(Set.copyOf(changedModels), lastCycleAt);
         }
         lastFailures = List.copyOf(failed);
-        if (failed.isEmpty() && waiting.isEmpty()) {
+        settled = failed.isEmpty() && waiting.isEmpty();
+        if (settled) {
             // Every model has now applied everything staged up to `through`.
             appliedSourceCommit = StagingCatalog.newestSourceCommit(dialect,
                     statements.prepare(StagingCatalog.newestSourceCommitSql(dialect, stagingTables)), stagingTables, through);
@@ -273,6 +304,7 @@ public class MartRunner {
             }
             runLog.dropWithWatermarks(connection, tables);
         }
+        settledAtCommits = -1;
         lastChange.clear();
         firstThrough = null;
         forgetStatements();
@@ -285,10 +317,12 @@ public class MartRunner {
      * an edited model takes effect in this cycle. A model that no longer parses is reported and the cycle
      * goes on with the models as they were.
      */
-    private void reloadIfChanged() {
+    private boolean reloadIfChanged() {
         if (models.reloadIfChanged()) {
             forgetStatements();
+            return true;
         }
+        return false;
     }
 
     /** Runs {@code work} between two cycles: no model changes while it runs (the data tests' reconciliation). */

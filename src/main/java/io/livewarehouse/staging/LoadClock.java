@@ -12,6 +12,8 @@ import java.time.temporal.ChronoUnit;
 final class LoadClock {
 
     private OffsetDateTime last;
+    /** Batches committed in this process: what the mart cycles and data tests look at to know staging moved. */
+    private volatile long commits;
 
     /** Where staging stands when the stream (re)starts: its newest load time (null when it is empty). */
     void startFrom(OffsetDateTime newest) {
@@ -27,5 +29,10 @@ final class LoadClock {
     /** A batch loaded at {@code at} committed. */
     void committed(OffsetDateTime at) {
         last = at;
+        commits++;
+    }
+
+    long commits() {
+        return commits;
     }
 }

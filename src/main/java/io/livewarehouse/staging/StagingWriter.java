@@ -74,6 +74,15 @@ public class StagingWriter {
         this.transaction = new BatchTransaction(dialect, schema, append, poison, this.offsets, registry, writeAttempts);
     }
 
+    /**
+     * Staging batches with rows committed by this process so far (streamed, snapshot and released held rows):
+     * unchanged since a mart cycle or data test run, nothing new can be in staging for them, and they need not
+     * ask the warehouse (which on Snowflake would keep a virtual warehouse awake for nothing).
+     */
+    public long commits() {
+        return clock.commits();
+    }
+
     /** The change stream (re)starts: what is in staging now may be replayed, so re-read the horizons. */
     public synchronized void streamStarting() throws SQLException {
         setup.ensure();

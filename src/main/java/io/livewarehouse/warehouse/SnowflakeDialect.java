@@ -160,6 +160,17 @@ public final class SnowflakeDialect implements WarehouseDialect {
     }
 
     /** Snapshot files go to a stage by PUT and load by COPY INTO (see warehouse/snowflake/pipeline.sql). */
+    /**
+     * The driver's session heartbeat, not a query: the login and the session are checked by Snowflake's cloud
+     * services, and no virtual warehouse is resumed or kept awake by an orchestrator probing every few seconds.
+     */
+    @Override
+    public void probe(Connection connection) throws SQLException {
+        if (!connection.isValid(5)) {
+            throw new SQLException("Snowflake did not answer the session heartbeat within 5 s");
+        }
+    }
+
     @Override
     public boolean loadsSnapshotFiles() {
         return true;

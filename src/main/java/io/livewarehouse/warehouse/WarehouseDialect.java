@@ -135,6 +135,13 @@ public interface WarehouseDialect {
     /** A statement from this dialect's {@code .sql} files. */
     String statement(String name);
 
+    /** The readiness probe's question: does the warehouse answer on this connection? A query by default. */
+    default void probe(Connection connection) throws SQLException {
+        try (java.sql.Statement statement = connection.createStatement(); ResultSet row = statement.executeQuery("select 1")) {
+            row.next();
+        }
+    }
+
     /** Runs named statements (each may hold several, separated by semicolons), as for creating tables. */
     default void execute(Connection connection, String... names) throws SQLException {
         try (java.sql.Statement statement = connection.createStatement()) {

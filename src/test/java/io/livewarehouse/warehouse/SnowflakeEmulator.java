@@ -98,6 +98,13 @@ public final class SnowflakeEmulator implements AutoCloseable {
     /** The internal stages, one folder each: what PUT copies files into (the driver's LOCAL_FS stage type). */
     private final Path stages;
     private final List<String> stageCommands = Collections.synchronizedList(new ArrayList<>());
+    /** Every query request, as Snowflake's query history would show it: when, what, and whether only described. */
+    private final java.util.Deque<Request> requestLog = new java.util.concurrent.ConcurrentLinkedDeque<>();
+    private final java.util.concurrent.atomic.AtomicInteger logged = new java.util.concurrent.atomic.AtomicInteger();
+
+    /** One query request the emulator answered: a prepare's describe, or an execution. */
+    public record Request(java.time.Instant at, String sql, boolean describeOnly) {
+    }
 
     public SnowflakeEmulator(Path database) throws IOException, SQLException {
         this.stages = database.resolveSibling(database.getFileName() + ".stages");
@@ -345,6 +352,11 @@ public final class SnowflakeEmulator implements AutoCloseable {
     private ObjectNode query(Session session, JsonNode request) {
         queries.incrementAndGet();
         String snowflakeSql = request.path("sqlText").asText();
+        requestLog.addLast(new Request(java.time.Instant.now(), snowflakeSql, request.path("describeOnly").asBoolean()));
+        if (logged.incrementAndGet() > 200_000) {
+            requestLog.pollFirst();
+            logged.decrementAndGet();
+        }
         ObjectNode data = JSON.createObjectNode();
         data.put("queryId", UUID.randomUUID().toString());
         data.put("version", 1);
@@ -624,6 +636,11 @@ public final class SnowflakeEmulator implements AutoCloseable {
         String name = stage.replaceFirst("^@", "").replace("\"", "").replace("%", "table-")
                 .replaceAll("[^A-Za-z0-9_.$-]", "_");
         return stages.resolve(name);
+    }
+
+    /** The query requests since {@code from} (the latest 200,000 at most), in order. */
+    public List<Request> requestsSince(java.time.Instant from) {
+        return requestLog.stream().filter(statement -> !statement.at().isBefore(from)).toList();
     }
 
     /** The PUT and COPY INTO statements run, in order. */
