@@ -152,6 +152,7 @@ public class DataTests {
             }
             return;
         }
+        cleanAtCommits = -1;
         List<Result> results = run(true);
         boolean clean = results.stream().allMatch(result -> "passed".equals(result.status()) || "warn".equals(result.status()));
         cleanAtCommits = clean ? commits : -1;

@@ -173,6 +173,8 @@ public class MartRunner {
         }
         boolean clean = false;
         settled = false;
+        // Until this cycle ends settled, the next timer's cycle runs (a failure here must not leave it skipping).
+        settledAtCommits = -1;
         try {
             clean = cycle(statements());
             settledAtCommits = clean && settled ? commits : -1;
