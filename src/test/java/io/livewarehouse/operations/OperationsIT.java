@@ -72,11 +72,7 @@ class OperationsIT {
         try {
             pipeline.start();
             // Started (the orchestrator's startup probe) once the snapshot is in staging; then ready and alive.
-            Awaitility.await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500))
-                    .until(() -> pipeline.get("/q/health/started").status() == 200);
-            Awaitility.await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(500))
-                    .until(() -> pipeline.readinessStatus() == 200);
-            assertThat(pipeline.get("/q/health/live").status()).isEqualTo(200);
+            pipeline.awaitStartedReadyAndLive(Duration.ofMinutes(3));
 
             // 1. The source goes away: not ready, but alive (the engine retries); nothing is lost meanwhile.
             source.close();

@@ -71,11 +71,7 @@ class ContainerImageIT {
         Thread loadThread = null;
         try {
             pipeline.start();
-            Awaitility.await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500))
-                    .until(() -> pipeline.get("/q/health/started").status() == 200);
-            Awaitility.await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(500))
-                    .until(() -> pipeline.readinessStatus() == 200);
-            assertThat(pipeline.get("/q/health/live").status()).isEqualTo(200);
+            pipeline.awaitStartedReadyAndLive(Duration.ofMinutes(3));
             assertThat(pipeline.anonymousGet("/").status()).isEqualTo(401);
             assertThat(pipeline.get("/").status()).isEqualTo(200);
             // The process in the container is the image's user, not root, and java itself is PID 1 (so the

@@ -227,6 +227,18 @@ public final class PipelineProcess {
         }
     }
 
+    /**
+     * As an orchestrator probes a start: started (its initial snapshot in staging) within {@code startup},
+     * then ready within a minute, and alive.
+     */
+    public void awaitStartedReadyAndLive(Duration startup) {
+        Awaitility.await().atMost(startup).pollInterval(Duration.ofMillis(500))
+                .until(() -> get("/q/health/started").status() == 200);
+        Awaitility.await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(500))
+                .until(() -> readinessStatus() == 200);
+        org.assertj.core.api.Assertions.assertThat(get("/q/health/live").status()).isEqualTo(200);
+    }
+
     /** The readiness document, or null while the application does not answer. */
     public String readiness() {
         return get("/q/health/ready").body();
