@@ -55,6 +55,9 @@ class SnowflakeStatementCountTest {
     @Inject
     SourceConnections source;
 
+    @Inject
+    io.livewarehouse.marts.DataTests dataTests;
+
     @Test
     void statementsPerMinuteAtIdleAndUnderLoad() throws Exception {
         SnowflakeEmulator emulator = EmulatedSnowflake.emulator();
@@ -63,8 +66,14 @@ class SnowflakeStatementCountTest {
                 StagingComparison.assertStagingEqualsSource(connection, emulator.duckdb());
             }
         });
-        // Settled: the first mart build and data test run are behind us.
-        Thread.sleep(Duration.ofSeconds(75).toMillis());
+        // Settled: the marts built, and a scheduled data test run after that in which every test passed (the
+        // idle window then holds no run that still has something to check; a slow first run may fail its
+        // reconciliation as pending and run again).
+        java.time.OffsetDateTime settledFrom = java.time.OffsetDateTime.now(java.time.ZoneOffset.UTC).plusSeconds(15);
+        Awaitility.await().atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofSeconds(1)).until(() ->
+                dataTests.lastRunAt() != null && dataTests.lastRunAt().isAfter(settledFrom)
+                        && !dataTests.lastResults().isEmpty() && dataTests.lastResults().stream()
+                        .allMatch(result -> "passed".equals(result.status()) || "warn".equals(result.status())));
 
         Instant idleFrom = Instant.now();
         probeFor(WINDOW);
