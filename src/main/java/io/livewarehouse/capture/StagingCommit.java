@@ -46,6 +46,7 @@ public class StagingCommit {
         this.writer = writer;
         this.buffer = buffer;
         this.maxBufferedRows = settings.staging().maxBufferedRows();
+        StagingCommitPolicy.offsetsOnlyWhen(writer::offsetsOnly);
     }
 
     /**

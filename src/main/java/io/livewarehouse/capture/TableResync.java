@@ -201,18 +201,21 @@ public class TableResync {
      */
     private void awaitStreamPast(String table, long lsn) throws java.sql.SQLException, InterruptedException {
         long deadline = System.nanoTime() + STREAM_WAIT_NANOS;
-        while (System.nanoTime() < deadline) {
-            try (java.sql.Connection connection = source.open();
-                 java.sql.PreparedStatement query = connection.prepareStatement(
-                         "select (confirmed_flush_lsn - '0/0'::pg_lsn)::bigint from pg_replication_slots where slot_name = ?")) {
-                query.setString(1, slotName);
-                try (java.sql.ResultSet row = query.executeQuery()) {
-                    if (row.next() && row.getLong(1) >= lsn) {
-                        return;
+        // The slot is confirmed with the stored offsets, which at idle move only now and then: not while this waits.
+        try (StagingWriter.OffsetsWanted wanted = writer.offsetsWanted()) {
+            while (System.nanoTime() < deadline) {
+                try (java.sql.Connection connection = source.open();
+                     java.sql.PreparedStatement query = connection.prepareStatement(
+                             "select (confirmed_flush_lsn - '0/0'::pg_lsn)::bigint from pg_replication_slots where slot_name = ?")) {
+                    query.setString(1, slotName);
+                    try (java.sql.ResultSet row = query.executeQuery()) {
+                        if (row.next() && row.getLong(1) >= lsn) {
+                            return;
+                        }
                     }
                 }
+                Thread.sleep(200);
             }
-            Thread.sleep(200);
         }
         LOG.infof("The stream did not confirm the position of the copy of %s within %d s (a quiet source): staging it",
                 table, STREAM_WAIT_NANOS / 1_000_000_000L);

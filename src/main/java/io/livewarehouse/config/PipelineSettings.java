@@ -91,6 +91,13 @@ public interface PipelineSettings {
 
         long flushIntervalMs();
 
+        /**
+         * At idle (nothing buffered, nothing staged since the last stored offsets) the offsets alone are
+         * committed at most this often: a source's heartbeats would otherwise make one warehouse transaction
+         * a heartbeat, which on Snowflake keeps a virtual warehouse awake.
+         */
+        long idleCommitIntervalMs();
+
         int maxBufferedRows();
 
         long commitTimeoutMs();

@@ -136,16 +136,20 @@ final class SourceReconciliation {
     /** Waits, up to the catch-up timeout, until staging holds everything committed before {@code position}. */
     private StagedPosition awaitStaged(long position) throws SQLException {
         long deadline = System.nanoTime() + catchUpTimeout.toNanos();
-        while (true) {
-            StagedPosition staged = StagedPosition.of(writer.readOffsets());
-            if ((staged.snapshotFinished() && staged.lsn() >= position) || System.nanoTime() > deadline) {
-                return staged;
-            }
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return staged;
+        // At idle the stored offsets move only now and then (pipeline.staging.idle-commit-interval-ms): while
+        // this waits for them, they move with the heartbeats.
+        try (StagingWriter.OffsetsWanted wanted = writer.offsetsWanted()) {
+            while (true) {
+                StagedPosition staged = StagedPosition.of(writer.readOffsets());
+                if ((staged.snapshotFinished() && staged.lsn() >= position) || System.nanoTime() > deadline) {
+                    return staged;
+                }
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return staged;
+                }
             }
         }
     }

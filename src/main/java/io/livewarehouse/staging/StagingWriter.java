@@ -51,6 +51,9 @@ public class StagingWriter {
     private final StagingProgress progress;
     private int failedWrites;
     private volatile String lastWriteError;
+    /** Rows were committed without offsets since the offsets last stored (a batch ending inside a transaction). */
+    private volatile boolean rowsSinceOffsets;
+    private final java.util.concurrent.atomic.AtomicInteger offsetWaiters = new java.util.concurrent.atomic.AtomicInteger();
 
     public StagingWriter(Warehouse warehouse, WarehouseSetup setup, StagingBuffer buffer, MeterRegistry registry,
                          PipelineSettings settings) {
@@ -81,6 +84,31 @@ public class StagingWriter {
      */
     public long commits() {
         return clock.commits();
+    }
+
+    /**
+     * Whether a commit now would store offsets alone: nothing buffered, nothing committed without offsets since
+     * they were last stored, and nobody waiting for them to reach a source position ({@link #offsetsWanted}).
+     * Such commits are only spaced out at idle ({@code pipeline.staging.idle-commit-interval-ms}).
+     */
+    public boolean offsetsOnly() {
+        return buffer.size() == 0 && !rowsSinceOffsets && offsetWaiters.get() == 0;
+    }
+
+    /**
+     * Someone waits for the stored offsets to reach a source position (a reconciliation, a table's resync):
+     * until the wait is closed, offsets commit at the flush interval even at idle.
+     */
+    public OffsetsWanted offsetsWanted() {
+        offsetWaiters.incrementAndGet();
+        return offsetWaiters::decrementAndGet;
+    }
+
+    /** The end of a wait begun with {@link #offsetsWanted}. */
+    @FunctionalInterface
+    public interface OffsetsWanted extends AutoCloseable {
+        @Override
+        void close();
     }
 
     /** The change stream (re)starts: what is in staging now may be replayed, so re-read the horizons. */
@@ -220,6 +248,7 @@ public class StagingWriter {
         }
         failedWrites = 0;
         lastWriteError = null;
+        rowsSinceOffsets = offsets == null && (rowsSinceOffsets || !batch.isEmpty());
         if (!batch.changes().isEmpty()) {
             clock.committed(loadedAt);
         }
