@@ -93,6 +93,26 @@ file_format = (type = csv field_delimiter = ',' field_optionally_enclosed_by = '
 on_error = abort_statement
 force = true;
 
+-- A large staging batch of one table (pipeline.warehouse.snowflake.copy-batch-rows): its file, gzipped by
+-- the pipeline, to the user stage (no DDL), inside the batch's transaction (PUT is a file operation).
+-- OVERWRITE: the name is the attempt's own; a retry writes a new file.
+-- name: put-staging-batch
+put '${file_url}' ${stage} auto_compress = false source_compression = gzip overwrite = true parallel = 4;
+
+-- The batch file into its staging table, in the batch's transaction (DML): the file format of the snapshot's
+-- files, binary values in hex; the select parses the JSON columns. PURGE: the file goes once loaded. FORCE:
+-- whatever load history says (names are never reused, so this only guards against the history's surprises).
+-- name: copy-staging-batch
+copy into ${table} (${columns})
+from (select ${expressions} from ${stage})
+files = (${files})
+file_format = (type = csv field_delimiter = ',' field_optionally_enclosed_by = '"' escape = none
+               escape_unenclosed_field = none null_if = () empty_field_as_null = true compression = gzip
+               encoding = 'UTF8' binary_format = hex)
+on_error = abort_statement
+purge = true
+force = true;
+
 -- name: insert-snapshot-load
 insert into ${table} (${staging_columns})
 select ${expressions}

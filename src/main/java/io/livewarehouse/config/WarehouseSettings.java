@@ -65,5 +65,13 @@ public interface WarehouseSettings {
 
         @WithDefault("30")
         int loginTimeoutSeconds();
+
+        /**
+         * A staging batch's rows of one table from this many on are written to a file, PUT to a stage and
+         * loaded with COPY INTO (two statements, whatever the count); fewer go as INSERTs of bound values
+         * (one statement per 500 rows). 0: never.
+         */
+        @WithDefault("2000")
+        int copyBatchRows();
     }
 }

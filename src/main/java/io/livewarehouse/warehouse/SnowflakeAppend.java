@@ -11,9 +11,10 @@ import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
 /**
- * How staging rows are appended on Snowflake ({@link SnowflakeDialect#append}): array-bound INSERTs sized
- * so that the driver never runs DDL inside the staging batch's transaction, and INSERT ... SELECT FROM VALUES
- * for tables with JSON columns.
+ * How staging rows are appended on Snowflake ({@link SnowflakeDialect#append}): a large batch of a table by
+ * PUT and COPY INTO from a file; smaller ones by array-bound INSERTs sized so that the driver never runs DDL
+ * inside the staging batch's transaction, and INSERT ... SELECT FROM VALUES for tables with JSON columns
+ * (every staging table has two, the CDC columns _cdc_unavailable and _cdc_invalid).
  */
 final class SnowflakeAppend {
 
@@ -24,6 +25,7 @@ final class SnowflakeAppend {
 
     private final SnowflakeDialect dialect;
     private volatile int stageBindingThreshold = DEFAULT_STAGE_BINDING_THRESHOLD;
+    private volatile int copyBatchRows = 2000;
 
     SnowflakeAppend(SnowflakeDialect dialect) {
         this.dialect = dialect;
@@ -38,6 +40,15 @@ final class SnowflakeAppend {
      */
     void stageBindingThreshold(int threshold) {
         this.stageBindingThreshold = threshold;
+    }
+
+    /**
+     * From how many rows a table's part of a batch is loaded from a file ({@code pipeline.warehouse.snowflake.copy-batch-rows};
+     * 0: never): PUT and COPY INTO are two statements whatever the rows, where INSERTs take one per
+     * {@link #ROWS_PER_VALUES_INSERT} rows, and Snowflake loads files in parallel, not row by row.
+     */
+    void copyBatchRows(int rows) {
+        this.copyBatchRows = rows;
     }
 
     /** Rows per array-bound request so that the driver sends them inline (see {@link #stageBindingThreshold}). */
@@ -60,6 +71,11 @@ final class SnowflakeAppend {
         }
         String target = dialect.quote(schema) + "." + dialect.quote(table);
         String names = columns.stream().map(column -> dialect.quote(column.name())).collect(Collectors.joining(", "));
+        int copyFrom = copyBatchRows;
+        if (copyFrom > 0 && rows.size() >= copyFrom) {
+            copy(connection, schema, table, target, names, columns, rows);
+            return;
+        }
         boolean json = columns.stream().anyMatch(column -> column.type().kind() == ColumnType.Kind.JSON);
         if (!json) {
             String placeholders = columns.stream().map(column -> "?").collect(Collectors.joining(", "));
@@ -99,6 +115,55 @@ final class SnowflakeAppend {
                 insert.executeUpdate();
             }
         }
+    }
+
+    /**
+     * The rows written to a gzipped CSV file, PUT to the user stage ({@code @~}, under a folder of the table's),
+     * and loaded by COPY INTO, in the batch's transaction: PUT is a file operation, not a statement of the
+     * transaction, and COPY INTO is DML, committed (or rolled back) with the batch's other rows and its
+     * offsets. The user stage, not the table's own ({@code @%table}): COPY takes a select (parse_json for the
+     * JSON columns) only from a user or named stage, and neither needs DDL. Each file has a name of its own and
+     * is purged once loaded, so a retried batch loads its new file, never an older attempt's; a file whose
+     * COPY never ran (the process died after its PUT) stays on the stage, unread.
+     */
+    private void copy(Connection connection, String schema, String table, String target, String names,
+                      List<StagingColumn> columns, List<Object[]> rows) throws SQLException {
+        String stage = "@~/live_warehouse/" + folder(schema) + "/" + folder(table);
+        String expressions = IntStream.range(0, columns.size())
+                .mapToObj(i -> columns.get(i).type().kind() == ColumnType.Kind.JSON
+                        ? "parse_json($" + (i + 1) + ")" : "$" + (i + 1))
+                .collect(Collectors.joining(", "));
+        java.nio.file.Path file = null;
+        try {
+            file = java.nio.file.Files.createTempFile("batch-", ".csv.gz");
+            SnowflakeBatchFile.write(file, rows);
+            try (java.sql.Statement statement = connection.createStatement()) {
+                statement.execute(dialect.statement("put-staging-batch", java.util.Map.of(
+                        "file_url", "file://" + file.toAbsolutePath(), "stage", stage)));
+                long loaded = statement.executeLargeUpdate(dialect.statement("copy-staging-batch", java.util.Map.of(
+                        "table", target, "columns", names, "expressions", expressions, "stage", stage,
+                        "files", "'" + file.getFileName() + "'")));
+                if (loaded != rows.size()) {
+                    throw new SQLException("COPY INTO " + target + " loaded " + loaded + " of the batch's "
+                            + rows.size() + " rows from " + stage);
+                }
+            }
+        } catch (java.io.IOException e) {
+            throw new SQLException("could not write the batch file of " + table + ": " + e.getMessage(), e);
+        } finally {
+            if (file != null) {
+                try {
+                    java.nio.file.Files.deleteIfExists(file);
+                } catch (java.io.IOException e) {
+                    // A temporary file; the next batch's has its own name.
+                }
+            }
+        }
+    }
+
+    /** A stage folder for a schema or table name: a path, not an identifier, so only letters, digits, _. */
+    private static String folder(String name) {
+        return name.replaceAll("[^A-Za-z0-9_]", "_");
     }
 
     private void bindRow(PreparedStatement insert, int offset, List<StagingColumn> columns, Object[] row)

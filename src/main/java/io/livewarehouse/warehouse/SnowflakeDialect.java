@@ -251,6 +251,16 @@ public final class SnowflakeDialect implements WarehouseDialect {
         appends.stageBindingThreshold(threshold);
     }
 
+    /** See {@link SnowflakeAppend#copyBatchRows}: from how many rows a table's batch loads by PUT and COPY INTO. */
+    public void copyBatchRows(int rows) {
+        appends.copyBatchRows(rows);
+    }
+
+    /** How staged values are written to a batch file: the text Snowflake casts them from, as it does bound text. */
+    static String timestampText(LocalDateTime value) {
+        return TIMESTAMP.format(value);
+    }
+
     int rowsPerArrayBinding(int columns) {
         return appends.rowsPerArrayBinding(columns);
     }

@@ -62,6 +62,7 @@ final class SnowflakeWarehouse implements Warehouse {
             }
         }
         this.dialect = new SnowflakeDialect(settings.stagingSchema(), settings.martsSchema(), settings.pipelineSchema());
+        this.dialect.copyBatchRows(settings.copyBatchRows());
         this.url = url(settings);
         this.shownUrl = url.replaceAll("\\?.*", "");
         this.properties = properties(settings);

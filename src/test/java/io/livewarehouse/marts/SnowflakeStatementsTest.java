@@ -209,6 +209,34 @@ class SnowflakeStatementsTest {
                 .doesNotContainKey("purge");
     }
 
+    /** A large streaming batch's upload and load: a user stage (COPY takes a select only from one), in the batch's transaction. */
+    @Test
+    void aLargeBatchsUploadAndLoadHaveSnowflakesForm() {
+        Map<String, String> tokens = Map.of("table", "\"STAGING\".\"PAYMENT\"", "columns", "\"PAYMENT_ID\", \"_CDC_INVALID\"",
+                "expressions", "$1, parse_json($2)", "stage", "@~/live_warehouse/STAGING/PAYMENT",
+                "file_url", "file:///tmp/batch-1.csv.gz", "files", "'batch-1.csv.gz'");
+        StageCommands.Put put = StageCommands.put(dialect.statement("put-staging-batch", tokens));
+        assertThat(put.path()).isEqualTo("/tmp/batch-1.csv.gz");
+        assertThat(put.stage()).isEqualTo("@~/live_warehouse/STAGING/PAYMENT");
+        assertThat(put.autoCompress()).as("the pipeline gzips the file itself").isFalse();
+        assertThat(put.options()).containsEntry("source_compression", "gzip");
+        StageCommands.Copy copy = StageCommands.copy(dialect.statement("copy-staging-batch", tokens));
+        assertThat(copy.table()).isEqualTo("\"STAGING\".\"PAYMENT\"");
+        assertThat(copy.columns()).isEqualTo("\"PAYMENT_ID\", \"_CDC_INVALID\"");
+        assertThat(copy.select()).isEqualTo("$1, parse_json($2)");
+        assertThat(copy.stage()).isEqualTo(put.stage());
+        assertThat(copy.files()).containsExactly("batch-1.csv.gz");
+        assertThat(copy.format()).containsEntry("type", "csv").containsEntry("field_optionally_enclosed_by", "\"")
+                .containsEntry("escape", "none").containsEntry("null_if", "()").containsEntry("empty_field_as_null", "true")
+                .containsEntry("compression", "gzip").containsEntry("binary_format", "hex");
+        assertThat(copy.options()).containsEntry("on_error", "abort_statement").containsEntry("purge", "true")
+                .containsEntry("force", "true");
+        // Snowflake takes no select from a table stage: the form the pipeline must not write.
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> StageCommands.copy(dialect.statement("copy-staging-batch",
+                        new java.util.HashMap<>(tokens) {{ put("stage", "@\"STAGING\".%\"PAYMENT\""); }})))
+                .hasMessageContaining("table stage");
+    }
+
     @Test
     void namesFoldToUpperCaseAsSnowflakeDoes() {
         assertThat(dialect.quote("payment_id")).isEqualTo("\"PAYMENT_ID\"");

@@ -150,6 +150,31 @@ final class EmulatedSql {
     }
 
     /** The statement without its comments (the driver's setAutoCommit puts one between ALTER SESSION and SET). */
+    /** A comma-separated list split at its top level (not inside parentheses, quotes or double quotes), trimmed. */
+    static java.util.List<String> topLevelList(String list) {
+        java.util.List<String> items = new java.util.ArrayList<>();
+        int depth = 0;
+        char quote = 0;
+        int start = 0;
+        for (int i = 0; i < list.length(); i++) {
+            char c = list.charAt(i);
+            if (quote != 0) {
+                quote = c == quote ? 0 : quote;
+            } else if (c == '\'' || c == '"') {
+                quote = c;
+            } else if (c == '(') {
+                depth++;
+            } else if (c == ')') {
+                depth--;
+            } else if (c == ',' && depth == 0) {
+                items.add(list.substring(start, i).trim());
+                start = i + 1;
+            }
+        }
+        items.add(list.substring(start).trim());
+        return items;
+    }
+
     static String withoutComments(String sql) {
         return sql.replaceAll("(?s)/\\*.*?\\*/", " ").replaceAll("(?m)--.*$", " ");
     }

@@ -33,6 +33,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.zip.GZIPInputStream;
@@ -179,6 +180,34 @@ public final class SnowflakeEmulator implements AutoCloseable {
      */
     public void stageBindingThreshold(int threshold) {
         this.stageBindingThreshold = threshold;
+    }
+
+    private volatile Pattern heldCopies;
+    private volatile int copiesPassing;
+    private final AtomicInteger matchingCopies = new AtomicInteger();
+    private final AtomicInteger copiesWaiting = new AtomicInteger();
+    private volatile java.util.concurrent.CountDownLatch copyRelease = new java.util.concurrent.CountDownLatch(0);
+
+    /**
+     * From the ({@code passing}+1)th COPY INTO whose statement matches {@code into} on, each waits before it
+     * loads until {@link #releaseCopies}: a test kills the pipeline in the middle of its COPY meanwhile.
+     */
+    public void holdCopies(Pattern into, int passing) {
+        copyRelease = new java.util.concurrent.CountDownLatch(1);
+        matchingCopies.set(0);
+        copiesPassing = passing;
+        heldCopies = into;
+    }
+
+    /** COPY INTO statements held by {@link #holdCopies} and not finished yet. */
+    public int copiesWaiting() {
+        return copiesWaiting.get();
+    }
+
+    /** The held COPY INTO statements go on (into sessions whose client may be gone), and no more are held. */
+    public void releaseCopies() {
+        heldCopies = null;
+        copyRelease.countDown();
     }
 
     /** Every session ends, as when they time out; the driver's renewal with its master token fails too. */
@@ -548,6 +577,7 @@ public final class SnowflakeEmulator implements AutoCloseable {
         requireOption(format, "null_if", "\\N", "()");
         requireOption(format, "empty_field_as_null", "true", "true");
         requireOption(format, "skip_header", "0", "0");
+        requireOption(format, "binary_format", "hex", "hex");
         String compression = format.getOrDefault("compression", "auto");
         if (!List.of("auto", "gzip", "none").contains(compression)) {
             throw new IllegalArgumentException("the emulator reads COMPRESSION = AUTO, GZIP or NONE, not " + compression);
@@ -557,12 +587,63 @@ public final class SnowflakeEmulator implements AutoCloseable {
         }
         stageCommands.add(sql);
         List<String> columns = new ArrayList<>();
+        Map<String, String> targetTypes = new java.util.HashMap<>();
         try (Statement statement = session.duckdb.createStatement();
              ResultSet shape = statement.executeQuery("select * from " + copy.table() + " limit 0")) {
             for (int i = 1; i <= shape.getMetaData().getColumnCount(); i++) {
                 columns.add("'" + shape.getMetaData().getColumnName(i).replace("'", "''") + "': 'VARCHAR'");
+                targetTypes.put(shape.getMetaData().getColumnName(i).toUpperCase(java.util.Locale.ROOT),
+                        shape.getMetaData().getColumnTypeName(i));
             }
         }
+        String insert = "insert into " + copy.table() + " select *";
+        if (copy.select() != null) {
+            // A select of the file's columns ($1, $2, ...) into the columns listed, each cast to its column's type
+            // as Snowflake casts text on load; binary columns read with BINARY_FORMAT = HEX.
+            List<String> expressions = EmulatedSql.topLevelList(copy.select());
+            List<String> targets = EmulatedSql.topLevelList(copy.columns());
+            if (expressions.size() != targets.size()) {
+                throw new SQLException("COPY INTO " + copy.table() + ": " + targets.size() + " columns, "
+                        + expressions.size() + " expressions in the select");
+            }
+            int fileColumns = 0;
+            Matcher reference = Pattern.compile("\\$(\\d+)").matcher(copy.select());
+            while (reference.find()) {
+                fileColumns = Math.max(fileColumns, Integer.parseInt(reference.group(1)));
+            }
+            columns = new ArrayList<>();
+            for (int i = 1; i <= fileColumns; i++) {
+                columns.add("'c" + i + "': 'VARCHAR'");
+            }
+            List<String> selected = new ArrayList<>();
+            for (int i = 0; i < expressions.size(); i++) {
+                String expression = expressions.get(i).replaceAll("\\$(\\d+)", "c$1");
+                String type = targetTypes.get(targets.get(i).replace("\"", "").toUpperCase(java.util.Locale.ROOT));
+                selected.add("BLOB".equals(type) ? "unhex(" + expression + ")" : expression);
+            }
+            insert = "insert into " + copy.table() + " (" + copy.columns() + ") select " + String.join(", ", selected);
+        }
+        Pattern held = heldCopies;
+        boolean waited = held != null && held.matcher(sql).find() && matchingCopies.incrementAndGet() > copiesPassing;
+        if (waited) {
+            copiesWaiting.incrementAndGet();
+            try {
+                copyRelease.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        try {
+            return load(session, data, copy, columns, insert, compression);
+        } finally {
+            if (waited) {
+                copiesWaiting.decrementAndGet();
+            }
+        }
+    }
+
+    private ObjectNode load(Session session, ObjectNode data, StageCommands.Copy copy, List<String> columns,
+                            String insert, String compression) throws SQLException, IOException {
         Path folder = stageFolder(copy.stage());
         ArrayNode rowset = JSON.createArrayNode();
         for (String file : copy.files()) {
@@ -572,11 +653,14 @@ public final class SnowflakeEmulator implements AutoCloseable {
             }
             long loaded;
             try (Statement statement = session.duckdb.createStatement()) {
-                loaded = statement.executeUpdate("insert into " + copy.table() + " select * from read_csv('"
+                loaded = statement.executeUpdate(insert + " from read_csv('"
                         + staged.toAbsolutePath().toString().replace("'", "''") + "', header = false, delim = ',', "
                         + "quote = '\"', escape = '\"', all_varchar = true, allow_quoted_nulls = false, compression = '"
                         + (compression.equals("auto") ? "auto" : compression) + "', max_line_size = 16777216, "
                         + "buffer_size = 33554432, columns = {" + String.join(", ", columns) + "})");
+            }
+            if (copy.purge()) {
+                java.nio.file.Files.delete(staged);
             }
             rowset.addArray().add(file).add("LOADED").add(Long.toString(loaded)).add(Long.toString(loaded))
                     .add("1").add("0").addNull().addNull().addNull().addNull();

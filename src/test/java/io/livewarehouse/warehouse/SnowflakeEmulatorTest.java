@@ -308,6 +308,7 @@ class SnowflakeEmulatorTest {
             public String martsSchema() { return password.martsSchema(); }
             public String pipelineSchema() { return password.pipelineSchema(); }
             public int loginTimeoutSeconds() { return password.loginTimeoutSeconds(); }
+            public int copyBatchRows() { return password.copyBatchRows(); }
         };
     }
 
@@ -353,6 +354,83 @@ class SnowflakeEmulatorTest {
                     .hasMessageContaining("escape");
         }
         assertThat(emulator.stageCommands()).hasSize(3);
+    }
+
+    @Test
+    void aLargeBatchLoadsByPutAndCopyIntoInItsTransactionAndEqualsTheSameRowsInserted() throws Exception {
+        SnowflakeDialect dialect = (SnowflakeDialect) warehouse.dialect();
+        List<StagingColumn> columns = List.of(
+                new StagingColumn("id", ColumnType.of(ColumnType.Kind.INTEGER)),
+                new StagingColumn("small", ColumnType.of(ColumnType.Kind.SMALLINT)),
+                new StagingColumn("big", ColumnType.of(ColumnType.Kind.BIGINT)),
+                new StagingColumn("ratio", ColumnType.of(ColumnType.Kind.DOUBLE)),
+                new StagingColumn("active", ColumnType.of(ColumnType.Kind.BOOLEAN)),
+                new StagingColumn("amount", ColumnType.decimal(9, 2)),
+                new StagingColumn("name", ColumnType.of(ColumnType.Kind.TEXT)),
+                new StagingColumn("picture", ColumnType.of(ColumnType.Kind.BINARY)),
+                new StagingColumn("born", ColumnType.of(ColumnType.Kind.DATE)),
+                new StagingColumn("opens", ColumnType.of(ColumnType.Kind.TIME)),
+                new StagingColumn("updated", ColumnType.of(ColumnType.Kind.TIMESTAMP)),
+                new StagingColumn("committed", ColumnType.of(ColumnType.Kind.TIMESTAMPTZ)),
+                new StagingColumn("invalid", ColumnType.of(ColumnType.Kind.JSON)));
+        String[] names = {"Ann's", "", "\\N", "a \"quoted\", value", "two\nlines", "Zoë ☕", "NULL"};
+        List<Object[]> rows = new java.util.ArrayList<>();
+        for (int i = 0; i < 2_500; i++) {
+            rows.add(i % 10 == 9
+                    ? new Object[] {i, null, null, null, null, null, null, null, null, null, null, null, null}
+                    : new Object[] {i, (short) (i % 300), 3_000_000_000L + i, i % 7 == 0 ? Double.NaN : i / 8.0,
+                            i % 2 == 0, new BigDecimal(i + ".05"), names[i % names.length],
+                            new byte[] {(byte) i, (byte) 0xff, 0}, LocalDate.of(1990, 2, 28).plusDays(i),
+                            LocalTime.of(i % 24, 30, 0, 500_000_000), LocalDateTime.of(2026, 1, 2, 3, 4, 5, 678_901_000).plusMinutes(i),
+                            OffsetDateTime.of(2026, 11, 26, 9, 30, 15, 123_456_000, ZoneOffset.ofHours(2)).plusSeconds(i),
+                            "{\"rental_rate\": \"NaN\", \"n\": " + i + "}"});
+        }
+        try (Connection connection = warehouse.connect(); Statement statement = connection.createStatement()) {
+            statement.execute(dialect.statement("create-schemas").split(";")[0]);
+            for (String table : List.of("copied", "inserted")) {
+                statement.execute(dialect.statement("create-staging-table", Map.of("table",
+                        dialect.quote(dialect.stagingSchema()) + "." + dialect.quote(table), "columns",
+                        columns.stream().map(c -> dialect.quote(c.name()) + " " + dialect.typeOf(c.type()))
+                                .collect(Collectors.joining(", ")))));
+            }
+            connection.setAutoCommit(false);
+            long before = emulator.queries();
+            dialect.append(connection, dialect.stagingSchema(), "copied", columns, rows);
+            assertThat(emulator.queries() - before).as("PUT and COPY INTO, whatever the rows").isEqualTo(2);
+            connection.rollback();
+            assertThat(count(statement, "select count(*) from \"STAGING\".\"COPIED\"")).as("rolled back").isZero();
+            dialect.append(connection, dialect.stagingSchema(), "copied", columns, rows);
+            connection.commit();
+            dialect.copyBatchRows(0);
+            dialect.append(connection, dialect.stagingSchema(), "inserted", columns, rows);
+            connection.commit();
+            dialect.copyBatchRows(2000);
+        }
+        assertThat(emulator.failures()).isEmpty();
+        assertThat(emulator.stageCommands()).anyMatch(command -> command.startsWith("copy into \"STAGING\".\"COPIED\""));
+        String all = "select id, small, big, cast(ratio as varchar), active, amount, name, hex(picture), born, opens, "
+                + "updated, epoch_us(committed), cast(invalid as varchar) from staging.%s order by id";
+        try (Statement look = emulator.duckdb().createStatement()) {
+            List<String> copied = rowsOf(look, all.formatted("copied"));
+            assertThat(copied).hasSize(2_500).containsExactlyElementsOf(rowsOf(look, all.formatted("inserted")));
+            assertThat(copied.get(1)).as("an empty string stays one").contains("|1.05||01FF00|", "|{\"rental_rate\":\"NaN\",\"n\":1}");
+            assertThat(copied.get(9)).isEqualTo("9" + "|null".repeat(12));
+        }
+    }
+
+    private static List<String> rowsOf(Statement statement, String sql) throws Exception {
+        List<String> rows = new java.util.ArrayList<>();
+        try (ResultSet row = statement.executeQuery(sql)) {
+            int width = row.getMetaData().getColumnCount();
+            while (row.next()) {
+                StringBuilder line = new StringBuilder();
+                for (int i = 1; i <= width; i++) {
+                    line.append(i > 1 ? "|" : "").append(row.getString(i));
+                }
+                rows.add(line.toString());
+            }
+        }
+        return rows;
     }
 
     private static WarehouseSettings.Snowflake settings(String url) {

@@ -95,8 +95,16 @@ class SnowflakeEndToEndTest {
             statement.execute("delete from public.payment where rental_id = 61");
             statement.execute("delete from public.rental where rental_id = 61");
             connection.commit();
+            // A large transaction: its batches (up to pipeline.staging.batch-size events each, above
+            // copy-batch-rows) are loaded from files by PUT and COPY INTO, not by INSERTs.
+            statement.execute("update public.payment set amount = amount + 1 where payment_id <> 81001");
+            connection.commit();
         }
         awaitStagingEqualsSource();
+        assertThat(EmulatedSnowflake.emulator().stageCommands()).filteredOn(StageCommands::isCopy)
+                .anySatisfy(copy -> assertThat(StageCommands.copy(copy).table()).isEqualTo("\"STAGING\".\"PAYMENT\""));
+        awaitMarts("select cast(sum(amount) * 100 as bigint) from marts.fact_payment",
+                "select cast(sum(amount) * 100 as bigint) from public.payment");
         awaitMarts("select count(*) from marts.obt_rental where rental_id = 81001 and is_returned and amount_paid = 2.99",
                 "select 1::bigint");
         awaitMarts("select count(*) from marts.fact_rental where rental_id = 61", "select 0::bigint");

@@ -40,6 +40,7 @@ public final class SnowflakeLoginProbe {
             public String martsSchema() { return "MARTS"; }
             public String pipelineSchema() { return "_PIPELINE"; }
             public int loginTimeoutSeconds() { return 10; }
+            public int copyBatchRows() { return 2000; }
         };
     }
 }

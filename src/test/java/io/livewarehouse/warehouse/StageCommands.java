@@ -27,8 +27,15 @@ public final class StageCommands {
         }
     }
 
-    /** COPY INTO table FROM @stage FILES = (...) FILE_FORMAT = (...) [copy option = value ...]. */
-    public record Copy(String table, String stage, List<String> files, Map<String, String> format, Map<String, String> options) {
+    /**
+     * COPY INTO table [(columns)] FROM { @stage | (SELECT expressions FROM @stage) } FILES = (...)
+     * FILE_FORMAT = (...) [copy option = value ...]; {@code columns} and {@code select} null when not given.
+     */
+    public record Copy(String table, String columns, String select, String stage, List<String> files,
+                       Map<String, String> format, Map<String, String> options) {
+        public boolean purge() {
+            return "true".equals(options.getOrDefault("purge", "false"));
+        }
     }
 
     /** PUT's options (docs: PUT, optional parameters). */
@@ -47,7 +54,7 @@ public final class StageCommands {
     private static final Pattern PUT = Pattern.compile(
             "(?is)\\s*put\\s+(?:'file://([^']+)'|file://(\\S+))\\s+(@\\S+)((?:\\s+\\w+\\s*=\\s*\\w+)*)\\s*;?\\s*");
     private static final Pattern COPY = Pattern.compile(
-            "(?is)\\s*copy\\s+into\\s+(\\S+)\\s+from\\s+(@\\S+)\\s+files\\s*=\\s*\\(([^)]*)\\)\\s+file_format\\s*=\\s*"
+            "(?is)\\s*copy\\s+into\\s+([^\\s(]+)(?:\\s*\\(([^)]*)\\))?\\s+from\\s+(?:(@\\S+)|\\(\\s*select\\s+(.+?)\\s+from\\s+(@[^\\s)]+)\\s*\\))\\s+files\\s*=\\s*\\(([^)]*)\\)\\s+file_format\\s*=\\s*"
                     + "\\(((?:[^()']|'(?:[^']|'')*'|\\(\\s*\\))*)\\)((?:\\s+\\w+\\s*=\\s*\\w+)*)\\s*;?\\s*");
     private static final Pattern OPTION = Pattern.compile("(?is)(\\w+)\\s*=\\s*('(?:[^']|'')*'|\\(\\s*\\)|\\w+)");
     private static final Pattern QUOTED = Pattern.compile("'((?:[^']|'')*)'");
@@ -78,18 +85,27 @@ public final class StageCommands {
             throw new IllegalArgumentException("not a COPY INTO statement of the form the pipeline writes: " + sql);
         }
         List<String> files = new ArrayList<>();
-        Matcher file = QUOTED.matcher(copy.group(3));
+        Matcher file = QUOTED.matcher(copy.group(6));
         while (file.find()) {
             files.add(file.group(1).replace("''", "'"));
         }
-        if (files.isEmpty() || !copy.group(3).replaceAll(QUOTED.pattern(), "").replaceAll("[\\s,]", "").isEmpty()) {
-            throw new IllegalArgumentException("FILES must be a list of quoted names: " + copy.group(3));
+        if (files.isEmpty() || !copy.group(6).replaceAll(QUOTED.pattern(), "").replaceAll("[\\s,]", "").isEmpty()) {
+            throw new IllegalArgumentException("FILES must be a list of quoted names: " + copy.group(6));
         }
-        Map<String, String> format = options(copy.group(4), CSV_OPTIONS, "FILE_FORMAT");
+        Map<String, String> format = options(copy.group(7), CSV_OPTIONS, "FILE_FORMAT");
         if (!"csv".equals(format.get("type"))) {
-            throw new IllegalArgumentException("the emulator loads TYPE = CSV only: " + copy.group(4));
+            throw new IllegalArgumentException("the emulator loads TYPE = CSV only: " + copy.group(7));
         }
-        return new Copy(copy.group(1), copy.group(2), files, format, options(copy.group(5), COPY_OPTIONS, "COPY"));
+        String select = copy.group(4);
+        if (select != null && copy.group(5).matches("@[^~/]*%.*")) {
+            // Snowflake: "data loading transformations only support user stages and named stages".
+            throw new IllegalArgumentException("a table stage takes no select in COPY INTO: " + copy.group(5));
+        }
+        if (copy.group(2) != null && select == null) {
+            throw new IllegalArgumentException("a column list in COPY INTO goes with a select of the file's columns");
+        }
+        return new Copy(copy.group(1), copy.group(2), select, select == null ? copy.group(3) : copy.group(5), files,
+                format, options(copy.group(8), COPY_OPTIONS, "COPY"));
     }
 
     /** {@code name = value} pairs, names lower case, quoted values unquoted, () as the empty list. */
