@@ -45,7 +45,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * <li>mart refresh: an incremental cycle after 1, 1,000 and 100,000 changes against a full rebuild;</li>
  * <li>a large transaction: one source transaction updating 1,000,000 rows, staged whole, with the peak resident
  *     memory of the process that staged it;</li>
- * <li>peak resident memory of the pipeline process.</li>
+ * <li>peak resident memory of the pipeline process;</li>
+ * <li>Snowflake: staging batches appended by bound INSERTs and by PUT and COPY INTO at the same sizes, through
+ *     the real driver against the emulator: rows/s, their ratio and statements per staged row.</li>
  * </ol>
  * Figures are ratios against the limits where the issue asks for them; nothing here asserts a time.
  */
@@ -53,15 +55,17 @@ public final class Benchmark {
 
     /** What to run: the full benchmark (bench/run) or the smoke run of the test suite. */
     public record Settings(int scale, int streamingTransactions, List<Integer> latencyRates, Duration latencyDuration,
-                           List<Integer> refreshChanges, int largeTransactionRows, Path work) {
+                           List<Integer> refreshChanges, int largeTransactionRows, List<Integer> snowflakeBatches,
+                           int snowflakeRows, Path work) {
 
         public static Settings full(int scale, Path work) {
             return new Settings(scale, 10_000, List.of(500, 2000), Duration.ofSeconds(60), List.of(1, 1000, 100_000),
-                    1_000_000, work);
+                    1_000_000, List.of(500, 2_000, 10_000), 50_000, work);
         }
 
         public static Settings smoke(Path work) {
-            return new Settings(1, 300, List.of(200), Duration.ofSeconds(5), List.of(1, 100), 2_000, work);
+            return new Settings(1, 300, List.of(200), Duration.ofSeconds(5), List.of(1, 100), 2_000,
+                    List.of(2_000), 4_000, work);
         }
     }
 
@@ -204,6 +208,10 @@ public final class Benchmark {
             long large = largeTransaction(source, work, figures);
             peakRss = Math.max(peakRss, large);
             figures.put("peak RSS MiB", peakRss / (1024.0 * 1024.0));
+
+            // 6. Snowflake's two ways of appending a staging batch, through the real driver against the emulator.
+            io.livewarehouse.warehouse.SnowflakeLoadBench.measure(work, settings.snowflakeBatches(), settings.snowflakeRows())
+                    .forEach(figures::put);
             return figures;
         } finally {
             source.close();

@@ -36,7 +36,8 @@ class BenchmarkIT {
         for (Benchmark.Figures figures : results) {
             assertThat(figures.values()).containsKeys("raw load rows/s", "pipeline load rows/s", "initial load ratio",
                     "raw decoding events/s", "pipeline streaming events/s", "streaming ratio", "full rebuild ms",
-                    "large transaction staged rows/s", "large transaction peak RSS MiB", "peak RSS MiB");
+                    "large transaction staged rows/s", "large transaction peak RSS MiB", "peak RSS MiB",
+                    "snowflake put+copy / insert, batches of 2000", "snowflake put+copy statements per 1000 rows, batches of 2000");
             assertThat(figures.values()).allSatisfy((name, value) -> assertThat(value).as(name).isNotNaN().isGreaterThanOrEqualTo(0.0));
             assertThat(figures.values().get("peak RSS MiB")).isPositive();
         }
