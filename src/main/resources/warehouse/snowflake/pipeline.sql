@@ -99,16 +99,22 @@ force = true;
 -- name: put-staging-batch
 put '${file_url}' ${stage} auto_compress = false source_compression = gzip overwrite = true parallel = 4;
 
+-- A batch file whose COPY failed (purged only once loaded): best effort, the retry has a file of its own.
+-- name: remove-staging-batch
+remove ${file};
+
 -- The batch file into its staging table, in the batch's transaction (DML): the file format of the snapshot's
--- files, binary values in hex; the select parses the JSON columns. PURGE: the file goes once loaded. FORCE:
--- whatever load history says (names are never reused, so this only guards against the history's surprises).
+-- files, binary values in hex, dates, times and timestamps in the forms named here (instants in UTC, the
+-- session's time zone), so that no account-level input format applies; the select parses the JSON columns.
+-- PURGE: the file goes once loaded. FORCE: whatever load history says (names are never reused).
 -- name: copy-staging-batch
 copy into ${table} (${columns})
 from (select ${expressions} from ${stage})
 files = (${files})
 file_format = (type = csv field_delimiter = ',' field_optionally_enclosed_by = '"' escape = none
                escape_unenclosed_field = none null_if = () empty_field_as_null = true compression = gzip
-               encoding = 'UTF8' binary_format = hex)
+               encoding = 'UTF8' binary_format = hex date_format = 'YYYY-MM-DD' time_format = 'HH24:MI:SS.FF6'
+               timestamp_format = 'YYYY-MM-DD HH24:MI:SS.FF6')
 on_error = abort_statement
 purge = true
 force = true;

@@ -49,6 +49,12 @@ public class StagingCommit {
         StagingCommitPolicy.offsetsOnlyWhen(writer::offsetsOnly);
     }
 
+    /** A restarted application in the same JVM (dev mode, test profiles) must not ask this one's writer. */
+    @jakarta.annotation.PreDestroy
+    void forgetPolicy() {
+        StagingCommitPolicy.offsetsOnlyWhen(() -> false);
+    }
+
     /**
      * Writes the buffered rows, with {@code engineOffsets} when they sit at a transaction boundary.
      *

@@ -22,7 +22,7 @@ import java.util.function.BooleanSupplier;
  */
 public class StagingCommitPolicy implements OffsetCommitPolicy {
 
-    /** Whether a commit now would store offsets only; see {@link StagingCommit#offsetsOnly}. */
+    /** Whether a commit now would store offsets only; see {@link io.livewarehouse.staging.StagingWriter#offsetsOnly}. */
     private static volatile BooleanSupplier offsetsOnly = () -> false;
 
     private final long batchSize;

@@ -25,7 +25,8 @@ final class SnowflakeAppend {
 
     private final SnowflakeDialect dialect;
     private volatile int stageBindingThreshold = DEFAULT_STAGE_BINDING_THRESHOLD;
-    private volatile int copyBatchRows = 2000;
+    /** Set from pipeline.warehouse.snowflake.copy-batch-rows by SnowflakeWarehouse; 0 (never) until then. */
+    private volatile int copyBatchRows;
 
     SnowflakeAppend(SnowflakeDialect dialect) {
         this.dialect = dialect;
@@ -123,12 +124,13 @@ final class SnowflakeAppend {
      * transaction, and COPY INTO is DML, committed (or rolled back) with the batch's other rows and its
      * offsets. The user stage, not the table's own ({@code @%table}): COPY takes a select (parse_json for the
      * JSON columns) only from a user or named stage, and neither needs DDL. Each file has a name of its own and
-     * is purged once loaded, so a retried batch loads its new file, never an older attempt's; a file whose
-     * COPY never ran (the process died after its PUT) stays on the stage, unread.
+     * is purged once loaded, so a retried batch loads its new file, never an older attempt's; a COPY that
+     * fails removes its file, and a file whose COPY never ran (the process died after its PUT) stays on the
+     * stage, unread.
      */
     private void copy(Connection connection, String schema, String table, String target, String names,
                       List<StagingColumn> columns, List<Object[]> rows) throws SQLException {
-        String stage = "@~/live_warehouse/" + folder(schema) + "/" + folder(table);
+        String stage = "@~/live_warehouse/" + folder(schema) + "/" + folder(table) + "/";
         String expressions = IntStream.range(0, columns.size())
                 .mapToObj(i -> columns.get(i).type().kind() == ColumnType.Kind.JSON
                         ? "parse_json($" + (i + 1) + ")" : "$" + (i + 1))
@@ -140,12 +142,17 @@ final class SnowflakeAppend {
             try (java.sql.Statement statement = connection.createStatement()) {
                 statement.execute(dialect.statement("put-staging-batch", java.util.Map.of(
                         "file_url", "file://" + file.toAbsolutePath(), "stage", stage)));
-                long loaded = statement.executeLargeUpdate(dialect.statement("copy-staging-batch", java.util.Map.of(
-                        "table", target, "columns", names, "expressions", expressions, "stage", stage,
-                        "files", "'" + file.getFileName() + "'")));
-                if (loaded != rows.size()) {
-                    throw new SQLException("COPY INTO " + target + " loaded " + loaded + " of the batch's "
-                            + rows.size() + " rows from " + stage);
+                try {
+                    long loaded = statement.executeLargeUpdate(dialect.statement("copy-staging-batch", java.util.Map.of(
+                            "table", target, "columns", names, "expressions", expressions, "stage", stage,
+                            "files", "'" + file.getFileName() + "'")));
+                    if (loaded != rows.size()) {
+                        throw new SQLException("COPY INTO " + target + " loaded " + loaded + " of the batch's "
+                                + rows.size() + " rows from " + stage);
+                    }
+                } catch (SQLException e) {
+                    removeQuietly(statement, stage + file.getFileName());
+                    throw e;
                 }
             }
         } catch (java.io.IOException e) {
@@ -158,6 +165,15 @@ final class SnowflakeAppend {
                     // A temporary file; the next batch's has its own name.
                 }
             }
+        }
+    }
+
+    /** A failed COPY leaves its file on the stage (PURGE removes only loaded files): removed, if Snowflake lets it. */
+    private void removeQuietly(java.sql.Statement statement, String stagedFile) {
+        try {
+            statement.execute(dialect.statement("remove-staging-batch", java.util.Map.of("file", stagedFile)));
+        } catch (SQLException e) {
+            // The batch's own failure is what counts; a file left is never read (each attempt names its own).
         }
     }
 

@@ -19,12 +19,16 @@ import java.util.zip.GZIPOutputStream;
  * A staging batch's rows of one table as the gzipped CSV file that {@code copy-staging-batch} loads: the file
  * format of the snapshot's files (every value enclosed in double quotes, doubled inside; NULL an empty field
  * without quotes, so an empty string stays one), each value in the text form Snowflake casts to the column's
- * type as it does a value bound as text: ISO dates and times, instants in UTC with a Z, binary in hex
- * ({@code BINARY_FORMAT = HEX}), JSON as its text (parsed by {@code parse_json} in the COPY's select).
+ * type in the formats the COPY names (so no account's input format settings apply): dates
+ * {@code YYYY-MM-DD}, times {@code HH24:MI:SS.FF6}, local timestamps and instants (in UTC, the session's
+ * time zone) {@code YYYY-MM-DD HH24:MI:SS.FF6}, binary in hex ({@code BINARY_FORMAT = HEX}), JSON as its
+ * text (parsed by {@code parse_json} in the COPY's select).
  */
 final class SnowflakeBatchFile {
 
-    private static final DateTimeFormatter INSTANT = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSS'Z'");
+    private static final DateTimeFormatter TIMESTAMP = SnowflakeDialect.TIMESTAMP;
+    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss.SSSSSS");
+    private static final DateTimeFormatter DATE = DateTimeFormatter.ofPattern("uuuu-MM-dd");
     private static final HexFormat HEX = HexFormat.of().withUpperCase();
 
     private SnowflakeBatchFile() {
@@ -66,11 +70,14 @@ final class SnowflakeBatchFile {
         } else if (value instanceof byte[] v) {
             return HEX.formatHex(v);
         } else if (value instanceof LocalDateTime v) {
-            return SnowflakeDialect.timestampText(v);
+            return TIMESTAMP.format(v);
         } else if (value instanceof OffsetDateTime v) {
-            return INSTANT.format(v.withOffsetSameInstant(ZoneOffset.UTC));
-        } else if (value instanceof Number || value instanceof Boolean || value instanceof java.time.LocalDate
-                || value instanceof java.time.LocalTime) {
+            return TIMESTAMP.format(v.withOffsetSameInstant(ZoneOffset.UTC));
+        } else if (value instanceof java.time.LocalDate v) {
+            return DATE.format(v);
+        } else if (value instanceof java.time.LocalTime v) {
+            return TIME.format(v);
+        } else if (value instanceof Number || value instanceof Boolean) {
             return value.toString();
         }
         throw new IllegalArgumentException("no Snowflake file text for " + value.getClass().getName());

@@ -47,8 +47,11 @@ public final class SnowflakeDialect implements WarehouseDialect {
     /** A logical schema qualifier in shared SQL: {@code staging.}, {@code marts.}, {@code _pipeline.}. */
     private static final Pattern QUALIFIER = Pattern.compile("(?<![\\w.\"$])(staging|marts|_pipeline)\\.(?=[\\w\"])",
             Pattern.CASE_INSENSITIVE);
-    /** What a timestamp value is bound as: text Snowflake casts on insert (the driver binds java.time poorly). */
-    private static final DateTimeFormatter TIMESTAMP = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSSSSS");
+    /**
+     * A timestamp as text Snowflake casts ({@code YYYY-MM-DD HH24:MI:SS.FF6}): how one is bound (the driver binds
+     * java.time poorly) and how a batch file writes one.
+     */
+    static final DateTimeFormatter TIMESTAMP = DateTimeFormatter.ofPattern("uuuu-MM-dd HH:mm:ss.SSSSSS");
 
     private final String staging;
     private final String marts;
@@ -254,11 +257,6 @@ public final class SnowflakeDialect implements WarehouseDialect {
     /** See {@link SnowflakeAppend#copyBatchRows}: from how many rows a table's batch loads by PUT and COPY INTO. */
     public void copyBatchRows(int rows) {
         appends.copyBatchRows(rows);
-    }
-
-    /** How staged values are written to a batch file: the text Snowflake casts them from, as it does bound text. */
-    static String timestampText(LocalDateTime value) {
-        return TIMESTAMP.format(value);
     }
 
     int rowsPerArrayBinding(int columns) {

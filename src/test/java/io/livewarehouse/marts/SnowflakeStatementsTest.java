@@ -153,7 +153,7 @@ class SnowflakeStatementsTest {
                 Map.entry("source_columns", "\"PAYMENT_ID\", \"AMOUNT\""), Map.entry("partition_key", "\"PAYMENT_ID\""),
                 Map.entry("load", "\"_PIPELINE\".\"SNAPSHOT_PAYMENT\""), Map.entry("load_columns", "\"C0\" VARCHAR, \"C_INVALID\" VARCHAR"),
                 Map.entry("stage", "@\"_PIPELINE\".%\"SNAPSHOT_PAYMENT\""), Map.entry("file_url", "file:///tmp/snapshot/public.payment.csv"),
-                Map.entry("files", "'public.payment.csv.gz'"), Map.entry("staging_columns", "\"PAYMENT_ID\", \"_CDC_INVALID\""), Map.entry("expressions", "cast(\"C0\" as NUMBER(10,0)), parse_json(\"C_INVALID\")"));
+                Map.entry("files", "'public.payment.csv.gz'"), Map.entry("file", "@~/live_warehouse/STAGING/PAYMENT/batch-1.csv.gz"), Map.entry("staging_columns", "\"PAYMENT_ID\", \"_CDC_INVALID\""), Map.entry("expressions", "cast(\"C0\" as NUMBER(10,0)), parse_json(\"C_INVALID\")"));
         assertThat(statements.names()).contains("create-offsets", "merge-current-state", "insert-watermark", "test-unique");
         for (String name : statements.names()) {
             if (fragments.contains(name) || name.equals("merge-current-state")) {
@@ -161,6 +161,11 @@ class SnowflakeStatementsTest {
             }
             String sql = dialect.statement(name, tokens);
             if (StageCommands.isPut(sql) || StageCommands.isCopy(sql)) {
+                continue;
+            }
+            if (name.equals("remove-staging-batch")) {
+                // A file command JSqlParser does not know either: its exact form.
+                assertThat(sql).isEqualTo("remove @~/live_warehouse/STAGING/PAYMENT/batch-1.csv.gz");
                 continue;
             }
             if (name.equals("rename-mart-table")) {
@@ -213,11 +218,11 @@ class SnowflakeStatementsTest {
     @Test
     void aLargeBatchsUploadAndLoadHaveSnowflakesForm() {
         Map<String, String> tokens = Map.of("table", "\"STAGING\".\"PAYMENT\"", "columns", "\"PAYMENT_ID\", \"_CDC_INVALID\"",
-                "expressions", "$1, parse_json($2)", "stage", "@~/live_warehouse/STAGING/PAYMENT",
+                "expressions", "$1, parse_json($2)", "stage", "@~/live_warehouse/STAGING/PAYMENT/",
                 "file_url", "file:///tmp/batch-1.csv.gz", "files", "'batch-1.csv.gz'");
         StageCommands.Put put = StageCommands.put(dialect.statement("put-staging-batch", tokens));
         assertThat(put.path()).isEqualTo("/tmp/batch-1.csv.gz");
-        assertThat(put.stage()).isEqualTo("@~/live_warehouse/STAGING/PAYMENT");
+        assertThat(put.stage()).isEqualTo("@~/live_warehouse/STAGING/PAYMENT/");
         assertThat(put.autoCompress()).as("the pipeline gzips the file itself").isFalse();
         assertThat(put.options()).containsEntry("source_compression", "gzip");
         StageCommands.Copy copy = StageCommands.copy(dialect.statement("copy-staging-batch", tokens));
@@ -228,7 +233,9 @@ class SnowflakeStatementsTest {
         assertThat(copy.files()).containsExactly("batch-1.csv.gz");
         assertThat(copy.format()).containsEntry("type", "csv").containsEntry("field_optionally_enclosed_by", "\"")
                 .containsEntry("escape", "none").containsEntry("null_if", "()").containsEntry("empty_field_as_null", "true")
-                .containsEntry("compression", "gzip").containsEntry("binary_format", "hex");
+                .containsEntry("compression", "gzip").containsEntry("binary_format", "hex")
+                .containsEntry("date_format", "YYYY-MM-DD").containsEntry("time_format", "HH24:MI:SS.FF6")
+                .containsEntry("timestamp_format", "YYYY-MM-DD HH24:MI:SS.FF6");
         assertThat(copy.options()).containsEntry("on_error", "abort_statement").containsEntry("purge", "true")
                 .containsEntry("force", "true");
         // Snowflake takes no select from a table stage: the form the pipeline must not write.

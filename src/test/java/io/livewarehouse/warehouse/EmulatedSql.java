@@ -149,7 +149,6 @@ final class EmulatedSql {
         return withoutComments(sql).stripLeading().split("[\\s(;]+", 2)[0].toLowerCase(Locale.ROOT);
     }
 
-    /** The statement without its comments (the driver's setAutoCommit puts one between ALTER SESSION and SET). */
     /** A comma-separated list split at its top level (not inside parentheses, quotes or double quotes), trimmed. */
     static java.util.List<String> topLevelList(String list) {
         java.util.List<String> items = new java.util.ArrayList<>();
@@ -175,6 +174,7 @@ final class EmulatedSql {
         return items;
     }
 
+    /** The statement without its comments (the driver's setAutoCommit puts one between ALTER SESSION and SET). */
     static String withoutComments(String sql) {
         return sql.replaceAll("(?s)/\\*.*?\\*/", " ").replaceAll("(?m)--.*$", " ");
     }

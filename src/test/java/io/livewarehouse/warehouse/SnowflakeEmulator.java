@@ -402,6 +402,9 @@ public final class SnowflakeEmulator implements AutoCloseable {
             if (StageCommands.isCopy(snowflakeSql)) {
                 return copyInto(session, data, snowflakeSql);
             }
+            if (EmulatedSql.verb(snowflakeSql).equals("remove")) {
+                return remove(session, data, snowflakeSql);
+            }
         } catch (SQLException | IOException | RuntimeException e) {
             failures.add(e.getMessage().lines().findFirst().orElse("") + " <- " + snowflakeSql);
             LOG.infof("The emulated Snowflake failed %s: %s", snowflakeSql, e.getMessage());
@@ -578,6 +581,11 @@ public final class SnowflakeEmulator implements AutoCloseable {
         requireOption(format, "empty_field_as_null", "true", "true");
         requireOption(format, "skip_header", "0", "0");
         requireOption(format, "binary_format", "hex", "hex");
+        // Dates, times and timestamps: Snowflake's AUTO detection (the default) or the exact forms the
+        // pipeline's batch files are written in; DuckDB casts both from ISO text.
+        acceptOption(format, "date_format", "YYYY-MM-DD");
+        acceptOption(format, "time_format", "HH24:MI:SS.FF6");
+        acceptOption(format, "timestamp_format", "YYYY-MM-DD HH24:MI:SS.FF6");
         String compression = format.getOrDefault("compression", "auto");
         if (!List.of("auto", "gzip", "none").contains(compression)) {
             throw new IllegalArgumentException("the emulator reads COMPRESSION = AUTO, GZIP or NONE, not " + compression);
@@ -619,7 +627,10 @@ public final class SnowflakeEmulator implements AutoCloseable {
             for (int i = 0; i < expressions.size(); i++) {
                 String expression = expressions.get(i).replaceAll("\\$(\\d+)", "c$1");
                 String type = targetTypes.get(targets.get(i).replace("\"", "").toUpperCase(java.util.Locale.ROOT));
-                selected.add("BLOB".equals(type) ? "unhex(" + expression + ")" : expression);
+                // Text without an offset into a TIMESTAMP_TZ is in the session's time zone, UTC here.
+                selected.add("BLOB".equals(type) ? "unhex(" + expression + ")"
+                        : "TIMESTAMP WITH TIME ZONE".equals(type) ? "cast(" + expression + " || '+00:00' as timestamptz)"
+                        : expression);
             }
             insert = "insert into " + copy.table() + " (" + copy.columns() + ") select " + String.join(", ", selected);
         }
@@ -682,6 +693,35 @@ public final class SnowflakeEmulator implements AutoCloseable {
         data.set("rowset", rowset);
         data.put("total", rowset.size());
         data.put("statementTypeId", 0x3000 + 0x600);
+        data.set("parameters", parameters(session));
+        return success(data);
+    }
+
+    /** A file format option the emulator reads at Snowflake's default (AUTO) or in the one form given. */
+    private static void acceptOption(Map<String, String> options, String name, String supported) {
+        String value = options.getOrDefault(name, "auto");
+        if (!value.equals("auto") && !value.equals(supported)) {
+            throw new IllegalArgumentException("the emulator reads " + name + " = AUTO or '" + supported + "' only, not " + value);
+        }
+    }
+
+    /** REMOVE @stage/path/file: the staged file goes (the driver builds no result of its own for it here). */
+    private ObjectNode remove(Session session, ObjectNode data, String sql) throws IOException {
+        Matcher remove = Pattern.compile("(?is)\\s*remove\\s+(@\\S+/)([^/\\s;]+)\\s*;?\\s*").matcher(EmulatedSql.withoutComments(sql));
+        if (!remove.matches()) {
+            throw new IllegalArgumentException("not a REMOVE of one staged file: " + sql);
+        }
+        stageCommands.add(sql);
+        boolean removed = java.nio.file.Files.deleteIfExists(stageFolder(remove.group(1)).resolve(remove.group(2)));
+        ArrayNode rowtype = data.putArray("rowtype");
+        rowtype.addObject().put("name", "name").put("type", "text").put("length", 16_777_216).put("nullable", true);
+        rowtype.addObject().put("name", "result").put("type", "text").put("length", 16_777_216).put("nullable", true);
+        ArrayNode rowset = data.putArray("rowset");
+        if (removed) {
+            rowset.addArray().add(remove.group(2)).add("removed");
+        }
+        data.put("total", rowset.size());
+        data.put("statementTypeId", 0x7000 + 0x100 + 0x04);
         data.set("parameters", parameters(session));
         return success(data);
     }
