@@ -72,13 +72,23 @@ public final class Benchmark {
     /** One run's figures, by name, in the order they were measured. */
     public static final class Figures {
         final Map<String, Double> values = new LinkedHashMap<>();
+        /** The streaming drains, per series: (seconds since the drain started, events applied so far). */
+        final Map<String, List<double[]>> drains = new LinkedHashMap<>();
 
         void put(String name, double value) {
             values.put(name, value);
         }
 
+        List<double[]> series(String name) {
+            return drains.computeIfAbsent(name, n -> new ArrayList<>());
+        }
+
         public Map<String, Double> values() {
             return values;
+        }
+
+        public Map<String, List<double[]>> drains() {
+            return drains;
         }
     }
 
@@ -136,10 +146,22 @@ public final class Benchmark {
             }
             peakRss = Math.max(peakRss, pipeline.peakRssBytes());
             pipeline.terminate();
+            String tables = SourceDatabases.TABLES.stream().map(table -> "public." + table)
+                    .collect(java.util.stream.Collectors.joining(","));
+            // The same initial load by Debezium Server with its JDBC sink (bench/run --peers), from its start.
+            DebeziumServerPeer server = DebeziumServerPeer.configured(source, work, tables);
+            if (server != null) {
+                figures.put("debezium server load rows/s", rows / server.snapshot(rows));
+                figures.put("pipeline / debezium server, initial load", figures.values.get("pipeline load rows/s")
+                        / figures.values.get("debezium server load rows/s"));
+            }
 
             // 2. Streaming: the same WAL, decoded raw and drained by the pipeline. Two equal change sets: the
             // first warms the restarted process up (its JIT compiles the event path while draining it), the
             // second is the steady rate of a pipeline that has been running, which is what a CDC process is.
+            // Debezium's ceiling on the same WAL: its slot and streaming offset exist before the change sets.
+            DebeziumCeiling ceiling = new DebeziumCeiling(source, work, tables);
+            ceiling.prepare();
             try (Connection connection = source.connect(EmbeddedSource.DATABASE); Statement statement = connection.createStatement()) {
                 statement.execute("select pg_create_logical_replication_slot('bench_raw', 'pgoutput')");
             }
@@ -148,12 +170,37 @@ public final class Benchmark {
             figures.put("streaming changes", changes);
             figures.put("raw decoding events/s", (warmUp + changes) / rawDecodingSeconds(source));
             pipeline.start();
-            double[] drained = drain(pipeline, warmUp, warmUp + changes);
+            double[] drained = drain(pipeline, warmUp, warmUp + changes, figures.series("pipeline"));
             figures.put("pipeline streaming events/s, cold start", (warmUp + changes) / drained[0]);
             figures.put("pipeline streaming events/s", changes / drained[1]);
             figures.put("streaming ratio", figures.values.get("pipeline streaming events/s") / figures.values.get("raw decoding events/s"));
             peakRss = Math.max(peakRss, pipeline.peakRssBytes());
             pipeline.terminate();
+            // The same change sets drained by Debezium alone (the pipeline stopped: the cores are its).
+            double[] ceilingDrained = ceiling.drain(warmUp, warmUp + changes, figures.series("debezium ceiling (embedded engine, counting)"));
+            figures.put("debezium ceiling events/s, cold start", (warmUp + changes) / ceilingDrained[0]);
+            figures.put("debezium ceiling events/s", changes / ceilingDrained[1]);
+            figures.put("pipeline / debezium ceiling", figures.values.get("pipeline streaming events/s")
+                    / figures.values.get("debezium ceiling events/s"));
+            // Its latency at the pipeline's fixed rates: record arrival in the counting consumer less the source
+            // commit time the record carries (source.ts_ms).
+            ceiling.latency(settings.latencyRates(), settings.latencyDuration(), figures);
+            try (Connection connection = source.connect(EmbeddedSource.DATABASE); Statement statement = connection.createStatement()) {
+                statement.execute("select pg_drop_replication_slot('bench_ceiling')");
+            }
+            if (server != null) {
+                // And by Debezium Server, into its sink: done when the sink's payments equal the source's.
+                int transactions = settings.streamingTransactions();
+                double[] serverDrained = server.drain(transactions, 2L * transactions,
+                        figures.series("debezium server 3.6.1, jdbc sink"));
+                figures.put("debezium server events/s, cold start", (warmUp + changes) / serverDrained[0]);
+                figures.put("debezium server events/s", changes / serverDrained[1]);
+                figures.put("pipeline / debezium server, streaming", figures.values.get("pipeline streaming events/s")
+                        / figures.values.get("debezium server events/s"));
+                server.latency(settings.latencyRates(), settings.latencyDuration(), figures);
+                figures.put("debezium server peak RSS MiB", server.peakRssBytes() / (1024.0 * 1024.0));
+                server.close();
+            }
 
             // 3. Latency at fixed rates, with the marts on a one-second timer.
             environment.put("PIPELINE_MARTS_ENABLED", "true");
@@ -163,6 +210,10 @@ public final class Benchmark {
             // The marts were off until now: let their first, full build finish before measuring.
             Awaitility.await().atMost(Duration.ofMinutes(10)).pollInterval(Duration.ofMillis(200))
                     .until(() -> timed.readinessStatus() == 200 && !"null".equals(timed.readinessText("appliedSourceCommit")));
+            // The peers' latency loads wait in this slot too: drained before the pipeline is timed.
+            try (Connection connection = source.connect(EmbeddedSource.DATABASE)) {
+                timed.awaitCaughtUp(connection);
+            }
             List<long[]> windows = new ArrayList<>();
             for (int rate : settings.latencyRates()) {
                 long from = System.currentTimeMillis();
@@ -360,12 +411,14 @@ public final class Benchmark {
      * (the first batch's rows not counted against the time), and seconds from when {@code warmUp} rows were
      * staged until all were (counted from the first poll that saw at least that many).
      */
-    private static double[] drain(PipelineProcess pipeline, long warmUp, long total) {
+    private static double[] drain(PipelineProcess pipeline, long warmUp, long total, List<double[]> samples) {
         long[] first = new long[2];
         long[] warm = new long[2];
+        long origin = System.nanoTime();
         Awaitility.await().atMost(Duration.ofMinutes(30)).pollInterval(Duration.ofMillis(50)).until(() -> {
             long staged = pipeline.readinessNumber("rowsStaged");
             long now = System.nanoTime();
+            samples.add(new double[] {seconds(now - origin), Math.max(0, staged)});
             if (staged > 0 && first[0] == 0) {
                 first[0] = now;
                 first[1] = staged;
@@ -386,6 +439,14 @@ public final class Benchmark {
 
     /** Single-change transactions (a payment's amount) at {@code rate} per second for {@code duration}. */
     private static void steadyLoad(EmbeddedSource source, int rate, Duration duration) throws Exception {
+        steadyLoad(source, rate, duration, null);
+    }
+
+    /**
+     * The same, and when {@code commits} is not null each transaction's (payment id, wall-clock millis once its
+     * commit returned) goes to it: how a peer whose sink keeps no source time is timed.
+     */
+    static void steadyLoad(EmbeddedSource source, int rate, Duration duration, List<long[]> commits) throws Exception {
         int threads = Math.max(1, Math.min(8, rate / 250));
         ExecutorService pool = Executors.newFixedThreadPool(threads);
         long end = System.nanoTime() + duration.toNanos();
@@ -401,8 +462,12 @@ public final class Benchmark {
                     long next = System.nanoTime();
                     long i = worker;
                     while (next < end) {
-                        update.setLong(1, 1 + (i * 7919L) % 10_000);
+                        long id = 1 + (i * 7919L) % 10_000;
+                        update.setLong(1, id);
                         update.executeUpdate();
+                        if (commits != null) {
+                            commits.add(new long[] {id, System.currentTimeMillis()});
+                        }
                         i += threads;
                         next += interval;
                         long wait = next - System.nanoTime();
@@ -445,6 +510,20 @@ public final class Benchmark {
             figures.put("rate " + rate + " marts p50 ms", ((Number) percentiles[0]).doubleValue());
             figures.put("rate " + rate + " marts p95 ms", ((Number) percentiles[1]).doubleValue());
             figures.put("rate " + rate + " marts p99 ms", ((Number) percentiles[2]).doubleValue());
+        }
+    }
+
+    /** p50, p95 and p99 of {@code millis} (linear between ranks, as quantile_cont) under {@code prefix}. */
+    static void percentiles(Figures figures, String prefix, List<Long> millis) {
+        if (millis.isEmpty()) {
+            return;
+        }
+        List<Long> sorted = millis.stream().sorted().toList();
+        for (int p : new int[] {50, 95, 99}) {
+            double rank = (sorted.size() - 1) * p / 100.0;
+            int low = (int) Math.floor(rank);
+            int high = Math.min(sorted.size() - 1, low + 1);
+            figures.put(prefix + " p" + p + " ms", sorted.get(low) + (sorted.get(high) - sorted.get(low)) * (rank - low));
         }
     }
 
@@ -495,6 +574,12 @@ public final class Benchmark {
                 .append("| memory | ").append(memory()).append(" |\n")
                 .append("| JVM (harness; the pipeline runs on the same) | ").append(System.getProperty("java.vm.name")).append(' ')
                 .append(System.getProperty("java.version")).append(" |\n")
+                .append("| Debezium (the pipeline's, and its ceiling's) | ")
+                .append(io.debezium.connector.postgresql.Module.version()).append(" |\n")
+                .append("| peer | ").append(System.getProperty("bench.peers.debeziumServer", "").isBlank()
+                        ? "none (bench/run --peers adds Debezium Server)"
+                        : "Debezium Server 3.6.1, JDBC sink into PostgreSQL on the source's server, on "
+                                + System.getProperty("bench.peers.java")).append(" |\n")
                 .append("| scale | ").append(settings.scale()).append(" |\n")
                 .append("| runs | ").append(runs.size()).append(" |\n\n");
         out.append("| figure | median | min | max |\n|---|---:|---:|---:|\n");

@@ -28,8 +28,13 @@ class BenchmarkIT {
         for (int run = 0; run < runs; run++) {
             results.add(new Benchmark(settings).run(20050524 + run));
         }
-        String report = Benchmark.report(settings, results);
-        Path output = Path.of(System.getProperty("bench.output", "target/bench/results.md"));
+        Path output = Path.of(System.getProperty("bench.output", "target/bench/results.md")).toAbsolutePath();
+        // The first run's drains as a chart beside the report.
+        Path chart = output.resolveSibling("events-over-time.svg");
+        Benchmark.write(chart, EventsChart.svg("Streaming drain at scale " + settings.scale() + ", run 1 of " + runs
+                + ": events/s over time", results.get(0).drains()));
+        String report = Benchmark.report(settings, results)
+                + "\n![events/s over time of the streaming drains](" + chart.getFileName() + ")\n";
         Benchmark.write(output, report);
         System.out.println(report);
 
@@ -42,5 +47,13 @@ class BenchmarkIT {
             assertThat(figures.values().get("peak RSS MiB")).isPositive();
         }
         assertThat(output).content().contains("| initial load ratio |", "| streaming ratio |");
+        assertThat(results.get(0).drains()).containsKeys("pipeline", "debezium ceiling (embedded engine, counting)");
+        assertThat(chart).content().contains("<svg", "<polyline");
+        assertThat(results.get(0).values()).containsKeys("debezium ceiling events/s", "debezium ceiling rate "
+                + settings.latencyRates().get(0) + " p99 ms");
+        if (!System.getProperty("bench.peers.debeziumServer", "").isBlank()) {
+            assertThat(results.get(0).values()).containsKeys("pipeline / debezium server, initial load",
+                    "pipeline / debezium server, streaming", "debezium server rate " + settings.latencyRates().get(0) + " p99 ms");
+        }
     }
 }
