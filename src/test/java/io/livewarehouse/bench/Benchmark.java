@@ -112,38 +112,11 @@ public final class Benchmark {
             figures.put("source rows", rows);
             figures.put("raw load rows/s", rawLoad(source, work, rows));
 
-            Map<String, String> environment = new HashMap<>(Map.of(
-                    "PIPELINE_SOURCE_HOST", "localhost",
-                    "PIPELINE_SOURCE_PORT", Integer.toString(source.port()),
-                    "PIPELINE_SOURCE_PASSWORD", "embedded",
-                    "PIPELINE_WAREHOUSE_DUCKDB_PATH", work.resolve("warehouse.duckdb").toString(),
-                    "PIPELINE_STATE_DIR", work.resolve("state").toString(),
-                    "PIPELINE_MARTS_ENABLED", "false"));
+            Map<String, String> environment = environment(source, work);
             PipelineProcess pipeline = new PipelineProcess(work, environment);
 
             // 1. Initial load.
-            long started = System.nanoTime();
-            pipeline.start();
-            Awaitility.await().atMost(Duration.ofMinutes(30)).pollInterval(Duration.ofMillis(100))
-                    .until(() -> pipeline.get("/q/health/started").status() == 200);
-            double loadSeconds = seconds(System.nanoTime() - started);
-            figures.put("pipeline load rows/s", rows / loadSeconds);
-            figures.put("initial load ratio", figures.values.get("pipeline load rows/s") / figures.values.get("raw load rows/s"));
-            // The same load without the process's start (JVM, Quarkus, Camel): the snapshot by COPY's own time.
-            // (Its log line comes just after the commit that turns the startup probe UP: give it a moment.)
-            java.util.regex.Pattern copyLine = java.util.regex.Pattern
-                    .compile("Snapshot by COPY: (\\d+) rows of \\d+ tables staged in (\\d+) ms");
-            java.util.regex.Matcher copied = copyLine.matcher(pipeline.output());
-            for (int wait = 0; wait < 50 && !copied.find(); wait++) {
-                Thread.sleep(100);
-                copied = copyLine.matcher(pipeline.output());
-            }
-            if (copied.find(0)) {
-                figures.put("snapshot copy rows/s (process start excluded)",
-                        Long.parseLong(copied.group(1)) * 1000.0 / Math.max(1, Long.parseLong(copied.group(2))));
-                figures.put("snapshot copy ratio", figures.values.get("snapshot copy rows/s (process start excluded)")
-                        / figures.values.get("raw load rows/s"));
-            }
+            initialLoad(pipeline, rows, figures);
             peakRss = Math.max(peakRss, pipeline.peakRssBytes());
             pipeline.terminate();
             String tables = SourceDatabases.TABLES.stream().map(table -> "public." + table)
@@ -169,6 +142,11 @@ public final class Benchmark {
             long changes = applyChangeSet(source, settings.streamingTransactions());
             figures.put("streaming changes", changes);
             figures.put("raw decoding events/s", (warmUp + changes) / rawDecodingSeconds(source));
+            if (Boolean.getBoolean("bench.profile")) {
+                // bench/run --profile: a flight recording of the streaming process (read with jfr print/summary).
+                pipeline.javaOptions("-Xmx512m", "-XX:StartFlightRecording=filename=" + work.resolve("streaming.jfr")
+                        + ",settings=profile,dumponexit=true");
+            }
             pipeline.start();
             double[] drained = drain(pipeline, warmUp, warmUp + changes, figures.series("pipeline"));
             figures.put("pipeline streaming events/s, cold start", (warmUp + changes) / drained[0]);
@@ -176,6 +154,7 @@ public final class Benchmark {
             figures.put("streaming ratio", figures.values.get("pipeline streaming events/s") / figures.values.get("raw decoding events/s"));
             peakRss = Math.max(peakRss, pipeline.peakRssBytes());
             pipeline.terminate();
+            pipeline.javaOptions("-Xmx512m");
             // The same change sets drained by Debezium alone (the pipeline stopped: the cores are its).
             double[] ceilingDrained = ceiling.drain(warmUp, warmUp + changes, figures.series("debezium ceiling (embedded engine, counting)"));
             figures.put("debezium ceiling events/s, cold start", (warmUp + changes) / ceilingDrained[0]);
@@ -263,6 +242,68 @@ public final class Benchmark {
             // 6. Snowflake's two ways of appending a staging batch, through the real driver against the emulator.
             io.livewarehouse.warehouse.SnowflakeLoadBench.measure(work, settings.snowflakeBatches(), settings.snowflakeRows())
                     .forEach(figures::put);
+            return figures;
+        } finally {
+            source.close();
+        }
+    }
+
+    /** The pipeline process's environment for a run: the source, a DuckDB file and state in {@code work}, marts off. */
+    private static Map<String, String> environment(EmbeddedSource source, Path work) {
+        return new HashMap<>(Map.of(
+                "PIPELINE_SOURCE_HOST", "localhost",
+                "PIPELINE_SOURCE_PORT", Integer.toString(source.port()),
+                "PIPELINE_SOURCE_PASSWORD", "embedded",
+                "PIPELINE_WAREHOUSE_DUCKDB_PATH", work.resolve("warehouse.duckdb").toString(),
+                "PIPELINE_STATE_DIR", work.resolve("state").toString(),
+                "PIPELINE_MARTS_ENABLED", "false"));
+    }
+
+    /**
+     * The initial load: rows per second from the process's start until its startup probe says staging holds every
+     * snapshot row, and the snapshot copy's own rate from its log line.
+     */
+    private static void initialLoad(PipelineProcess pipeline, long rows, Figures figures) throws Exception {
+        long started = System.nanoTime();
+        pipeline.start();
+        Awaitility.await().atMost(Duration.ofMinutes(30)).pollInterval(Duration.ofMillis(100))
+                .until(() -> pipeline.get("/q/health/started").status() == 200);
+        double loadSeconds = seconds(System.nanoTime() - started);
+        figures.put("pipeline load rows/s", rows / loadSeconds);
+        figures.put("initial load ratio", figures.values.get("pipeline load rows/s") / figures.values.get("raw load rows/s"));
+        // The same load without the process's start (JVM, Quarkus, Camel): the snapshot by COPY's own time.
+        // (Its log line comes just after the commit that turns the startup probe UP: give it a moment.)
+        java.util.regex.Pattern copyLine = java.util.regex.Pattern
+                .compile("Snapshot by COPY: (\\d+) rows of \\d+ tables staged in (\\d+) ms");
+        java.util.regex.Matcher copied = copyLine.matcher(pipeline.output());
+        for (int wait = 0; wait < 50 && !copied.find(); wait++) {
+            Thread.sleep(100);
+            copied = copyLine.matcher(pipeline.output());
+        }
+        if (copied.find(0)) {
+            figures.put("snapshot copy rows/s (process start excluded)",
+                    Long.parseLong(copied.group(1)) * 1000.0 / Math.max(1, Long.parseLong(copied.group(2))));
+            figures.put("snapshot copy ratio", figures.values.get("snapshot copy rows/s (process start excluded)")
+                    / figures.values.get("raw load rows/s"));
+        }
+    }
+
+    /**
+     * The initial load alone at {@code scale} (bench/run's load scale, 50): a fresh source, its raw load and the
+     * pipeline's, to show how the process's start is amortised as the data grows.
+     */
+    public Figures initialLoadOnly(int scale, int seed) throws Exception {
+        Figures figures = new Figures();
+        Path work = Files.createTempDirectory(Files.createDirectories(settings.work()), "load-" + scale + "-");
+        EmbeddedSource source = EmbeddedSource.start(work.resolve("postgres"), 0, scale, seed);
+        try {
+            long rows = sourceRows(source);
+            figures.put("source rows", rows);
+            figures.put("raw load rows/s", rawLoad(source, work, rows));
+            PipelineProcess pipeline = new PipelineProcess(work, environment(source, work));
+            initialLoad(pipeline, rows, figures);
+            figures.put("peak RSS MiB", pipeline.peakRssBytes() / (1024.0 * 1024.0));
+            pipeline.terminate();
             return figures;
         } finally {
             source.close();
@@ -582,7 +623,12 @@ public final class Benchmark {
                                 + System.getProperty("bench.peers.java")).append(" |\n")
                 .append("| scale | ").append(settings.scale()).append(" |\n")
                 .append("| runs | ").append(runs.size()).append(" |\n\n");
-        out.append("| figure | median | min | max |\n|---|---:|---:|---:|\n");
+        return out.append(table(runs)).toString();
+    }
+
+    /** Per figure of the runs: median, minimum and maximum. */
+    static String table(List<Figures> runs) {
+        StringBuilder out = new StringBuilder("| figure | median | min | max |\n|---|---:|---:|---:|\n");
         for (String name : runs.get(0).values().keySet()) {
             List<Double> values = runs.stream().map(run -> run.values().get(name)).filter(v -> v != null).sorted().toList();
             out.append("| ").append(name).append(" | ").append(format(values.get(values.size() / 2))).append(" | ")

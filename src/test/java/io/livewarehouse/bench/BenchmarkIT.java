@@ -35,6 +35,15 @@ class BenchmarkIT {
                 + ": events/s over time", results.get(0).drains()));
         String report = Benchmark.report(settings, results)
                 + "\n![events/s over time of the streaming drains](" + chart.getFileName() + ")\n";
+        // The initial load alone at a larger scale (bench/run: 50), once per run: the process's start amortised.
+        int loadScale = Integer.getInteger("bench.loadScale", full ? 0 : 2);
+        List<Benchmark.Figures> loads = new ArrayList<>();
+        if (loadScale > 0) {
+            for (int run = 0; run < runs; run++) {
+                loads.add(new Benchmark(settings).initialLoadOnly(loadScale, 20050524 + run));
+            }
+            report += "\nThe initial load alone at scale " + loadScale + " (" + runs + (runs == 1 ? " run" : " runs") + "):\n\n" + Benchmark.table(loads);
+        }
         Benchmark.write(output, report);
         System.out.println(report);
 
@@ -49,6 +58,10 @@ class BenchmarkIT {
         assertThat(output).content().contains("| initial load ratio |", "| streaming ratio |");
         assertThat(results.get(0).drains()).containsKeys("pipeline", "debezium ceiling (embedded engine, counting)");
         assertThat(chart).content().contains("<svg", "<polyline");
+        if (loadScale > 0) {
+            assertThat(loads).allSatisfy(load -> assertThat(load.values().get("pipeline load rows/s")).isPositive());
+            assertThat(output).content().contains("The initial load alone at scale " + loadScale);
+        }
         assertThat(results.get(0).values()).containsKeys("debezium ceiling events/s", "debezium ceiling rate "
                 + settings.latencyRates().get(0) + " p99 ms");
         if (!System.getProperty("bench.peers.debeziumServer", "").isBlank()) {
