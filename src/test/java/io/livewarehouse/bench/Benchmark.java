@@ -144,7 +144,8 @@ public final class Benchmark {
             figures.put("raw decoding events/s", (warmUp + changes) / rawDecodingSeconds(source));
             if (Boolean.getBoolean("bench.profile")) {
                 // bench/run --profile: a flight recording of the streaming process (read with jfr print/summary).
-                pipeline.javaOptions("-Xmx512m", "-XX:StartFlightRecording=filename=" + work.resolve("streaming.jfr")
+                pipeline.javaOptions("-Xmx512m", "-XX:FlightRecorderOptions:stackdepth=256",
+                        "-XX:StartFlightRecording=filename=" + work.resolve("streaming.jfr")
                         + ",settings=profile,dumponexit=true");
             }
             pipeline.start();
@@ -631,7 +632,10 @@ public final class Benchmark {
         StringBuilder out = new StringBuilder("| figure | median | min | max |\n|---|---:|---:|---:|\n");
         for (String name : runs.get(0).values().keySet()) {
             List<Double> values = runs.stream().map(run -> run.values().get(name)).filter(v -> v != null).sorted().toList();
-            out.append("| ").append(name).append(" | ").append(format(values.get(values.size() / 2))).append(" | ")
+            // The median of an even number of runs is the mean of the middle two.
+            double median = values.size() % 2 == 1 ? values.get(values.size() / 2)
+                    : (values.get(values.size() / 2 - 1) + values.get(values.size() / 2)) / 2;
+            out.append("| ").append(name).append(" | ").append(format(median)).append(" | ")
                     .append(format(values.get(0))).append(" | ").append(format(values.get(values.size() - 1))).append(" |\n");
         }
         return out.toString();

@@ -37,9 +37,13 @@ final class EventsChart {
                 at++;
             }
             double events = samples.get(at)[1];
-            // The last window may be shorter: its rate over the time it covers.
+            // The last window may be shorter: its rate over the time it covers, unless that is under half a
+            // window (a drain's last poll would read as a spike; its events are in the total figures).
             double covered = Math.min(until, end) - (until - window);
-            rates.add(new double[] {Math.min(until, end), (events - previous) / Math.max(covered, 1e-3)});
+            if (covered < window / 2 && until > window) {
+                break;
+            }
+            rates.add(new double[] {Math.min(until, end), (events - previous) / covered});
             previous = events;
         }
         return rates;
