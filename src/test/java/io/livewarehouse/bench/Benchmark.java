@@ -107,6 +107,7 @@ public final class Benchmark {
         Path work = Files.createTempDirectory(Files.createDirectories(settings.work()), "run-" + seed + "-");
         EmbeddedSource source = EmbeddedSource.start(work.resolve("postgres"), 0, settings.scale(), seed);
         long peakRss = 0;
+        DebeziumServerPeer server = null;
         try {
             long rows = sourceRows(source);
             figures.put("source rows", rows);
@@ -122,7 +123,7 @@ public final class Benchmark {
             String tables = SourceDatabases.TABLES.stream().map(table -> "public." + table)
                     .collect(java.util.stream.Collectors.joining(","));
             // The same initial load by Debezium Server with its JDBC sink (bench/run --peers), from its start.
-            DebeziumServerPeer server = DebeziumServerPeer.configured(source, work, tables);
+            server = DebeziumServerPeer.configured(source, work, tables);
             if (server != null) {
                 figures.put("debezium server load rows/s", rows / server.snapshot(rows));
                 figures.put("pipeline / debezium server, initial load", figures.values.get("pipeline load rows/s")
@@ -180,6 +181,7 @@ public final class Benchmark {
                 server.latency(settings.latencyRates(), settings.latencyDuration(), figures);
                 figures.put("debezium server peak RSS MiB", server.peakRssBytes() / (1024.0 * 1024.0));
                 server.close();
+                server = null;
             }
 
             // 3. Latency at fixed rates, with the marts on a one-second timer.
@@ -192,7 +194,7 @@ public final class Benchmark {
                     .until(() -> timed.readinessStatus() == 200 && !"null".equals(timed.readinessText("appliedSourceCommit")));
             // The peers' latency loads wait in this slot too: drained before the pipeline is timed.
             try (Connection connection = source.connect(EmbeddedSource.DATABASE)) {
-                timed.awaitCaughtUp(connection);
+                timed.awaitCaughtUp(connection, Duration.ofMinutes(15));
             }
             List<long[]> windows = new ArrayList<>();
             for (int rate : settings.latencyRates()) {
@@ -245,6 +247,10 @@ public final class Benchmark {
                     .forEach(figures::put);
             return figures;
         } finally {
+            // A failed run must not leave Debezium Server running (its own process, its port) or its slot.
+            if (server != null) {
+                server.close();
+            }
             source.close();
         }
     }

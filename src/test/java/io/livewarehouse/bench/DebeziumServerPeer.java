@@ -45,7 +45,8 @@ final class DebeziumServerPeer {
     private final Path work;
     private final String tables;
     private Process process;
-    private long peakRss;
+    private Path log;
+    private volatile long peakRss;
     private int runs;
 
     DebeziumServerPeer(EmbeddedSource source, Path home, Path java, Path work, String tables) {
@@ -81,7 +82,7 @@ final class DebeziumServerPeer {
         long started = System.nanoTime();
         start("initial");
         Awaitility.await().atMost(Duration.ofMinutes(60)).pollInterval(Duration.ofMillis(200))
-                .until(() -> sinkRows() >= rows);
+                .until(() -> running() && sinkRows() >= rows);
         double seconds = (System.nanoTime() - started) / 1e9;
         // Let it pass into streaming and store that offset before it stops.
         Thread.sleep(3000);
@@ -100,6 +101,7 @@ final class DebeziumServerPeer {
         long[] warm = new long[1];
         long origin = System.nanoTime();
         Awaitility.await().atMost(Duration.ofMinutes(60)).pollInterval(Duration.ofMillis(100)).until(() -> {
+            running();
             long arrived = rentals() - before;
             long now = System.nanoTime();
             samples.add(new double[] {(now - origin) / 1e9, arrived * (double) Benchmark.CHANGES_PER_TRANSACTION});
@@ -123,7 +125,8 @@ final class DebeziumServerPeer {
      * commit returned to the load) to its row's upsert in the sink, stamped there by a trigger of the
      * benchmark's (one insert more per row in the sink's transaction, which slows the sink a little). The sink
      * upserts a batch's changes of one row at once, so an arrival times every commit of that row before it
-     * not yet timed. The server first drains what waits in its slot (a sentinel payment marks the end of it).
+     * not yet timed. The server first drains what waits in its slot (a sentinel change of customer 1's email
+     * marks the end of it).
      */
     void latency(List<Integer> rates, Duration duration, Benchmark.Figures figures) throws Exception {
         try (Connection sink = source.connect(DATABASE); Statement statement = sink.createStatement()) {
@@ -137,7 +140,8 @@ final class DebeziumServerPeer {
         try (Connection origin = source.connect(EmbeddedSource.DATABASE); Statement statement = origin.createStatement()) {
             statement.execute("update public.customer set email = '" + DebeziumCeiling.SENTINEL + "' || 'ds' where customer_id = 1");
         }
-        Awaitility.await().atMost(Duration.ofMinutes(10)).pollInterval(Duration.ofMillis(100)).ignoreExceptions().until(() -> {
+        Awaitility.await().atMost(Duration.ofMinutes(10)).pollInterval(Duration.ofMillis(100)).until(() -> {
+            running();
             try (Connection sink = source.connect(DATABASE); Statement statement = sink.createStatement()) {
                 return (DebeziumCeiling.SENTINEL + "ds").equals(single(statement,
                         "select email from " + sinkTable("customer") + " where customer_id = 1"));
@@ -153,6 +157,7 @@ final class DebeziumServerPeer {
             // Done when the latest commit's row arrived after it.
             long lastId = commits.stream().filter(commit -> commit[1] == last).findFirst().map(commit -> commit[0]).orElse(0L);
             Awaitility.await().atMost(Duration.ofMinutes(10)).pollInterval(Duration.ofMillis(200)).until(() -> {
+                running();
                 try (Connection sink = source.connect(DATABASE); Statement statement = sink.createStatement()) {
                     return single(statement, "select count(*) from bench_arrivals where payment_id = " + lastId
                             + " and arrived_at >= to_timestamp(" + last / 1000.0 + ")") instanceof Number n && n.longValue() > 0;
@@ -188,8 +193,11 @@ final class DebeziumServerPeer {
         return peakRss;
     }
 
-    /** Drops the peer's slot and sink database. */
-    void close() throws SQLException {
+    /** Stops the server if it still runs (a phase that failed), then drops its slot and sink database. */
+    void close() throws SQLException, InterruptedException {
+        if (process != null && process.isAlive()) {
+            stop();
+        }
         try (Connection connection = source.connect(EmbeddedSource.DATABASE); Statement statement = connection.createStatement()) {
             statement.execute("select pg_drop_replication_slot(slot_name) from pg_replication_slots where slot_name = '" + SLOT + "'");
         }
@@ -207,11 +215,14 @@ final class DebeziumServerPeer {
                 // Quarkus's thread pool resets thread locals by reflection: Java 24 and later ask for this.
                 "--add-opens=java.base/java.lang=ALL-UNNAMED", "-cp",
                 "debezium-server-dist-3.6.1.Final-runner.jar:config/lib:lib/*", "io.debezium.server.Main"));
-        process = new ProcessBuilder(command).directory(home.toFile()).redirectErrorStream(true)
+        this.log = log;
+        Process started = new ProcessBuilder(command).directory(home.toFile()).redirectErrorStream(true)
                 .redirectOutput(log.toFile()).start();
+        process = started;
+        // Watches this start's process only: a later start has a watcher of its own.
         Thread watcher = new Thread(() -> {
-            while (process.isAlive()) {
-                peakRss = Math.max(peakRss, rss(process.pid()));
+            while (started.isAlive()) {
+                peakRss = Math.max(peakRss, rss(started.pid()));
                 try {
                     Thread.sleep(200);
                 } catch (InterruptedException e) {
@@ -221,6 +232,14 @@ final class DebeziumServerPeer {
         }, "debezium-server-rss");
         watcher.setDaemon(true);
         watcher.start();
+    }
+
+    /** True while the server runs; a server that exited fails the wait at once, naming its log. */
+    private boolean running() {
+        if (!process.isAlive()) {
+            throw new IllegalStateException("Debezium Server exited with " + process.exitValue() + "; see " + log);
+        }
+        return true;
     }
 
     private void stop() throws InterruptedException {

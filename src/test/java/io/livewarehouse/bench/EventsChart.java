@@ -43,7 +43,7 @@ final class EventsChart {
             if (covered < window / 2 && until > window) {
                 break;
             }
-            rates.add(new double[] {Math.min(until, end), (events - previous) / covered});
+            rates.add(new double[] {Math.min(until, end), (events - previous) / Math.max(covered, 1e-3)});
             previous = events;
         }
         return rates;

@@ -301,6 +301,11 @@ public final class PipelineProcess {
     }
 
     public long awaitCaughtUp(java.sql.Connection source) throws java.sql.SQLException {
+        return awaitCaughtUp(source, Duration.ofMinutes(2));
+    }
+
+    /** As {@link #awaitCaughtUp(java.sql.Connection)}, for at most {@code timeout}. */
+    public long awaitCaughtUp(java.sql.Connection source, Duration timeout) throws java.sql.SQLException {
         long transaction;
         source.setAutoCommit(false);
         try (java.sql.Statement statement = source.createStatement()) {
@@ -313,7 +318,7 @@ public final class PipelineProcess {
         } finally {
             source.setAutoCommit(true);
         }
-        return awaitStaged(transaction);
+        return awaitStaged(transaction, timeout);
     }
 
     /** Waits until staging holds the source transaction {@code transaction} (and so everything before it). */
