@@ -51,7 +51,9 @@ public class CaptureRoute extends EndpointRouteBuilder {
 
     @Override
     public void configure() {
-        from(source()).routeId(ROUTE)
+        // Bodies here are Debezium structs, never streams: Camel's stream caching (on by default since Camel 4)
+        // would only check every exchange for one (about 3% of the record thread in the benchmark's profile).
+        from(source()).routeId(ROUTE).streamCache(false)
                 .onException(Exception.class).handled(true)
                     .process(deadLetters).id("dead-letter")
                 .end()
