@@ -37,10 +37,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * <ol>
  * <li>initial load: snapshot rows per second into staging, beside PostgreSQL's COPY TO STDOUT read by DuckDB's
  *     CSV reader into the same kind of DuckDB file;</li>
- * <li>streaming: two equal sets of changes applied while the pipeline is stopped, then drained: the rate over
- *     the second set, once the restarted process has warmed up on the first (and the cold rate over both);
- *     beside it the raw decoding rate of the same WAL through a second pgoutput slot
- *     (pg_logical_slot_get_binary_changes);</li>
+ * <li>streaming: equal sets of changes applied while the pipeline is stopped, then drained: the rate over
+ *     the last sets, once the restarted process has warmed up on the ones before (and the cold rate over the
+ *     first), where its CPU goes meanwhile, and the same drained by each peer; beside it the raw decoding
+ *     rate of the same WAL through a second pgoutput slot (pg_logical_slot_get_binary_changes);</li>
  * <li>latency at fixed change rates: source commit to staging, and to the marts (fact_payment);</li>
  * <li>mart refresh: an incremental cycle after 1, 1,000 and 100,000 changes against a full rebuild;</li>
  * <li>a large transaction: one source transaction updating 1,000,000 rows, staged whole, with the peak resident
@@ -53,18 +53,30 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class Benchmark {
 
-    /** What to run: the full benchmark (bench/run) or the smoke run of the test suite. */
-    public record Settings(int scale, int streamingTransactions, List<Integer> latencyRates, Duration latencyDuration,
+    /**
+     * What to run: the full benchmark (bench/run) or the smoke run of the test suite. {@code streamingSets}
+     * change sets of {@code streamingTransactions} each are drained; the steady rate is timed over the last
+     * {@code measuredSets}, the ones before warm the process up.
+     */
+    public record Settings(int scale, int streamingTransactions, int streamingSets, int measuredSets,
+                           List<Integer> latencyRates, Duration latencyDuration,
                            List<Integer> refreshChanges, int largeTransactionRows, List<Integer> snowflakeBatches,
                            int snowflakeRows, Path work) {
 
+        public Settings {
+            if (measuredSets < 1 || measuredSets >= streamingSets) {
+                throw new IllegalArgumentException("measure 1 to " + (streamingSets - 1) + " of the " + streamingSets
+                        + " change sets (the first warms the process up at least): " + measuredSets);
+            }
+        }
+
         public static Settings full(int scale, Path work) {
-            return new Settings(scale, 10_000, List.of(500, 2000), Duration.ofSeconds(60), List.of(1, 1000, 100_000),
+            return new Settings(scale, 10_000, 8, 2, List.of(500, 2000), Duration.ofSeconds(60), List.of(1, 1000, 100_000),
                     1_000_000, List.of(500, 2_000, 10_000), 50_000, work);
         }
 
         public static Settings smoke(Path work) {
-            return new Settings(1, 300, List.of(200), Duration.ofSeconds(5), List.of(1, 100), 2_000,
+            return new Settings(1, 300, 2, 1, List.of(200), Duration.ofSeconds(5), List.of(1, 100), 2_000,
                     List.of(2_000), 4_000, work);
         }
     }
@@ -90,6 +102,24 @@ public final class Benchmark {
         public Map<String, List<double[]>> drains() {
             return drains;
         }
+    }
+
+    /**
+     * A default of the pipeline's from its application.properties, for the peers' connector settings that must
+     * equal the pipeline's (batch and queue sizes, poll interval): read, not copied, so that they cannot drift.
+     */
+    static String pipelineDefault(String key) {
+        java.util.Properties defaults = new java.util.Properties();
+        try (java.io.Reader reader = Files.newBufferedReader(Path.of("application.properties"))) {
+            defaults.load(reader);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        String value = defaults.getProperty(key);
+        if (value == null) {
+            throw new IllegalStateException(key + " is not in application.properties");
+        }
+        return value.trim();
     }
 
     /** Row changes per streaming transaction: a rental, two payments, a customer, a film, an amount, a refund. */
@@ -130,19 +160,27 @@ public final class Benchmark {
                         / figures.values.get("debezium server load rows/s"));
             }
 
-            // 2. Streaming: the same WAL, decoded raw and drained by the pipeline. Two equal change sets: the
-            // first warms the restarted process up (its JIT compiles the event path while draining it), the
-            // second is the steady rate of a pipeline that has been running, which is what a CDC process is.
-            // Debezium's ceiling on the same WAL: its slot and streaming offset exist before the change sets.
+            // 2. Streaming: the same WAL, decoded raw and drained by the pipeline, then by each peer. Equal change
+            // sets, applied before the drains: the first set's rate is the cold start (a restarted process, its JIT
+            // compiling the event path while it drains), and the steady rate is timed over the last measuredSets,
+            // after the sets before them warmed the process up (its JIT takes about half a million events to
+            // settle on 2 cores), which is what a CDC process that has been running is. Each drain is timed by
+            // the same clock (DrainClock). Debezium's ceiling: its slot and streaming offset exist before the sets.
             DebeziumCeiling ceiling = new DebeziumCeiling(source, work, tables);
             ceiling.prepare();
             try (Connection connection = source.connect(EmbeddedSource.DATABASE); Statement statement = connection.createStatement()) {
                 statement.execute("select pg_create_logical_replication_slot('bench_raw', 'pgoutput')");
             }
-            long warmUp = applyChangeSet(source, settings.streamingTransactions());
-            long changes = applyChangeSet(source, settings.streamingTransactions());
-            figures.put("streaming changes", changes);
-            figures.put("raw decoding events/s", (warmUp + changes) / rawDecodingSeconds(source));
+            long[] setEnds = new long[settings.streamingSets()];
+            for (int set = 0; set < setEnds.length; set++) {
+                setEnds[set] = (set == 0 ? 0 : setEnds[set - 1]) + applyChangeSet(source, settings.streamingTransactions());
+            }
+            long total = setEnds[setEnds.length - 1];
+            long first = setEnds[0];
+            long warmUp = setEnds[setEnds.length - 1 - settings.measuredSets()];
+            figures.put("streaming changes", total);
+            figures.put("streaming changes timed (warm)", total - warmUp);
+            figures.put("raw decoding events/s", total / rawDecodingSeconds(source));
             if (Boolean.getBoolean("bench.profile")) {
                 // bench/run --profile: a flight recording of the streaming process (read with jfr print/summary).
                 pipeline.javaOptions("-Xmx512m", "-XX:FlightRecorderOptions:stackdepth=256",
@@ -150,19 +188,21 @@ public final class Benchmark {
                         + ",settings=profile,dumponexit=true");
             }
             pipeline.start();
-            double[] drained = drain(pipeline, warmUp, warmUp + changes, figures.series("pipeline"));
-            figures.put("pipeline streaming events/s, cold start", (warmUp + changes) / drained[0]);
-            figures.put("pipeline streaming events/s", changes / drained[1]);
+            DrainClock pipelineClock = drain(pipeline, warmUp, total, figures.series("pipeline"));
+            figures.put("pipeline streaming events/s, cold start", pipelineClock.rate(1, first));
+            figures.put("pipeline streaming events/s", pipelineClock.rate(warmUp, total));
             figures.put("streaming ratio", figures.values.get("pipeline streaming events/s") / figures.values.get("raw decoding events/s"));
+            pipelineClock.cpu.forEach((group, share) -> figures.put("pipeline drain CPU %, " + group, share));
             peakRss = Math.max(peakRss, pipeline.peakRssBytes());
             pipeline.terminate();
             pipeline.javaOptions("-Xmx512m");
             // The same change sets drained by Debezium alone (the pipeline stopped: the cores are its).
-            double[] ceilingDrained = ceiling.drain(warmUp, warmUp + changes, figures.series("debezium ceiling (embedded engine, counting)"));
-            figures.put("debezium ceiling events/s, cold start", (warmUp + changes) / ceilingDrained[0]);
-            figures.put("debezium ceiling events/s", changes / ceilingDrained[1]);
+            DrainClock ceilingClock = ceiling.drain(warmUp, total, figures.series("debezium ceiling (embedded engine, counting)"));
+            figures.put("debezium ceiling events/s, cold start", ceilingClock.rate(1, first));
+            figures.put("debezium ceiling events/s", ceilingClock.rate(warmUp, total));
             figures.put("pipeline / debezium ceiling", figures.values.get("pipeline streaming events/s")
                     / figures.values.get("debezium ceiling events/s"));
+            ceilingClock.cpu.forEach((group, share) -> figures.put("debezium ceiling drain CPU %, " + group, share));
             // Its latency at the pipeline's fixed rates: record arrival in the counting consumer less the source
             // commit time the record carries (source.ts_ms).
             ceiling.latency(settings.latencyRates(), settings.latencyDuration(), figures);
@@ -171,11 +211,10 @@ public final class Benchmark {
             }
             if (server != null) {
                 // And by Debezium Server, into its sink: done when the sink's payments equal the source's.
-                int transactions = settings.streamingTransactions();
-                double[] serverDrained = server.drain(transactions, 2L * transactions,
+                DrainClock serverClock = server.drain((long) settings.streamingTransactions() * settings.streamingSets(),
                         figures.series("debezium server 3.6.1, jdbc sink"));
-                figures.put("debezium server events/s, cold start", (warmUp + changes) / serverDrained[0]);
-                figures.put("debezium server events/s", changes / serverDrained[1]);
+                figures.put("debezium server events/s, cold start", serverClock.rate(1, first));
+                figures.put("debezium server events/s", serverClock.rate(warmUp, total));
                 figures.put("pipeline / debezium server, streaming", figures.values.get("pipeline streaming events/s")
                         / figures.values.get("debezium server events/s"));
                 server.latency(settings.latencyRates(), settings.latencyDuration(), figures);
@@ -455,34 +494,21 @@ public final class Benchmark {
     }
 
     /**
-     * Drains {@code total} changes: seconds from the first staged batch after start until all are staged
-     * (the first batch's rows not counted against the time), and seconds from when {@code warmUp} rows were
-     * staged until all were (counted from the first poll that saw at least that many).
+     * Drains the change sets in the started pipeline, timed by its count of staged rows, and where its CPU goes
+     * (by thread group, in % of one core) while it drains the measured sets after {@code warmUp}.
      */
-    private static double[] drain(PipelineProcess pipeline, long warmUp, long total, List<double[]> samples) {
-        long[] first = new long[2];
-        long[] warm = new long[2];
-        long origin = System.nanoTime();
+    private static DrainClock drain(PipelineProcess pipeline, long warmUp, long total, List<double[]> samples) {
+        DrainClock clock = new DrainClock(samples);
+        ThreadCpu[] warm = new ThreadCpu[1];
         Awaitility.await().atMost(Duration.ofMinutes(30)).pollInterval(Duration.ofMillis(50)).until(() -> {
-            long staged = pipeline.readinessNumber("rowsStaged");
-            long now = System.nanoTime();
-            samples.add(new double[] {seconds(now - origin), Math.max(0, staged)});
-            if (staged > 0 && first[0] == 0) {
-                first[0] = now;
-                first[1] = staged;
-            }
-            if (staged >= warmUp && warm[0] == 0) {
-                warm[0] = now;
-                warm[1] = staged;
+            long staged = clock.sample(pipeline.readinessNumber("rowsStaged"));
+            if (staged >= warmUp && warm[0] == null) {
+                warm[0] = ThreadCpu.of(pipeline.pid());
             }
             return staged >= total;
         });
-        long end = System.nanoTime();
-        double cold = seconds(end - first[0]) * total / Math.max(1, total - first[1]);
-        // A drain too short to see the second set on its own (the smoke run) has only the cold rate.
-        double steady = total - warm[1] <= 0 ? cold * (total - warmUp) / total
-                : seconds(end - warm[0]) * (total - warmUp) / (total - warm[1]);
-        return new double[] {cold, steady};
+        clock.cpu.putAll(ThreadCpu.of(pipeline.pid()).since(warm[0]));
+        return clock;
     }
 
     /** Single-change transactions (a payment's amount) at {@code rate} per second for {@code duration}. */

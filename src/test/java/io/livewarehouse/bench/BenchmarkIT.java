@@ -62,6 +62,8 @@ class BenchmarkIT {
             assertThat(loads).allSatisfy(load -> assertThat(load.values().get("pipeline load rows/s")).isPositive());
             assertThat(output).content().contains("The initial load alone at scale " + loadScale);
         }
+        assertThat(results.get(0).values()).containsKeys("pipeline drain CPU %, Debezium's threads",
+                "debezium ceiling drain CPU %, Debezium's threads");
         assertThat(results.get(0).values()).containsKeys("debezium ceiling events/s", "debezium ceiling rate "
                 + settings.latencyRates().get(0) + " p99 ms");
         if (!System.getProperty("bench.peers.debeziumServer", "").isBlank()) {

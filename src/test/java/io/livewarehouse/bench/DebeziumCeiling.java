@@ -33,7 +33,6 @@ final class DebeziumCeiling {
 
     private final Properties properties = new Properties();
     private final AtomicLong events = new AtomicLong();
-    private volatile long firstEventNanos;
     private DebeziumEngine<RecordChangeEvent<SourceRecord>> engine;
     private ExecutorService executor;
     private final Path offsets;
@@ -69,9 +68,9 @@ final class DebeziumCeiling {
         properties.setProperty("include.unknown.datatypes", "true");
         properties.setProperty("provide.transaction.metadata", "true");
         properties.setProperty("publish.via.partition.root", "true");
-        properties.setProperty("max.batch.size", "4096");
-        properties.setProperty("max.queue.size", "16384");
-        properties.setProperty("poll.interval.ms", "100");
+        properties.setProperty("max.batch.size", Benchmark.pipelineDefault("pipeline.cdc.max-batch-size"));
+        properties.setProperty("max.queue.size", Benchmark.pipelineDefault("pipeline.cdc.max-queue-size"));
+        properties.setProperty("poll.interval.ms", Benchmark.pipelineDefault("pipeline.cdc.poll-interval-ms"));
         // Heartbeats are records: they make the engine store its streaming offset before any change arrives.
         properties.setProperty("heartbeat.interval.ms", "1000");
         this.offsets = work.resolve("ceiling-offsets.dat");
@@ -89,38 +88,33 @@ final class DebeziumCeiling {
     }
 
     /**
-     * Drains {@code total} row changes after a start: seconds from the first until all arrived, and from when
-     * {@code warmUp} had until all had, as the benchmark times the pipeline; samples of (seconds since the
-     * start, events so far) go to {@code samples}.
+     * Drains {@code total} row changes after a start, timed by the counting consumer's count, and where the
+     * harness's CPU goes (by thread group, in % of one core: {@link DrainClock#cpu}) while it drains the sets
+     * after {@code warmUp}.
      */
-    double[] drain(long warmUp, long total, java.util.List<double[]> samples) throws Exception {
-        long origin = System.nanoTime();
+    DrainClock drain(long warmUp, long total, java.util.List<double[]> samples) throws Exception {
+        DrainClock clock = new DrainClock(samples);
+        long pid = ProcessHandle.current().pid();
+        ThreadCpu[] warm = new ThreadCpu[1];
         start();
-        long[] warm = new long[1];
-        long end;
         try {
             org.awaitility.Awaitility.await().atMost(java.time.Duration.ofMinutes(30)).pollInterval(java.time.Duration.ofMillis(20))
                     .until(() -> {
-                        long seen = events.get();
-                        long now = System.nanoTime();
-                        if (samples.isEmpty() || now - origin - samples.get(samples.size() - 1)[0] * 1e9 >= 50_000_000) {
-                            samples.add(new double[] {(now - origin) / 1e9, seen});
-                        }
-                        if (seen >= warmUp && warm[0] == 0) {
-                            warm[0] = System.nanoTime();
+                        long seen = clock.sample(events.get());
+                        if (seen >= warmUp && warm[0] == null) {
+                            warm[0] = ThreadCpu.of(pid);
                         }
                         return seen >= total;
                     });
-            end = System.nanoTime();
+            clock.cpu.putAll(ThreadCpu.of(pid).since(warm[0]));
         } finally {
             stop();
         }
-        return new double[] {(end - firstEventNanos) / 1e9, (end - warm[0]) / 1e9};
+        return clock;
     }
 
     private void start() {
         events.set(0);
-        firstEventNanos = 0;
         engine = DebeziumEngine.create(ChangeEventFormat.of(io.debezium.embedded.Connect.class))
                 .using(properties)
                 .notifying(this::count)
@@ -170,9 +164,7 @@ final class DebeziumCeiling {
         SourceRecord record = event.record();
         // Row changes only: not the transaction markers, heartbeats or delete tombstones.
         if (record.value() != null && record.topic().startsWith(PREFIX + ".public.")) {
-            if (events.incrementAndGet() == 1) {
-                firstEventNanos = System.nanoTime();
-            }
+            events.incrementAndGet();
             if (record.topic().endsWith(".customer")) {
                 org.apache.kafka.connect.data.Struct after = ((org.apache.kafka.connect.data.Struct) record.value()).getStruct("after");
                 if (after != null && SENTINEL.equals(after.get("email"))) {

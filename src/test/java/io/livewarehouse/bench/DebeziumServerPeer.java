@@ -48,6 +48,9 @@ final class DebeziumServerPeer {
     private Path log;
     private volatile long peakRss;
     private int runs;
+    /** One connection to the sink and one to the source for all the polls of a run (not one per poll). */
+    private Connection sink;
+    private Connection origin;
 
     DebeziumServerPeer(EmbeddedSource source, Path home, Path java, Path work, String tables) {
         this.source = source;
@@ -91,33 +94,27 @@ final class DebeziumServerPeer {
     }
 
     /**
-     * Drains the change sets: seconds from the first applied change until the sink equals the source, and from
-     * when {@code warmUpTransactions} had arrived; samples of (seconds, events applied) go to {@code samples}.
+     * Drains the change sets, timed by the rentals in its sink ({@link Benchmark#CHANGES_PER_TRANSACTION} events
+     * each), and done when the sink's payments equal the source's.
      */
-    double[] drain(long warmUpTransactions, long totalTransactions, List<double[]> samples) throws Exception {
+    DrainClock drain(long totalTransactions, List<double[]> samples) throws Exception {
         long before = rentals();
         start("no_data");
-        long[] first = new long[2];
-        long[] warm = new long[1];
-        long origin = System.nanoTime();
+        DrainClock clock = new DrainClock(samples);
+        long total = totalTransactions * Benchmark.CHANGES_PER_TRANSACTION;
         Awaitility.await().atMost(Duration.ofMinutes(60)).pollInterval(Duration.ofMillis(100)).until(() -> {
             running();
-            long arrived = rentals() - before;
-            long now = System.nanoTime();
-            samples.add(new double[] {(now - origin) / 1e9, arrived * (double) Benchmark.CHANGES_PER_TRANSACTION});
-            if (arrived > 0 && first[0] == 0) {
-                first[0] = now;
-                first[1] = arrived;
+            long arrived = (rentals() - before) * Benchmark.CHANGES_PER_TRANSACTION;
+            // The last set counts as arrived once the payments, written after the rentals, are there too.
+            if (arrived >= total && paymentsEqual()) {
+                clock.sample(total);
+                return true;
             }
-            if (arrived >= warmUpTransactions && warm[0] == 0) {
-                warm[0] = now;
-            }
-            return arrived >= totalTransactions && paymentsEqual();
+            clock.sample(Math.min(arrived, total - 1));
+            return false;
         });
-        long end = System.nanoTime();
         stop();
-        double cold = (end - first[0]) / 1e9 * totalTransactions / Math.max(1, totalTransactions - first[1]);
-        return new double[] {cold, (end - warm[0]) / 1e9};
+        return clock;
     }
 
     /**
@@ -195,14 +192,22 @@ final class DebeziumServerPeer {
 
     /** Stops the server if it still runs (a phase that failed), then drops its slot and sink database. */
     void close() throws SQLException, InterruptedException {
-        if (process != null && process.isAlive()) {
-            stop();
-        }
-        try (Connection connection = source.connect(EmbeddedSource.DATABASE); Statement statement = connection.createStatement()) {
-            statement.execute("select pg_drop_replication_slot(slot_name) from pg_replication_slots where slot_name = '" + SLOT + "'");
-        }
-        try (Connection admin = source.connect("postgres"); Statement statement = admin.createStatement()) {
-            statement.execute("drop database if exists " + DATABASE);
+        try {
+            if (process != null && process.isAlive()) {
+                stop();
+            }
+        } finally {
+            for (Connection connection : new Connection[] {sink, origin}) {
+                if (connection != null) {
+                    connection.close();
+                }
+            }
+            try (Connection connection = source.connect(EmbeddedSource.DATABASE); Statement statement = connection.createStatement()) {
+                statement.execute("select pg_drop_replication_slot(slot_name) from pg_replication_slots where slot_name = '" + SLOT + "'");
+            }
+            try (Connection admin = source.connect("postgres"); Statement statement = admin.createStatement()) {
+                statement.execute("drop database if exists " + DATABASE);
+            }
         }
     }
 
@@ -287,16 +292,16 @@ final class DebeziumServerPeer {
                 "debezium.source.binary.handling.mode=bytes",
                 "debezium.source.tombstones.on.delete=false",
                 "debezium.source.publish.via.partition.root=true",
-                "debezium.source.max.batch.size=4096",
-                "debezium.source.max.queue.size=16384",
-                "debezium.source.poll.interval.ms=100",
+                "debezium.source.max.batch.size=" + Benchmark.pipelineDefault("pipeline.cdc.max-batch-size"),
+                "debezium.source.max.queue.size=" + Benchmark.pipelineDefault("pipeline.cdc.max-queue-size"),
+                "debezium.source.poll.interval.ms=" + Benchmark.pipelineDefault("pipeline.cdc.poll-interval-ms"),
                 "");
     }
 
     /** Rows in the sink's tables, 0 while it has none. */
     private long sinkRows() throws SQLException {
         long rows = 0;
-        try (Connection connection = source.connect(DATABASE); Statement statement = connection.createStatement()) {
+        try (Statement statement = sink().createStatement()) {
             for (String table : SourceDatabases.TABLES) {
                 if (exists(statement, sinkTable(table))) {
                     rows += ((Number) single(statement, "select count(*) from " + sinkTable(table))).longValue();
@@ -307,21 +312,31 @@ final class DebeziumServerPeer {
     }
 
     private long rentals() throws SQLException {
-        try (Connection connection = source.connect(DATABASE); Statement statement = connection.createStatement()) {
+        try (Statement statement = sink().createStatement()) {
             return ((Number) single(statement, "select count(*) from " + sinkTable("rental"))).longValue();
         }
     }
 
     private boolean paymentsEqual() throws SQLException {
         String totals = "select count(*), coalesce(sum(amount), 0) from ";
-        try (Connection sink = source.connect(DATABASE); Statement peer = sink.createStatement();
-             Connection origin = source.connect(EmbeddedSource.DATABASE); Statement own = origin.createStatement();
+        if (origin == null) {
+            origin = source.connect(EmbeddedSource.DATABASE);
+        }
+        try (Statement peer = sink().createStatement(); Statement own = origin.createStatement();
              var theirs = peer.executeQuery(totals + sinkTable("payment"));
              var ours = own.executeQuery(totals + "public.payment")) {
             theirs.next();
             ours.next();
             return theirs.getLong(1) == ours.getLong(1) && theirs.getBigDecimal(2).compareTo(ours.getBigDecimal(2)) == 0;
         }
+    }
+
+    /** The sink database (the snapshot phase creates it), opened at the first poll and kept until {@link #close}. */
+    private Connection sink() throws SQLException {
+        if (sink == null) {
+            sink = source.connect(DATABASE);
+        }
+        return sink;
     }
 
     /** The JDBC sink's table for a source table: the topic name with its dots as underscores. */

@@ -333,6 +333,11 @@ public final class PipelineProcess {
         return transaction;
     }
 
+    /** The running process's id. */
+    public long pid() {
+        return process.pid();
+    }
+
     /** The most resident memory the running process has used so far (VmHWM), in bytes; 0 where unknown. */
     public long peakRssBytes() {
         try {
