@@ -498,16 +498,9 @@ public final class Benchmark {
      * (by thread group, in % of one core) while it drains the measured sets after {@code warmUp}.
      */
     private static DrainClock drain(PipelineProcess pipeline, long warmUp, long total, List<double[]> samples) {
-        DrainClock clock = new DrainClock(samples);
-        ThreadCpu[] warm = new ThreadCpu[1];
-        Awaitility.await().atMost(Duration.ofMinutes(30)).pollInterval(Duration.ofMillis(50)).until(() -> {
-            long staged = clock.sample(pipeline.readinessNumber("rowsStaged"));
-            if (staged >= warmUp && warm[0] == null) {
-                warm[0] = ThreadCpu.of(pipeline.pid());
-            }
-            return staged >= total;
-        });
-        clock.cpu.putAll(ThreadCpu.of(pipeline.pid()).since(warm[0]));
+        DrainClock clock = new DrainClock(samples, pipeline.pid(), warmUp, total);
+        Awaitility.await().atMost(Duration.ofMinutes(30)).pollInterval(Duration.ofMillis(50))
+                .until(() -> clock.sample(pipeline.readinessNumber("rowsStaged")) >= total);
         return clock;
     }
 

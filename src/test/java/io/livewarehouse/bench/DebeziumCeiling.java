@@ -93,20 +93,11 @@ final class DebeziumCeiling {
      * after {@code warmUp}.
      */
     DrainClock drain(long warmUp, long total, java.util.List<double[]> samples) throws Exception {
-        DrainClock clock = new DrainClock(samples);
-        long pid = ProcessHandle.current().pid();
-        ThreadCpu[] warm = new ThreadCpu[1];
+        DrainClock clock = new DrainClock(samples, ProcessHandle.current().pid(), warmUp, total);
         start();
         try {
             org.awaitility.Awaitility.await().atMost(java.time.Duration.ofMinutes(30)).pollInterval(java.time.Duration.ofMillis(20))
-                    .until(() -> {
-                        long seen = clock.sample(events.get());
-                        if (seen >= warmUp && warm[0] == null) {
-                            warm[0] = ThreadCpu.of(pid);
-                        }
-                        return seen >= total;
-                    });
-            clock.cpu.putAll(ThreadCpu.of(pid).since(warm[0]));
+                    .until(() -> clock.sample(events.get()) >= total);
         } finally {
             stop();
         }

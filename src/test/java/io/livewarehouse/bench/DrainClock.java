@@ -18,16 +18,36 @@ final class DrainClock {
     private final List<double[]> chart;
     /** Where the drained process's CPU went over the measured window, by thread group (% of one core). */
     final Map<String, Double> cpu = new LinkedHashMap<>();
+    /** The process whose CPU is split over the window from {@code warmUp} to {@code total} events; 0: none. */
+    private final long pid;
+    private final long warmUp;
+    private final long total;
+    private ThreadCpu warm;
 
     /** {@code chart} receives (seconds since the drain started, events so far) for the events-over-time chart. */
     DrainClock(List<double[]> chart) {
-        this(chart, System.nanoTime());
+        this(chart, 0, 0, 0);
+    }
+
+    /**
+     * As {@link #DrainClock(List)}, and {@link #cpu} gets process {@code pid}'s split (ThreadCpu) from the
+     * sample that first sees {@code warmUp} events to the one that first sees {@code total}.
+     */
+    DrainClock(List<double[]> chart, long pid, long warmUp, long total) {
+        this(chart, System.nanoTime(), pid, warmUp, total);
     }
 
     /** As {@link #DrainClock(List)}, started at {@code origin} (System.nanoTime). */
     DrainClock(List<double[]> chart, long origin) {
+        this(chart, origin, 0, 0, 0);
+    }
+
+    private DrainClock(List<double[]> chart, long origin, long pid, long warmUp, long total) {
         this.chart = chart;
         this.origin = origin;
+        this.pid = pid;
+        this.warmUp = warmUp;
+        this.total = total;
         samples.add(new long[] {origin, 0});
     }
 
@@ -45,6 +65,12 @@ final class DrainClock {
         samples.add(new long[] {now, applied});
         if (chart.isEmpty() || now - origin - chart.get(chart.size() - 1)[0] * 1e9 >= 50_000_000) {
             chart.add(new double[] {(now - origin) / 1e9, applied});
+        }
+        if (pid > 0 && warm == null && applied >= warmUp) {
+            warm = ThreadCpu.of(pid);
+        }
+        if (warm != null && cpu.isEmpty() && applied >= total) {
+            cpu.putAll(ThreadCpu.of(pid).since(warm));
         }
         return applied;
     }
