@@ -125,6 +125,10 @@ public class CaptureRoute extends EndpointRouteBuilder {
                 .unavailableValuePlaceholder("{{pipeline.cdc.unavailable-value-placeholder}}")
                 // BEGIN/END markers tell the route where transactions end: offsets are stored only there.
                 .provideTransactionMetadata(true)
+                // Records reach Camel's consumer with every field it reads, so building an exchange throws no
+                // exception per missing field (ConsumerFields).
+                .additionalProperties("transforms", "consumerfields")
+                .additionalProperties("transforms.consumerfields.type", ConsumerFields.class.getName())
                 // Offsets live in the warehouse, committed with the staging rows (StagingCommit).
                 .offsetStorage(WarehouseOffsetStore.class.getName())
                 .offsetCommitPolicy(StagingCommitPolicy.class.getName())
