@@ -2,7 +2,9 @@
 -- grain: one row per calendar day
 -- key: date_key (yyyymmdd)
 -- DuckDB's own file: generating a series of days is not portable (Snowflake uses GENERATOR).
--- Days are only ever added: a calendar day does not change.
+-- Days are only ever added: a calendar day does not change. So a run looks only at the rentals and payments
+-- loaded in its window, beside the calendar's own first and last day (it stays one unbroken span), instead of
+-- every date there is: a cycle after one change costs a lookup, not two full scans.
 
 create table if not exists marts.dim_date (
     date_key integer primary key,
@@ -23,9 +25,14 @@ with bounds as (
     select min(least(rental_date, coalesce(return_date, rental_date)))::date as first_day,
            max(greatest(rental_date, coalesce(return_date, rental_date)))::date as last_day
     from marts.cur_rental
+    where _cdc_loaded_at > :loaded_from and _cdc_loaded_at <= :loaded_through
     union all
     select min(payment_date)::date, max(payment_date)::date
     from marts.cur_payment
+    where _cdc_loaded_at > :loaded_from and _cdc_loaded_at <= :loaded_through
+    union all
+    select min(full_date), max(full_date)
+    from marts.dim_date
 ),
 
 span as (

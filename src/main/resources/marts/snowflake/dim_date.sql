@@ -3,7 +3,8 @@
 -- key: date_key (yyyymmdd)
 -- Snowflake's own file: a series of days comes from GENERATOR (marts/duckdb/dim_date.sql: generate_series).
 -- Month and day names in full, as DuckDB writes them (Snowflake's MONTHNAME and DAYNAME abbreviate).
--- Days are only ever added: a calendar day does not change.
+-- Days are only ever added: a calendar day does not change. So a run looks only at the rentals and payments
+-- loaded in its window, beside the calendar's own first and last day (it stays one unbroken span).
 
 create table if not exists marts.dim_date (
     date_key integer primary key,
@@ -24,9 +25,14 @@ with bounds as (
     select cast(min(least(rental_date, coalesce(return_date, rental_date))) as date) as first_day,
            cast(max(greatest(rental_date, coalesce(return_date, rental_date))) as date) as last_day
     from marts.cur_rental
+    where _cdc_loaded_at > :loaded_from and _cdc_loaded_at <= :loaded_through
     union all
     select cast(min(payment_date) as date), cast(max(payment_date) as date)
     from marts.cur_payment
+    where _cdc_loaded_at > :loaded_from and _cdc_loaded_at <= :loaded_through
+    union all
+    select min(full_date), max(full_date)
+    from marts.dim_date
 ),
 
 span as (

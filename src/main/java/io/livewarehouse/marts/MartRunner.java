@@ -28,7 +28,8 @@ import java.util.Set;
  * <p>Each model reads only the staging rows loaded since its watermark, up to the newest load time seen when
  * the cycle began, and moves its watermark in the same transaction as its changes: a crash at any point
  * leaves either both or neither, so no change is skipped or applied twice. A failing model is rolled back and
- * logged, and the models that read it wait for the next cycle; the others go on.
+ * logged, and the models that read it wait for the next cycle; the others go on. Where DDL is transactional
+ * the cycle is first tried as one transaction ({@link #runCycle}).
  */
 @ApplicationScoped
 @Named("martRunner")
@@ -176,7 +177,7 @@ public class MartRunner {
         // Until this cycle ends settled, the next timer's cycle runs (a failure here must not leave it skipping).
         settledAtCommits = -1;
         try {
-            clean = cycle(statements());
+            clean = runCycle();
             settledAtCommits = clean && settled ? commits : -1;
             MartsChanged changed = cycleChanged;
             cycleChanged = null;
@@ -189,8 +190,47 @@ public class MartRunner {
         }
     }
 
-    /** One cycle over the cached connection; false when a model failed. */
-    private boolean cycle(StatementCache statements) throws SQLException {
+    /**
+     * The cycle, in one transaction where the warehouse's DDL is transactional (DuckDB): one commit instead of
+     * one per model, and each commit is a synced write of the warehouse's log (3-6 ms on DuckDB here; thirty
+     * one-change cycles at scale 10 took 140 ms at the median this way, 190 ms model by model). When any model
+     * fails, the whole cycle rolls back and runs again model by model, each in its own transaction, so that a
+     * failure holds back only the models that read the failing one. Watermarks commit with the changes they
+     * cover either way. What the rolled-back attempt noted as changed ({@code lastChange}) stays: that can
+     * only make a reader run, never skip.
+     */
+    private boolean runCycle() throws SQLException {
+        StatementCache statements = statements();
+        if (!warehouse.dialect().transactionalDdl()) {
+            return cycle(statements, false);
+        }
+        Connection connection = statements.connection();
+        try {
+            connection.setAutoCommit(false);
+            cycle(statements, true);
+            connection.commit();
+            connection.setAutoCommit(true);
+            execution.cycleCommitted();
+            return true;
+        } catch (SQLException | RuntimeException e) {
+            execution.cycleRolledBack();
+            try {
+                connection.rollback();
+            } catch (SQLException ended) {
+                LOG.debugf("Nothing to roll back after the cycle failed: %s", ended.getMessage());
+            }
+            LOG.debugf("A model failed in the cycle's transaction (%s); running the models one by one", e.getMessage());
+            // The tables it created and the columns it learnt went with the rollback.
+            forgetStatements();
+            return cycle(statements(), false);
+        }
+    }
+
+    /**
+     * One cycle over the cached connection; false when a model failed. {@code inOneTransaction}: inside the
+     * transaction {@link #runCycle} opened, where the first failure is thrown as it is.
+     */
+    private boolean cycle(StatementCache statements, boolean inOneTransaction) throws SQLException {
         WarehouseDialect dialect = warehouse.dialect();
         Connection connection = statements.connection();
         // The tables staging has (recorded with their keys as the writer creates them), and how far each is
@@ -210,6 +250,10 @@ public class MartRunner {
             firstThrough = through;
         }
         currentState.adoptEarlierNames(connection, stagingTables, Set.copyOf(modelNames()));
+        if (inOneTransaction) {
+            // A rename there commits on its own (before any change of this cycle) and ends the transaction.
+            connection.setAutoCommit(false);
+        }
         Map<String, OffsetDateTime> watermarks = runLog.watermarks(statements);
         Set<String> changedModels = new java.util.TreeSet<>();
         Set<String> failed = new HashSet<>();
@@ -220,8 +264,12 @@ public class MartRunner {
             if (key == null || key.isEmpty()) {
                 continue;
             }
-            execution.run(statements, watermarks, CurrentState.PREFIX + table, through, newestLoads.get(table), failed,
-                    (c, from, to) -> currentState.apply(c, table, key, from, to));
+            ModelExecution.ModelWork work = (c, from, to) -> currentState.apply(c, table, key, from, to);
+            if (inOneTransaction) {
+                execution.runInCycle(statements, watermarks, CurrentState.PREFIX + table, through, newestLoads.get(table), work);
+            } else {
+                execution.run(statements, watermarks, CurrentState.PREFIX + table, through, newestLoads.get(table), failed, work);
+            }
         }
         ModelSet.Materializations materializations = models.materializations();
         for (MartModel model : models.models()) {
@@ -240,8 +288,10 @@ public class MartRunner {
             // A model whose inputs have not changed since its watermark has nothing to do: the cost of a
             // cycle follows the changes, not the number of models.
             OffsetDateTime newestInput = ModelInputs.newest(model, declared, lastChange, firstThrough, newestLoads);
-            long rows = execution.run(statements, watermarks, model.name(), through, newestInput, failed,
-                    (c, from, to) -> execution.execute(c, model, materializations, from, to));
+            ModelExecution.ModelWork work = (c, from, to) -> execution.execute(c, model, materializations, from, to);
+            long rows = inOneTransaction
+                    ? execution.runInCycle(statements, watermarks, model.name(), through, newestInput, work)
+                    : execution.run(statements, watermarks, model.name(), through, newestInput, failed, work);
             if (rows > 0) {
                 lastChange.put(model.name(), through);
                 changedModels.add(model.name());

@@ -24,6 +24,10 @@ import java.util.regex.Pattern;
  * Runs one model over its window, staging rows loaded in (watermark, through], in one transaction with its
  * watermark and its run-log row: a crash at any point leaves both or neither, so no change is skipped or
  * applied twice. A failing model is rolled back and logged. Used on the mart runner's cycle thread.
+ *
+ * <p>The transaction is the model's own, or the whole cycle's ({@link #runInCycle}): where DDL is
+ * transactional (DuckDB) the runner first tries every model of a cycle in one transaction, one commit
+ * instead of one per model, and reruns the cycle model by model only when one fails.
  */
 final class ModelExecution {
 
@@ -48,6 +52,8 @@ final class ModelExecution {
     private final ModelRunLog log;
     /** Models whose tables this process has created (or found): their CREATE statements are not run again. */
     private final Set<String> created = new HashSet<>();
+    /** The metrics of the models run in the cycle's open transaction, recorded when it commits. */
+    private final List<Runnable> uncommitted = new ArrayList<>();
     /** Test hook: the model after whose changes (and before whose watermark) a simulated crash happens. */
     private volatile String crashAfterChangesOf;
 
@@ -68,11 +74,27 @@ final class ModelExecution {
 
     /**
      * Runs one model (or current-state table) over (watermark, through] unless its newest input is not past
-     * its watermark. Returns the rows it changed, 0 when it had nothing to do, -1 when it failed.
+     * its watermark, in a transaction of its own. Returns the rows it changed, 0 when it had nothing to do,
+     * -1 when it failed.
      */
     long run(StatementCache statements, Map<String, OffsetDateTime> watermarks, String model,
              OffsetDateTime through, OffsetDateTime newestInput, Set<String> failed, ModelWork work)
             throws SQLException {
+        return run(statements, watermarks, model, through, newestInput, failed, work, false);
+    }
+
+    /**
+     * As {@link #run}, inside the cycle's open transaction, which the runner commits: a failure is thrown
+     * as it is (the runner rolls the cycle back and reruns it model by model) and is not logged here.
+     */
+    long runInCycle(StatementCache statements, Map<String, OffsetDateTime> watermarks, String model,
+                    OffsetDateTime through, OffsetDateTime newestInput, ModelWork work) throws SQLException {
+        return run(statements, watermarks, model, through, newestInput, null, work, true);
+    }
+
+    private long run(StatementCache statements, Map<String, OffsetDateTime> watermarks, String model,
+                     OffsetDateTime through, OffsetDateTime newestInput, Set<String> failed, ModelWork work,
+                     boolean inCycle) throws SQLException {
         Connection connection = statements.connection();
         OffsetDateTime started = OffsetDateTime.now(ZoneOffset.UTC);
         long startNanos = System.nanoTime();
@@ -80,6 +102,19 @@ final class ModelExecution {
         OffsetDateTime from = stored == null ? BEGINNING : stored;
         if (!through.isAfter(from) || (newestInput != null && !newestInput.isAfter(from))) {
             return 0;
+        }
+        if (inCycle) {
+            long rows = work.apply(statements, from, through);
+            if (model.equals(crashAfterChangesOf)) {
+                // Kept for the rerun model by model, where the simulated crash happens again and is logged.
+                throw new SQLException("simulated crash between the changes and the watermark of " + model);
+            }
+            log.moveWatermark(statements, model, through);
+            log.record(statements, model, started, from, through, rows, "ok", null);
+            watermarks.put(model, through);
+            long nanos = System.nanoTime() - startNanos;
+            uncommitted.add(() -> recordRun(model, rows, nanos));
+            return rows;
         }
         connection.setAutoCommit(false);
         try {
@@ -94,10 +129,7 @@ final class ModelExecution {
             connection.commit();
             connection.setAutoCommit(true);
             watermarks.put(model, through);
-            Timer.builder("pipeline.mart.refresh").tag("model", model)
-                    .description("Duration of a model's incremental refresh").register(registry)
-                    .record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
-            registry.counter("pipeline.mart.rows", "model", model).increment(rows);
+            recordRun(model, rows, System.nanoTime() - startNanos);
             return rows;
         } catch (SQLException | RuntimeException e) {
             // A failed commit has already ended the transaction (DuckDB: "no transaction is active").
@@ -114,6 +146,24 @@ final class ModelExecution {
             log.record(statements, model, started, from, through, 0, "failed", e.getMessage());
             return -1;
         }
+    }
+
+    /** The cycle's transaction committed: its models' runs count in the metrics. */
+    void cycleCommitted() {
+        uncommitted.forEach(Runnable::run);
+        uncommitted.clear();
+    }
+
+    /** The cycle's transaction rolled back: its runs did not happen (the rerun counts them). */
+    void cycleRolledBack() {
+        uncommitted.clear();
+    }
+
+    private void recordRun(String model, long rows, long nanos) {
+        Timer.builder("pipeline.mart.refresh").tag("model", model)
+                .description("Duration of a model's incremental refresh").register(registry)
+                .record(nanos, TimeUnit.NANOSECONDS);
+        registry.counter("pipeline.mart.rows", "model", model).increment(rows);
     }
 
     /** A declared model's statements over the window; a materialized one (scd2, incremental) through its own. */

@@ -105,6 +105,11 @@ public final class DuckDbDialect implements WarehouseDialect {
     }
 
     @Override
+    public boolean transactionalDdl() {
+        return true;
+    }
+
+    @Override
     public String statement(String name) {
         return statements.get(name);
     }

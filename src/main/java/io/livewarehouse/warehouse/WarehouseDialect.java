@@ -127,6 +127,14 @@ public interface WarehouseDialect {
         return io.livewarehouse.types.TemporalRange.UNBOUNDED;
     }
 
+    /**
+     * Whether DDL runs inside a transaction and rolls back with it (DuckDB), so that a whole mart cycle can be
+     * one transaction; Snowflake commits the open transaction at every DDL, so there each model keeps its own.
+     */
+    default boolean transactionalDdl() {
+        return false;
+    }
+
     /** Whether the warehouse writes a table to a local Parquet file ({@code export-parquet}): DuckDB does. */
     default boolean exportsParquet() {
         return false;
