@@ -68,4 +68,10 @@ left join marts.dim_customer as c on c.customer_id = r.customer_id and c.is_curr
 left join marts.dim_film as f on f.film_id = i.film_id and f.is_current
 left join marts.dim_store as st on st.store_id = i.store_id and st.is_current
 left join marts.dim_staff as sf on sf.staff_id = r.staff_id and sf.is_current
-left join marts.int_rental_activity as ra on ra.rental_id = affected.rental_id;
+-- Only the affected rentals' activity: joined whole, the warehouse built a hash table of every rental's
+-- activity for a one-change cycle (DuckDB: 20-30 ms instead of about 10 for the select at scale 10).
+left join (
+    select *
+    from marts.int_rental_activity
+    where rental_id in (select rental_id from affected)
+) as ra on ra.rental_id = affected.rental_id;

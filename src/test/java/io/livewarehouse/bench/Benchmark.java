@@ -148,7 +148,7 @@ public final class Benchmark {
 
             // 1. Initial load.
             initialLoad(pipeline, rows, figures);
-            peakRss = Math.max(peakRss, pipeline.peakRssBytes());
+            peakRss = Math.max(peakRss, phaseRss(figures, "initial load", pipeline.peakRssBytes()));
             pipeline.terminate();
             String tables = SourceDatabases.TABLES.stream().map(table -> "public." + table)
                     .collect(java.util.stream.Collectors.joining(","));
@@ -193,7 +193,7 @@ public final class Benchmark {
             figures.put("pipeline streaming events/s", pipelineClock.rate(warmUp, total));
             figures.put("streaming ratio", figures.values.get("pipeline streaming events/s") / figures.values.get("raw decoding events/s"));
             pipelineClock.cpu.forEach((group, share) -> figures.put("pipeline drain CPU %, " + group, share));
-            peakRss = Math.max(peakRss, pipeline.peakRssBytes());
+            peakRss = Math.max(peakRss, phaseRss(figures, "streaming", pipeline.peakRssBytes()));
             pipeline.terminate();
             pipeline.javaOptions("-Xmx512m");
             // The same change sets drained by Debezium alone (the pipeline stopped: the cores are its).
@@ -245,7 +245,7 @@ public final class Benchmark {
                 timed.awaitCaughtUp(connection);
             }
             Thread.sleep(3000);
-            peakRss = Math.max(peakRss, timed.peakRssBytes());
+            peakRss = Math.max(peakRss, phaseRss(figures, "latency, marts on", timed.peakRssBytes()));
             timed.terminate();
             try (Connection warehouse = duckdb(work.resolve("warehouse.duckdb"))) {
                 for (long[] window : windows) {
@@ -273,7 +273,7 @@ public final class Benchmark {
             for (int count : settings.refreshChanges()) {
                 figures.put("rebuild / refresh after " + count, rebuild / Math.max(1, figures.values.get("refresh after " + count + " changes ms")));
             }
-            peakRss = Math.max(peakRss, onDemand.peakRssBytes());
+            peakRss = Math.max(peakRss, phaseRss(figures, "refresh and rebuild", onDemand.peakRssBytes()));
             onDemand.terminate();
 
             // 5. One large source transaction, in a database of its own (its own capture and warehouse).
@@ -292,6 +292,12 @@ public final class Benchmark {
             }
             source.close();
         }
+    }
+
+    /** Records one phase's peak RSS (its own pipeline process's VmHWM) as a figure, and returns it. */
+    private static long phaseRss(Figures figures, String phase, long bytes) {
+        figures.put("peak RSS MiB, " + phase, bytes / (1024.0 * 1024.0));
+        return bytes;
     }
 
     /** The pipeline process's environment for a run: the source, a DuckDB file and state in {@code work}, marts off. */
