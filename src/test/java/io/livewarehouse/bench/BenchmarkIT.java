@@ -54,6 +54,11 @@ class BenchmarkIT {
                     "snowflake put+copy / insert, batches of 2000", "snowflake put+copy statements per 1000 rows, batches of 2000");
             assertThat(figures.values()).allSatisfy((name, value) -> assertThat(value).as(name).isNotNaN().isGreaterThanOrEqualTo(0.0));
             assertThat(figures.values().get("peak RSS MiB")).isPositive();
+            // Which phase peaked: each phase's own process, the whole run's figure the largest of them.
+            for (String phase : List.of("initial load", "streaming", "latency, marts on", "refresh and rebuild")) {
+                assertThat(figures.values().get("peak RSS MiB, " + phase)).as(phase).isPositive()
+                        .isLessThanOrEqualTo(figures.values().get("peak RSS MiB"));
+            }
         }
         assertThat(output).content().contains("| initial load ratio |", "| streaming ratio |");
         assertThat(results.get(0).drains()).containsKeys("pipeline", "debezium ceiling (embedded engine, counting)");
