@@ -20,15 +20,15 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@code after}, {@code source}, {@code ts_ms} and {@code ddl} from every record's value by name, and
  * Kafka's {@code Struct.get} throws a {@code DataException}, stack trace and all, for a name its schema lacks;
  * Camel catches it and takes null. That is one exception per change event (pgoutput's envelopes have no
- * {@code ddl}) and five per transaction marker, heartbeat or logical message: seventeen per seven-change
- * transaction, at about 2 µs each, and 17% of what the record thread allocated in the benchmark's profile.
- * Camel's endpoint class is final, so the records change instead:
+ * {@code ddl}) and up to five per transaction marker, heartbeat or logical message: seventeen per
+ * seven-change transaction, at about 2 µs each, and 17% of what the record thread allocated in the
+ * benchmark's profile. Camel's endpoint class is final, so the records change instead:
  * <ul>
- *   <li>a change event's envelope gets an optional {@code ddl} field, always null: the same schema otherwise
- *       (name, version, fields in their order), made once per table schema and kept;</li>
- *   <li>any other record (no {@code op} field: transaction markers, heartbeats, messages) keeps its topic,
- *       key, partition and offset and loses its value, since the capture route tells them apart by topic
- *       alone ({@link ControlEvents}) and stops them at its first step.</li>
+ *   <li>a row change's envelope (it has {@code after}) gets an optional {@code ddl} field, always null: the
+ *       same schema otherwise (name, version, fields in their order), made once per table schema and kept;</li>
+ *   <li>any other record (no {@code after} field: transaction markers, heartbeats, logical messages) keeps
+ *       its topic, key, partition and offset and loses its value, since the capture route tells them apart
+ *       by topic alone ({@link ControlEvents}) and stops them at its first step.</li>
  * </ul>
  * The engine commits offsets from the records' source offsets, which neither change touches.
  */
@@ -36,6 +36,8 @@ public final class ConsumerFields<R extends ConnectRecord<R>> implements Transfo
 
     static final String DDL = "ddl";
 
+    /** Envelope schemas kept at most; a new table version (a relation message) makes a new one. */
+    private static final int MAX_SCHEMAS = 1000;
     /** Per envelope schema (Debezium keeps one instance per table version), the same with a ddl field. */
     private final Map<Identity, Schema> withDdl = new ConcurrentHashMap<>();
 
@@ -45,12 +47,16 @@ public final class ConsumerFields<R extends ConnectRecord<R>> implements Transfo
             return record;
         }
         Schema schema = value.schema();
-        if (schema.field("op") == null) {
+        if (schema.field("after") == null) {
             return record.newRecord(record.topic(), record.kafkaPartition(), record.keySchema(), record.key(),
                     null, null, record.timestamp(), record.headers());
         }
         if (schema.field(DDL) != null) {
             return record;
+        }
+        if (withDdl.size() >= MAX_SCHEMAS) {
+            // Old table versions' schemas are not asked for again once their events have passed.
+            withDdl.clear();
         }
         Schema extended = withDdl.computeIfAbsent(new Identity(schema), identity -> extend(identity.schema()));
         Struct copy = new Struct(extended);

@@ -47,6 +47,7 @@ final class IncrementalMerge {
     /** This process's tables may be gone (a rebuild): learn their columns and create them again. */
     void forget() {
         learnt.clear();
+        columns.forget();
     }
 
     /**

@@ -73,6 +73,12 @@ public class MartRunner {
     private long settledAtCommits = -1;
     /** Whether the cycle that just ran left every model applied (none failed, none waiting for an input). */
     private boolean settled;
+    /** A cycle that found no staging table, or nothing in them. */
+    private static final Cycle NOTHING_STAGED = new Cycle(true, Set.of(), null, false, null);
+    /** The models that changed rows in the current one-transaction attempt (see {@link #runCycle}). */
+    private final Set<String> attemptChanged = new HashSet<>();
+    /** Whether cycles run model by model until one is clean, after one whose single transaction failed. */
+    private boolean modelByModel;
     /** The cycle's connection and prepared statements, open between cycles; null after a failure. */
     private StatementCache statements;
 
@@ -197,20 +203,30 @@ public class MartRunner {
      * fails, the whole cycle rolls back and runs again model by model, each in its own transaction, so that a
      * failure holds back only the models that read the failing one. Watermarks commit with the changes they
      * cover either way. What the rolled-back attempt noted as changed ({@code lastChange}) stays: that can
-     * only make a reader run, never skip.
+     * only make a reader run, never skip. One commit may come early: an incremental model that creates or
+     * widens its table commits the models before it and that table first (IncrementalMerge), never a model's
+     * changes without its watermark.
      */
     private boolean runCycle() throws SQLException {
         StatementCache statements = statements();
-        if (!warehouse.dialect().transactionalDdl()) {
-            return cycle(statements, false);
+        if (!warehouse.dialect().transactionalDdl() || modelByModel) {
+            Cycle cycle = cycle(statements, false);
+            publish(cycle);
+            // After a cycle that needed the rerun, cycles go model by model until one is clean: a model that
+            // keeps failing would otherwise make every cycle run twice.
+            modelByModel = modelByModel && !cycle.clean();
+            return cycle.clean();
         }
         Connection connection = statements.connection();
+        attemptChanged.clear();
         try {
             connection.setAutoCommit(false);
-            cycle(statements, true);
+            Cycle cycle = cycle(statements, true);
             connection.commit();
             connection.setAutoCommit(true);
             execution.cycleCommitted();
+            // Published only now: readiness and the freshness gauge must not claim what a failed commit undid.
+            publish(cycle);
             return true;
         } catch (SQLException | RuntimeException e) {
             execution.cycleRolledBack();
@@ -220,9 +236,48 @@ public class MartRunner {
                 LOG.debugf("Nothing to roll back after the cycle failed: %s", ended.getMessage());
             }
             LOG.debugf("A model failed in the cycle's transaction (%s); running the models one by one", e.getMessage());
-            // The tables it created and the columns it learnt went with the rollback.
+            // The tables it created and the columns it widened went with the rollback: nothing cached is trusted.
             forgetStatements();
-            return cycle(statements(), false);
+            modelByModel = true;
+            Cycle cycle = cycle(statements(), false);
+            // An incremental model that created or widened its table committed the cycle so far (IncrementalMerge):
+            // models changed before that are committed, and the rerun finds nothing left for them. They are
+            // reported as changed all the same (reporting a model that did not change only costs an export).
+            Set<String> changed = new java.util.TreeSet<>(cycle.changedModels());
+            changed.addAll(attemptChanged);
+            publish(new Cycle(cycle.clean(), changed, cycle.failed(), cycle.settled(), cycle.applied()));
+            modelByModel = !cycle.clean();
+            return cycle.clean();
+        }
+    }
+
+    /**
+     * What a cycle found, published by {@link #publish} once its changes are committed ({@code failed} is null
+     * for {@link #NOTHING_STAGED}: nothing to publish).
+     */
+    private record Cycle(boolean clean, Set<String> changedModels, List<String> failed, boolean settled,
+                         OffsetDateTime applied) {
+    }
+
+    /** Makes a finished cycle's outcome visible: readiness, the freshness gauge, the exports' change set. */
+    private void publish(Cycle cycle) {
+        if (cycle.failed() == null) {
+            return;
+        }
+        lastCycleAt = OffsetDateTime.now(ZoneOffset.UTC);
+        if (!cycle.changedModels().isEmpty()) {
+            lastChangedAt = lastCycleAt;
+            changes.incrementAndGet();
+            Set<String> changedModels = new java.util.TreeSet<>(cycle.changedModels());
+            if (cycleChanged != null) {
+                changedModels.addAll(cycleChanged.models());
+            }
+            cycleChanged = new MartsChanged(Set.copyOf(changedModels), lastCycleAt);
+        }
+        lastFailures = cycle.failed();
+        settled = cycle.settled();
+        if (cycle.settled()) {
+            appliedSourceCommit = cycle.applied();
         }
     }
 
@@ -230,7 +285,7 @@ public class MartRunner {
      * One cycle over the cached connection; false when a model failed. {@code inOneTransaction}: inside the
      * transaction {@link #runCycle} opened, where the first failure is thrown as it is.
      */
-    private boolean cycle(StatementCache statements, boolean inOneTransaction) throws SQLException {
+    private Cycle cycle(StatementCache statements, boolean inOneTransaction) throws SQLException {
         WarehouseDialect dialect = warehouse.dialect();
         Connection connection = statements.connection();
         // The tables staging has (recorded with their keys as the writer creates them), and how far each is
@@ -238,13 +293,13 @@ public class MartRunner {
         Map<String, List<String>> keys = currentState.keyColumns(connection);
         List<String> stagingTables = List.copyOf(keys.keySet());
         if (stagingTables.isEmpty()) {
-            return true;
+            return NOTHING_STAGED;
         }
         Map<String, OffsetDateTime> newestLoads = StagingCatalog.newestLoads(dialect,
                 statements.prepare(StagingCatalog.newestLoadsSql(dialect, stagingTables)), stagingTables);
         OffsetDateTime through = StagingCatalog.newest(newestLoads);
         if (through == null) {
-            return true;
+            return NOTHING_STAGED;
         }
         if (firstThrough == null) {
             firstThrough = through;
@@ -295,25 +350,17 @@ public class MartRunner {
             if (rows > 0) {
                 lastChange.put(model.name(), through);
                 changedModels.add(model.name());
+                if (inOneTransaction) {
+                    attemptChanged.add(model.name());
+                }
             }
         }
-        lastCycleAt = OffsetDateTime.now(ZoneOffset.UTC);
-        if (!changedModels.isEmpty()) {
-            lastChangedAt = lastCycleAt;
-            changes.incrementAndGet();
-            if (cycleChanged != null) {
-                changedModels.addAll(cycleChanged.models());
-            }
-            cycleChanged = new MartsChanged(Set.copyOf(changedModels), lastCycleAt);
-        }
-        lastFailures = List.copyOf(failed);
-        settled = failed.isEmpty() && waiting.isEmpty();
-        if (settled) {
-            // Every model has now applied everything staged up to `through`.
-            appliedSourceCommit = StagingCatalog.newestSourceCommit(dialect,
-                    statements.prepare(StagingCatalog.newestSourceCommitSql(dialect, stagingTables)), stagingTables, through);
-        }
-        return failed.isEmpty();
+        boolean cycleSettled = failed.isEmpty() && waiting.isEmpty();
+        // Every model has now applied everything staged up to `through`.
+        OffsetDateTime applied = cycleSettled ? StagingCatalog.newestSourceCommit(dialect,
+                statements.prepare(StagingCatalog.newestSourceCommitSql(dialect, stagingTables)), stagingTables, through)
+                : null;
+        return new Cycle(failed.isEmpty(), changedModels, List.copyOf(failed), cycleSettled, applied);
     }
 
     /** The cycle's connection and statements, kept between cycles (see {@link StatementCache}). */
@@ -333,6 +380,7 @@ public class MartRunner {
         execution.forget();
         currentState.forget();
         models.materializations().incremental().forget();
+        models.materializations().scd2().forget();
     }
 
     @PreDestroy

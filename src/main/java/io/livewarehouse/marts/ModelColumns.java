@@ -33,6 +33,11 @@ final class ModelColumns {
         this.dialect = dialect;
     }
 
+    /** A rolled-back transaction may have taken a widening with it: compare every model's columns again. */
+    void forget() {
+        checkedAt.clear();
+    }
+
     /**
      * The columns of a table of this run (the model's changes), by lower-case name, with the type names the
      * warehouse gives them (a decimal with its precision and scale).

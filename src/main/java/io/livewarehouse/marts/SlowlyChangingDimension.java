@@ -41,6 +41,11 @@ final class SlowlyChangingDimension {
         this.columns = new ModelColumns(dialect);
     }
 
+    /** After a rollback or a rebuild: the dimensions' columns are compared with their SELECTs again. */
+    void forget() {
+        columns.forget();
+    }
+
     /** Applies one window's changes; {@code select} is the model's SELECT with its window already bound as ?. */
     long apply(Connection connection, MartModel model, String select, List<OffsetDateTime> selectBinds,
                OffsetDateTime through) throws SQLException {

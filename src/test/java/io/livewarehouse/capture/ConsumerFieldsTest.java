@@ -89,6 +89,24 @@ class ConsumerFieldsTest {
     }
 
     @Test
+    void aLogicalMessageHasAnOpButNoRowAndLosesItsValueToo() throws Exception {
+        Schema content = SchemaBuilder.struct().name("io.debezium.connector.postgresql.Message")
+                .field("prefix", Schema.STRING_SCHEMA).field("content", Schema.OPTIONAL_BYTES_SCHEMA).build();
+        Schema envelope = SchemaBuilder.struct().name("io.debezium.connector.postgresql.MessageValue")
+                .field("op", Schema.STRING_SCHEMA).field("ts_ms", Schema.OPTIONAL_INT64_SCHEMA)
+                .field("source", SOURCE).field("message", content).build();
+        Struct message = new Struct(envelope).put("op", "m").put("ts_ms", 1L)
+                .put("source", new Struct(SOURCE).put("txId", 701L).put("lsn", 4243L))
+                .put("message", new Struct(content).put("prefix", "live_warehouse_heartbeat"));
+        SourceRecord record = new SourceRecord(PARTITION, OFFSET, "dvd.message", null, null, null, envelope, message);
+        SourceRecord transformed = transform.apply(record);
+
+        assertThat(transformed.value()).isNull();
+        assertThat(transformed.sourceOffset()).isEqualTo(OFFSET);
+        assertThat(ControlEvents.heartbeatOrMessage(exchange(transformed))).isTrue();
+    }
+
+    @Test
     void aTombstoneAndARecordThatHasADdlPassUnchanged() {
         SourceRecord tombstone = new SourceRecord(PARTITION, OFFSET, "dvd.public.payment", null, null, null, null, null);
         assertThat(transform.apply(tombstone)).isSameAs(tombstone);
