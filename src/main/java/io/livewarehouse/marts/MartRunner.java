@@ -319,12 +319,8 @@ public class MartRunner {
             if (key == null || key.isEmpty()) {
                 continue;
             }
-            ModelExecution.ModelWork work = (c, from, to) -> currentState.apply(c, table, key, from, to);
-            if (inOneTransaction) {
-                execution.runInCycle(statements, watermarks, CurrentState.PREFIX + table, through, newestLoads.get(table), work);
-            } else {
-                execution.run(statements, watermarks, CurrentState.PREFIX + table, through, newestLoads.get(table), failed, work);
-            }
+            execution.run(statements, watermarks, CurrentState.PREFIX + table, through, newestLoads.get(table), failed,
+                    (c, from, to) -> currentState.apply(c, table, key, from, to), inOneTransaction);
         }
         ModelSet.Materializations materializations = models.materializations();
         for (MartModel model : models.models()) {
@@ -343,10 +339,8 @@ public class MartRunner {
             // A model whose inputs have not changed since its watermark has nothing to do: the cost of a
             // cycle follows the changes, not the number of models.
             OffsetDateTime newestInput = ModelInputs.newest(model, declared, lastChange, firstThrough, newestLoads);
-            ModelExecution.ModelWork work = (c, from, to) -> execution.execute(c, model, materializations, from, to);
-            long rows = inOneTransaction
-                    ? execution.runInCycle(statements, watermarks, model.name(), through, newestInput, work)
-                    : execution.run(statements, watermarks, model.name(), through, newestInput, failed, work);
+            long rows = execution.run(statements, watermarks, model.name(), through, newestInput, failed,
+                    (c, from, to) -> execution.execute(c, model, materializations, from, to), inOneTransaction);
             if (rows > 0) {
                 lastChange.put(model.name(), through);
                 changedModels.add(model.name());

@@ -25,7 +25,7 @@ import java.util.regex.Pattern;
  * watermark and its run-log row: a crash at any point leaves both or neither, so no change is skipped or
  * applied twice. A failing model is rolled back and logged. Used on the mart runner's cycle thread.
  *
- * <p>The transaction is the model's own, or the whole cycle's ({@link #runInCycle}): where DDL is
+ * <p>The transaction is the model's own, or the whole cycle's ({@code inCycle}): where DDL is
  * transactional (DuckDB) the runner first tries every model of a cycle in one transaction, one commit
  * instead of one per model, and reruns the cycle model by model only when one fails.
  */
@@ -74,27 +74,16 @@ final class ModelExecution {
 
     /**
      * Runs one model (or current-state table) over (watermark, through] unless its newest input is not past
-     * its watermark, in a transaction of its own. Returns the rows it changed, 0 when it had nothing to do,
-     * -1 when it failed.
+     * its watermark. Returns the rows it changed, 0 when it had nothing to do, -1 when it failed.
+     *
+     * <p>{@code inCycle} false: in a transaction of its own, committed here; a failure is rolled back, added to
+     * {@code failed} and logged. {@code inCycle} true: inside the cycle's open transaction, which the runner
+     * commits; a failure is thrown as it is (the runner rolls the cycle back and reruns it model by model,
+     * which logs it) and the run's metrics wait for the commit ({@link #cycleCommitted}).
      */
     long run(StatementCache statements, Map<String, OffsetDateTime> watermarks, String model,
-             OffsetDateTime through, OffsetDateTime newestInput, Set<String> failed, ModelWork work)
-            throws SQLException {
-        return run(statements, watermarks, model, through, newestInput, failed, work, false);
-    }
-
-    /**
-     * As {@link #run}, inside the cycle's open transaction, which the runner commits: a failure is thrown
-     * as it is (the runner rolls the cycle back and reruns it model by model) and is not logged here.
-     */
-    long runInCycle(StatementCache statements, Map<String, OffsetDateTime> watermarks, String model,
-                    OffsetDateTime through, OffsetDateTime newestInput, ModelWork work) throws SQLException {
-        return run(statements, watermarks, model, through, newestInput, null, work, true);
-    }
-
-    private long run(StatementCache statements, Map<String, OffsetDateTime> watermarks, String model,
-                     OffsetDateTime through, OffsetDateTime newestInput, Set<String> failed, ModelWork work,
-                     boolean inCycle) throws SQLException {
+             OffsetDateTime through, OffsetDateTime newestInput, Set<String> failed, ModelWork work,
+             boolean inCycle) throws SQLException {
         Connection connection = statements.connection();
         OffsetDateTime started = OffsetDateTime.now(ZoneOffset.UTC);
         long startNanos = System.nanoTime();
@@ -103,35 +92,36 @@ final class ModelExecution {
         if (!through.isAfter(from) || (newestInput != null && !newestInput.isAfter(from))) {
             return 0;
         }
-        if (inCycle) {
-            long rows = work.apply(statements, from, through);
-            if (model.equals(crashAfterChangesOf)) {
-                // Kept for the rerun model by model, where the simulated crash happens again and is logged.
-                throw new SQLException("simulated crash between the changes and the watermark of " + model);
-            }
-            log.moveWatermark(statements, model, through);
-            log.record(statements, model, started, from, through, rows, "ok", null);
-            watermarks.put(model, through);
-            long nanos = System.nanoTime() - startNanos;
-            uncommitted.add(() -> recordRun(model, rows, nanos));
-            return rows;
+        if (!inCycle) {
+            connection.setAutoCommit(false);
         }
-        connection.setAutoCommit(false);
         try {
             long rows = work.apply(statements, from, through);
             if (model.equals(crashAfterChangesOf)) {
-                crashAfterChangesOf = null;
+                // In the cycle's transaction the hook stays for the rerun model by model, where the simulated
+                // crash happens again and is logged.
+                if (!inCycle) {
+                    crashAfterChangesOf = null;
+                }
                 throw new SQLException("simulated crash between the changes and the watermark of " + model);
             }
             log.moveWatermark(statements, model, through);
             // The run log row commits with the changes it describes.
             log.record(statements, model, started, from, through, rows, "ok", null);
-            connection.commit();
-            connection.setAutoCommit(true);
+            long nanos = System.nanoTime() - startNanos;
+            if (inCycle) {
+                uncommitted.add(() -> recordRun(model, rows, nanos));
+            } else {
+                connection.commit();
+                connection.setAutoCommit(true);
+                recordRun(model, rows, nanos);
+            }
             watermarks.put(model, through);
-            recordRun(model, rows, System.nanoTime() - startNanos);
             return rows;
         } catch (SQLException | RuntimeException e) {
+            if (inCycle) {
+                throw e;
+            }
             // A failed commit has already ended the transaction (DuckDB: "no transaction is active").
             try {
                 connection.rollback();
