@@ -26,6 +26,22 @@ class CdcToStagingTest {
     @Inject
     Warehouse warehouse;
 
+    @Inject
+    org.apache.camel.CamelContext camel;
+
+    /**
+     * Every change event's exchange carries about ten headers: camel-headersmap's hash map, not Camel's default
+     * case-insensitive TreeMap, holds them (found on the classpath at start; see docs/performance.md).
+     */
+    @Test
+    void exchangesKeepTheirHeadersInTheHashedMap() {
+        assertThat(camel.getCamelContextExtension().getHeadersMapFactory())
+                .isInstanceOf(org.apache.camel.component.headersmap.FastHeadersMapFactory.class);
+        org.apache.camel.Message message = new org.apache.camel.support.DefaultExchange(camel).getMessage();
+        message.setHeader("CamelDebeziumOperation", "u");
+        assertThat(message.getHeader("camELdebeziumoperation")).as("still case-insensitive").isEqualTo("u");
+    }
+
     @Test
     void snapshotAndChangesReachStagingWithEveryValueIntact() throws Exception {
         awaitStagingEqualsSource();
