@@ -68,6 +68,12 @@ class ConsumerFieldsTest {
 
         assertThat(((Struct) transform.apply(change(2, "1.00", "c")).value()).schema())
                 .as("one extended schema per envelope schema, kept").isSameAs(value.schema());
+        assertThat(ConsumerFields.copiesUnvalidated()).as("the copy takes Struct's value array, unvalidated").isTrue();
+        value.validate();
+        Struct unchanged = (Struct) change.value();
+        for (org.apache.kafka.connect.data.Field field : unchanged.schema().fields()) {
+            assertThat(value.get(field.name())).as(field.name()).isSameAs(unchanged.get(field));
+        }
     }
 
     @Test
