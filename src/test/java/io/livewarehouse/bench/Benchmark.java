@@ -181,14 +181,26 @@ public final class Benchmark {
             figures.put("streaming changes", total);
             figures.put("streaming changes timed (warm)", total - warmUp);
             figures.put("raw decoding events/s", total / rawDecodingSeconds(source));
-            if (Boolean.getBoolean("bench.profile")) {
-                // bench/run --profile: a flight recording of the streaming process (read with jfr print/summary).
+            Path wallProfiler = Boolean.getBoolean("bench.profile") ? WallProfile.library() : null;
+            if (Boolean.getBoolean("bench.profile") && wallProfiler == null) {
+                // bench/run --profile without async-profiler: a flight recording of the streaming process (read
+                // with jfr print/summary).
                 pipeline.javaOptions("-Xmx512m", "-XX:FlightRecorderOptions:stackdepth=256",
                         "-XX:StartFlightRecording=filename=" + work.resolve("streaming.jfr")
                         + ",settings=profile,dumponexit=true");
             }
             pipeline.start();
-            DrainClock pipelineClock = drain(pipeline, warmUp, total, figures.series("pipeline"));
+            DrainClock pipelineClock;
+            if (wallProfiler != null) {
+                // With async-profiler: where the streaming threads' wall time goes over the measured sets.
+                Awaitility.await().atMost(Duration.ofMinutes(30)).pollInterval(Duration.ofMillis(20))
+                        .until(() -> pipeline.readinessNumber("rowsStaged") >= warmUp);
+                WallProfile profile = WallProfile.start(pipeline.pid(), wallProfiler, work.resolve("streaming-wall.collapsed"));
+                pipelineClock = drain(pipeline, warmUp, total, figures.series("pipeline"));
+                profile.stop().forEach((state, share) -> figures.put("pipeline drain wall %, " + state, share));
+            } else {
+                pipelineClock = drain(pipeline, warmUp, total, figures.series("pipeline"));
+            }
             figures.put("pipeline streaming events/s, cold start", pipelineClock.rate(1, first));
             figures.put("pipeline streaming events/s", pipelineClock.rate(warmUp, total));
             figures.put("streaming ratio", figures.values.get("pipeline streaming events/s") / figures.values.get("raw decoding events/s"));
