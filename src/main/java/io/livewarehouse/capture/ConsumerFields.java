@@ -72,7 +72,10 @@ public final class ConsumerFields<R extends ConnectRecord<R>> implements Transfo
      * validates each value against its schema, and for the nested before, after and source structs that means
      * every one of their fields again (two thirds of this transformation's time in a profile), although
      * Debezium built them against these very schemas. So the values are copied as they are, by Struct's own
-     * value array, when that can be reached; otherwise field by field through put.
+     * value array, when that can be reached; otherwise field by field through put. Two differences from a
+     * copy through put, neither seen by a reader of Debezium's envelopes (their fields have no defaults and
+     * Debezium fills the required ones): a null stays null where a field has a default (Struct.get still
+     * answers the default), and a required field left null is not refused here.
      */
     static Struct copy(Struct value, Schema extended) {
         Struct copy = new Struct(extended);

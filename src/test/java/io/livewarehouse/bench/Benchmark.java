@@ -190,16 +190,13 @@ public final class Benchmark {
                         + ",settings=profile,dumponexit=true");
             }
             pipeline.start();
-            DrainClock pipelineClock;
-            if (wallProfiler != null) {
-                // With async-profiler: where the streaming threads' wall time goes over the measured sets.
-                Awaitility.await().atMost(Duration.ofMinutes(30)).pollInterval(Duration.ofMillis(20))
-                        .until(() -> pipeline.readinessNumber("rowsStaged") >= warmUp);
-                WallProfile profile = WallProfile.start(pipeline.pid(), wallProfiler, work.resolve("streaming-wall.collapsed"));
-                pipelineClock = drain(pipeline, warmUp, total, figures.series("pipeline"));
-                profile.stop().forEach((state, share) -> figures.put("pipeline drain wall %, " + state, share));
-            } else {
-                pipelineClock = drain(pipeline, warmUp, total, figures.series("pipeline"));
+            // With async-profiler: where the streaming threads' wall time goes over the measured sets, attached
+            // when the drain reaches them (the same clock times the whole drain either way).
+            WallProfile[] profile = new WallProfile[1];
+            DrainClock pipelineClock = drain(pipeline, warmUp, total, figures.series("pipeline"), wallProfiler == null ? null
+                    : () -> profile[0] = WallProfile.startOrNull(pipeline.pid(), wallProfiler, work.resolve("streaming-wall.collapsed")));
+            if (profile[0] != null) {
+                profile[0].stop().forEach((state, share) -> figures.put("pipeline drain wall %, " + state, share));
             }
             figures.put("pipeline streaming events/s, cold start", pipelineClock.rate(1, first));
             figures.put("pipeline streaming events/s", pipelineClock.rate(warmUp, total));
@@ -513,12 +510,22 @@ public final class Benchmark {
 
     /**
      * Drains the change sets in the started pipeline, timed by its count of staged rows, and where its CPU goes
-     * (by thread group, in % of one core) while it drains the measured sets after {@code warmUp}.
+     * (by thread group, in % of one core) while it drains the measured sets after {@code warmUp}; {@code onWarm}
+     * (when not null) runs once, at the first poll that sees the measured sets begin.
      */
-    private static DrainClock drain(PipelineProcess pipeline, long warmUp, long total, List<double[]> samples) {
+    private static DrainClock drain(PipelineProcess pipeline, long warmUp, long total, List<double[]> samples,
+                                    Runnable onWarm) {
         DrainClock clock = new DrainClock(samples, pipeline.pid(), warmUp, total);
+        boolean[] warm = {onWarm == null};
         Awaitility.await().atMost(Duration.ofMinutes(30)).pollInterval(Duration.ofMillis(50))
-                .until(() -> clock.sample(pipeline.readinessNumber("rowsStaged")) >= total);
+                .until(() -> {
+                    long applied = clock.sample(pipeline.readinessNumber("rowsStaged"));
+                    if (!warm[0] && applied >= warmUp) {
+                        warm[0] = true;
+                        onWarm.run();
+                    }
+                    return applied >= total;
+                });
         return clock;
     }
 

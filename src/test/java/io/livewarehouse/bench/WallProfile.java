@@ -18,11 +18,12 @@ import java.util.TreeMap;
  * <p>Each thread's samples fall in one state, by its stack: for the engine's record thread (the async engine's
  * poll loop: the route, conversion, staging) running, writing to the warehouse, waiting for Debezium's next
  * records, waiting for the transformation threads; for Debezium's streaming thread (decoding pgoutput, building
- * records) running, of which its per-event metrics, blocked on a full queue, reading the replication stream.
+ * records) running, of which its per-event metrics, blocked on a full queue, reading the replication stream
+ * (pgjdbc's socket read and parsing before Debezium decodes).
  */
 final class WallProfile {
 
-    /** The thread groups and states reported, in % of the measured drain's wall time. */
+    /** The thread groups reported; each state is in % of its group's samples (a pool: all its threads'). */
     static final String RECORD = "record thread";
     static final String DEBEZIUM = "Debezium's streaming thread";
     static final String TRANSFORMS = "transformation threads";
@@ -48,6 +49,16 @@ final class WallProfile {
         WallProfile profile = new WallProfile(pid, library, output);
         profile.command("start,event=wall,interval=5ms,threads");
         return profile;
+    }
+
+    /** As {@link #start}, or null (and why, on stderr) when the profiler cannot attach: the run goes on without it. */
+    static WallProfile startOrNull(long pid, Path library, Path output) {
+        try {
+            return start(pid, library, output);
+        } catch (Exception | LinkageError e) {
+            System.err.println("bench: async-profiler did not attach, no wall-clock split this run: " + e);
+            return null;
+        }
     }
 
     /** Stops sampling and writes the stacks, collapsed, to the output file; the split of {@link #split}. */
@@ -98,22 +109,29 @@ final class WallProfile {
                         stack.getValue(), Long::sum);
                 totals.merge(group, stack.getValue(), Long::sum);
                 if (DEBEZIUM.equals(group) && stack.getKey().contains("CommonEventMeter.onEvent")) {
-                    states.get(group).merge("running, of which per-event metrics", stack.getValue(), Long::sum);
+                    states.get(group).merge(METRICS, stack.getValue(), Long::sum);
                 }
             }
         }
+        // Every state of a group seen, 0 where it had no samples: a run's table has the same rows as the others'.
+        for (var group : states.entrySet()) {
+            STATES.get(group.getKey()).forEach(state -> group.getValue().putIfAbsent(state, 0L));
+        }
         Map<String, Double> split = new LinkedHashMap<>();
         for (var group : states.entrySet()) {
-            for (var state : group.getValue().entrySet()) {
-                split.put(group.getKey() + ": " + state.getKey(), 100.0 * state.getValue() / totals.get(group.getKey()));
+            for (String state : STATES.get(group.getKey())) {
+                split.put(group.getKey() + ": " + state, 100.0 * group.getValue().get(state) / totals.get(group.getKey()));
             }
         }
         return split;
     }
 
-    /** A thread's group, known from any of its stacks; null for the threads not reported. */
+    /**
+     * A thread's group, known from any of its stacks; null for the threads not reported. (A transformation
+     * thread that ran no transformation in the window is not known as one: the pool's idle share is a floor.)
+     */
     private static String group(String thread, String stack) {
-        if (thread.contains("change-event-source-coordinator")) {
+        if (thread.contains("change-event-source-coordinator") || stack.contains("ChangeEventSourceCoordinator")) {
             return DEBEZIUM;
         }
         if (stack.contains("AsyncEmbeddedEngine$PollRecords")) {
@@ -132,12 +150,24 @@ final class WallProfile {
                     : stack.contains("FutureTask.get") || stack.contains("FutureTask.awaitDone") ? "waiting for the transformations"
                     : stack.contains("StagingWriter.write") ? "writing to the warehouse"
                     : parked ? "waiting, other" : "running (route, conversion, staging buffer)";
-            case DEBEZIUM -> stack.contains("ChangeEventQueue.doEnqueue") && parked ? "blocked: queue full"
+            // Only the wait on the queue's condition is back-pressure; a park on its lock is contention with
+            // the record thread's poll. Reading the stream is pgjdbc's read of what the walsender sent: the
+            // socket and the parsing before Debezium decodes a message.
+            case DEBEZIUM -> stack.contains("ChangeEventQueue.doEnqueue") && stack.contains("ConditionObject.await") ? "blocked: queue full"
                     : stack.contains("readPending") && !stack.contains("deserializeMessages") ? "reading the replication stream"
                     : parked || stack.contains("sleep") ? "waiting, other" : "running";
             default -> stack.contains("ThreadPoolExecutor.getTask") ? "idle" : "running";
         };
     }
+
+    private static final String METRICS = "running, of which per-event metrics";
+
+    /** Each group's states, in the order reported. */
+    private static final Map<String, List<String>> STATES = Map.of(
+            RECORD, List.of("running (route, conversion, staging buffer)", "writing to the warehouse",
+                    "waiting for Debezium's next records", "waiting for the transformations", "waiting, other"),
+            DEBEZIUM, List.of("running", METRICS, "blocked: queue full", "reading the replication stream", "waiting, other"),
+            TRANSFORMS, List.of("running", "idle"));
 
     /** Reads a collapsed file again (for a run whose profile was kept). */
     static Map<String, Double> split(Path collapsed) throws IOException {

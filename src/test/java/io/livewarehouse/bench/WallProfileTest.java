@@ -24,7 +24,8 @@ class WallProfileTest {
                 POLL + "io/debezium/connector/base/ChangeEventQueue.poll;java/lang/Thread.sleep 20",
                 POLL + "java/util/concurrent/FutureTask.get;jdk/internal/misc/Unsafe.park 5",
                 STREAM + "io/debezium/connector/postgresql/connection/PostgresReplicationConnection$1.readPending;io/debezium/connector/postgresql/connection/PostgresReplicationConnection$1.deserializeMessages;io/debezium/pipeline/meters/CommonEventMeter.onEvent 30",
-                STREAM + "io/debezium/connector/postgresql/connection/PostgresReplicationConnection$1.readPending;io/debezium/connector/postgresql/connection/PostgresReplicationConnection$1.deserializeMessages;io/debezium/connector/base/ChangeEventQueue.doEnqueue;jdk/internal/misc/Unsafe.park 10",
+                STREAM + "io/debezium/connector/postgresql/connection/PostgresReplicationConnection$1.readPending;io/debezium/connector/postgresql/connection/PostgresReplicationConnection$1.deserializeMessages;io/debezium/connector/base/ChangeEventQueue.doEnqueue;java/util/concurrent/locks/AbstractQueuedSynchronizer$ConditionObject.await;jdk/internal/misc/Unsafe.park 10",
+                STREAM + "io/debezium/connector/base/ChangeEventQueue.doEnqueue;java/util/concurrent/locks/ReentrantLock.lock;jdk/internal/misc/Unsafe.park 5",
                 STREAM + "io/debezium/connector/postgresql/connection/PostgresReplicationConnection$1.readPending;sun/nio/ch/Net.poll 10",
                 STREAM + "io/debezium/connector/postgresql/connection/PostgresReplicationConnection$1.readPending;io/debezium/connector/postgresql/connection/PostgresReplicationConnection$1.deserializeMessages;io/debezium/relational/RelationalChangeRecordEmitter.emitChangeRecords 50",
                 "[pool-7-thread-1 tid=13];io/debezium/embedded/async/ProcessingCallables$TransformAndConvertRecord.call;io/livewarehouse/capture/ConsumerFields.apply 1",
@@ -35,15 +36,19 @@ class WallProfileTest {
         assertThat(split).containsOnlyKeys(
                 "record thread: running (route, conversion, staging buffer)", "record thread: writing to the warehouse",
                 "record thread: waiting for Debezium's next records", "record thread: waiting for the transformations",
+                "record thread: waiting, other", "Debezium's streaming thread: waiting, other",
                 "Debezium's streaming thread: running", "Debezium's streaming thread: running, of which per-event metrics",
                 "Debezium's streaming thread: blocked: queue full", "Debezium's streaming thread: reading the replication stream",
                 "transformation threads: running", "transformation threads: idle");
         assertThat(split.get("record thread: running (route, conversion, staging buffer)")).isCloseTo(50.0, within(1e-9));
         assertThat(split.get("record thread: writing to the warehouse")).isCloseTo(25.0, within(1e-9));
         assertThat(split.get("record thread: waiting for Debezium's next records")).isCloseTo(20.0, within(1e-9));
-        assertThat(split.get("Debezium's streaming thread: running")).isCloseTo(80.0, within(1e-9));
-        assertThat(split.get("Debezium's streaming thread: running, of which per-event metrics")).isCloseTo(30.0, within(1e-9));
-        assertThat(split.get("Debezium's streaming thread: blocked: queue full")).isCloseTo(10.0, within(1e-9));
+        assertThat(split.get("record thread: waiting, other")).as("no samples, still a row").isZero();
+        // 105 samples: a park on the queue's lock is contention, not a full queue.
+        assertThat(split.get("Debezium's streaming thread: running")).isCloseTo(100.0 * 80 / 105, within(1e-9));
+        assertThat(split.get("Debezium's streaming thread: running, of which per-event metrics")).isCloseTo(100.0 * 30 / 105, within(1e-9));
+        assertThat(split.get("Debezium's streaming thread: blocked: queue full")).isCloseTo(100.0 * 10 / 105, within(1e-9));
+        assertThat(split.get("Debezium's streaming thread: waiting, other")).isCloseTo(100.0 * 5 / 105, within(1e-9));
         assertThat(split.get("transformation threads: idle")).isCloseTo(75.0, within(1e-9));
     }
 }
