@@ -235,6 +235,18 @@ insert into _pipeline.model_watermarks (model, loaded_through, updated_at) value
 insert into _pipeline.model_runs (model, started_at, finished_at, loaded_from, loaded_through, rows_changed, status, error)
 values (?, ?, ?, ?, ?, ?, ?, ?);
 
+-- The same three for every model a one-transaction cycle ran, at its end: ${models} is one ? per model,
+-- ${rows} one parenthesised row of ? per model.
+-- name: delete-watermarks-of
+delete from _pipeline.model_watermarks where model in (${models});
+
+-- name: insert-watermarks
+insert into _pipeline.model_watermarks (model, loaded_through, updated_at) values ${rows};
+
+-- name: insert-model-runs
+insert into _pipeline.model_runs (model, started_at, finished_at, loaded_from, loaded_through, rows_changed, status, error)
+values ${rows};
+
 -- Every data test run's results.
 -- name: create-data-test-results
 create table if not exists _pipeline.data_test_results (

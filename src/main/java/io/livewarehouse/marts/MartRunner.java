@@ -79,6 +79,11 @@ public class MartRunner {
     private final Set<String> attemptChanged = new HashSet<>();
     /** Whether cycles run model by model until one is clean, after one whose single transaction failed. */
     private boolean modelByModel;
+    /**
+     * What the last cycle found staged (StagingCatalog.newest): the next reads each table from there on.
+     * Forgotten with the statements, so that after a failure or a rebuild staging is read whole again.
+     */
+    private StagingCatalog.Newest knownNewest;
     /** The cycle's connection and prepared statements, open between cycles; null after a failure. */
     private StatementCache statements;
 
@@ -222,6 +227,7 @@ public class MartRunner {
         try {
             connection.setAutoCommit(false);
             Cycle cycle = cycle(statements, true);
+            execution.cycleCommitting(statements);
             connection.commit();
             connection.setAutoCommit(true);
             execution.cycleCommitted();
@@ -295,8 +301,10 @@ public class MartRunner {
         if (stagingTables.isEmpty()) {
             return NOTHING_STAGED;
         }
-        Map<String, OffsetDateTime> newestLoads = StagingCatalog.newestLoads(dialect,
-                statements.prepare(StagingCatalog.newestLoadsSql(dialect, stagingTables)), stagingTables);
+        StagingCatalog.Newest newest = StagingCatalog.newest(dialect,
+                statements.prepare(StagingCatalog.newestSql(dialect, stagingTables)), stagingTables, knownNewest);
+        knownNewest = newest;
+        Map<String, OffsetDateTime> newestLoads = newest.loads();
         OffsetDateTime through = StagingCatalog.newest(newestLoads);
         if (through == null) {
             return NOTHING_STAGED;
@@ -350,10 +358,10 @@ public class MartRunner {
             }
         }
         boolean cycleSettled = failed.isEmpty() && waiting.isEmpty();
-        // Every model has now applied everything staged up to `through`.
-        OffsetDateTime applied = cycleSettled ? StagingCatalog.newestSourceCommit(dialect,
-                statements.prepare(StagingCatalog.newestSourceCommitSql(dialect, stagingTables)), stagingTables, through)
-                : null;
+        // Every model has now applied everything staged up to `through`: the rows the cycle's first statement
+        // saw, whose newest source commit it read then. (A row staged since, whatever its load time, is not
+        // counted: what is claimed applied can only be older than what is, never newer.)
+        OffsetDateTime applied = cycleSettled ? newest.sourceCommit() : null;
         return new Cycle(failed.isEmpty(), changedModels, List.copyOf(failed), cycleSettled, applied);
     }
 
@@ -367,6 +375,7 @@ public class MartRunner {
 
     /** Closes the cycle's connection and forgets every cached statement, table definition and column list. */
     private void forgetStatements() {
+        knownNewest = null;
         if (statements != null) {
             statements.close();
             statements = null;

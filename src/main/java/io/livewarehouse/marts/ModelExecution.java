@@ -105,13 +105,16 @@ final class ModelExecution {
                 }
                 throw new SQLException("simulated crash between the changes and the watermark of " + model);
             }
-            log.moveWatermark(statements, model, through);
-            // The run log row commits with the changes it describes.
-            log.record(statements, model, started, from, through, rows, "ok", null);
             long nanos = System.nanoTime() - startNanos;
             if (inCycle) {
+                // The watermark and the run log row are written with every other model's, before the cycle's
+                // transaction commits (ModelRunLog.writeDeferred).
+                log.defer(model, started, from, through, rows);
                 uncommitted.add(() -> recordRun(model, rows, nanos));
             } else {
+                log.moveWatermark(statements, model, through);
+                // The run log row commits with the changes it describes.
+                log.record(statements, model, started, from, through, rows, "ok", null);
                 connection.commit();
                 connection.setAutoCommit(true);
                 recordRun(model, rows, nanos);
@@ -138,6 +141,11 @@ final class ModelExecution {
         }
     }
 
+    /** The cycle's transaction is about to commit: the watermarks and run-log rows of its models go first. */
+    void cycleCommitting(StatementCache statements) throws SQLException {
+        log.writeDeferred(statements);
+    }
+
     /** The cycle's transaction committed: its models' runs count in the metrics. */
     void cycleCommitted() {
         uncommitted.forEach(Runnable::run);
@@ -147,6 +155,7 @@ final class ModelExecution {
     /** The cycle's transaction rolled back: its runs did not happen (the rerun counts them). */
     void cycleRolledBack() {
         uncommitted.clear();
+        log.discardDeferred();
     }
 
     private void recordRun(String model, long rows, long nanos) {
@@ -163,6 +172,10 @@ final class ModelExecution {
         if (model.isSlowlyChanging() || model.isIncremental()) {
             List<OffsetDateTime> binds = new ArrayList<>();
             String select = bindWindow(model.statements().get(0), from, through, binds);
+            if (model.isIncremental() && !connection.getAutoCommit() && materializations.incremental().commitsFirst(model)) {
+                // Its new table commits the cycle so far: with the watermarks of the models before it.
+                log.writeDeferred(statements);
+            }
             return model.isSlowlyChanging() ? materializations.scd2().apply(connection, model, select, binds, through)
                     : materializations.incremental().apply(statements, model, select, binds, through);
         }

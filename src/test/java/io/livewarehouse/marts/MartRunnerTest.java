@@ -181,6 +181,52 @@ class MartRunnerTest {
         }
     }
 
+    /**
+     * A cycle in one transaction writes every model's watermark and run-log row together at its end, and before
+     * an incremental model commits the cycle so far (creating its table at its first run in a process): either
+     * way each watermark stands where its model's last run read to, and each run has exactly one row.
+     */
+    @Test
+    void everyWatermarkCommitsWithItsModelsRunInTheCyclesTransaction() throws Exception {
+        StagingComparison.awaitStagingEqualsSource(source, warehouse);
+        // A rebuild's cycle creates every model's table again: each incremental model commits the cycle so far.
+        runner.rebuild();
+        assertWatermarksStandWhereTheLastRunsRead();
+        try (Connection connection = source.open(); Statement statement = connection.createStatement()) {
+            statement.execute("update public.payment set amount = 3.33 where payment_id = 77");
+        }
+        StagingComparison.awaitStagingEqualsSource(source, warehouse);
+        long runsBefore = runs();
+        runner.refresh();
+        assertThat(runner.lastFailures()).isEmpty();
+        assertWatermarksStandWhereTheLastRunsRead();
+        try (Connection marts = warehouse.connect()) {
+            // The models the payment reaches ran once each, their rows written with the cycle's commit.
+            assertThat(SourceDatabases.rows(marts, "select model from _pipeline.model_runs order by finished_at desc limit "
+                    + (runs() - runsBefore)).stream().map(row -> row.get(0)).toList())
+                    .containsExactlyInAnyOrder("cur_payment", "dim_date", "int_rental_activity", "fact_payment",
+                            "fact_rental", "obt_rental");
+            assertThat(SourceDatabases.single(marts, "select amount::varchar from marts.fact_payment where payment_id = 77"))
+                    .isEqualTo("3.33");
+            assertThat(SourceDatabases.single(marts, "select o.amount_paid = (select sum(amount) from marts.cur_payment as p "
+                    + "where p.rental_id = o.rental_id) from marts.obt_rental as o where o.rental_id = "
+                    + "(select rental_id from marts.cur_payment where payment_id = 77)")).isEqualTo(true);
+        }
+    }
+
+    private void assertWatermarksStandWhereTheLastRunsRead() throws Exception {
+        try (Connection marts = warehouse.connect()) {
+            assertThat(SourceDatabases.rows(marts, """
+                    select w.model, w.loaded_through, r.loaded_through
+                    from _pipeline.model_watermarks as w
+                    left join (select model, max(loaded_through) as loaded_through from _pipeline.model_runs
+                               where status = 'ok' group by model) as r on r.model = w.model
+                    where r.loaded_through is distinct from w.loaded_through""")).isEmpty();
+            assertThat(SourceDatabases.rows(marts, "select model from _pipeline.model_watermarks").stream()
+                    .map(row -> (String) row.get(0)).toList()).containsAll(runner.modelNames());
+        }
+    }
+
     private void assertCurrentStateEqualsSource() throws Exception {
         try (Connection connection = source.open(); Connection marts = warehouse.connect()) {
             for (String table : SourceDatabases.TABLES) {

@@ -153,7 +153,8 @@ class SnowflakeStatementsTest {
                 Map.entry("source_columns", "\"PAYMENT_ID\", \"AMOUNT\""), Map.entry("partition_key", "\"PAYMENT_ID\""),
                 Map.entry("load", "\"_PIPELINE\".\"SNAPSHOT_PAYMENT\""), Map.entry("load_columns", "\"C0\" VARCHAR, \"C_INVALID\" VARCHAR"),
                 Map.entry("stage", "@\"_PIPELINE\".%\"SNAPSHOT_PAYMENT\""), Map.entry("file_url", "file:///tmp/snapshot/public.payment.csv"),
-                Map.entry("files", "'public.payment.csv.gz'"), Map.entry("file", "@~/live_warehouse/STAGING/PAYMENT/batch-1.csv.gz"), Map.entry("staging_columns", "\"PAYMENT_ID\", \"_CDC_INVALID\""), Map.entry("expressions", "cast(\"C0\" as NUMBER(10,0)), parse_json(\"C_INVALID\")"));
+                Map.entry("files", "'public.payment.csv.gz'"), Map.entry("file", "@~/live_warehouse/STAGING/PAYMENT/batch-1.csv.gz"), Map.entry("staging_columns", "\"PAYMENT_ID\", \"_CDC_INVALID\""), Map.entry("expressions", "cast(\"C0\" as NUMBER(10,0)), parse_json(\"C_INVALID\")"),
+                Map.entry("models", "?, ?"), Map.entry("rows", "(?, ?, ?), (?, ?, ?)"));
         assertThat(statements.names()).contains("create-offsets", "merge-current-state", "insert-watermark", "test-unique");
         for (String name : statements.names()) {
             if (fragments.contains(name) || name.equals("merge-current-state")) {
