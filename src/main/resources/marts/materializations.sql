@@ -92,8 +92,9 @@ select ${change_columns}, cast(null as timestamp with time zone) as loaded_at
 from ${changes} as ch
 where 1 = 0;
 
--- ${source} is the temporary table of the changes (incremental-changes): planned over it, the MERGE knows how
--- few rows changed.
+-- ${source} is the temporary table of the changes (incremental-changes) when few source rows changed in the
+-- window (planned over it, the MERGE knows how few rows there are) and at a model's first run in a process
+-- (when its columns are learnt and its table created); otherwise the SELECT itself, in parentheses.
 -- name: incremental-merge
 merge into ${target} as t
 using ${source} as s

@@ -322,14 +322,17 @@ public class MartRunner {
         Set<String> failed = new HashSet<>();
         Set<String> waiting = new HashSet<>();
         Set<String> declared = Set.copyOf(modelNames());
+        long currentStateRows = 0;
         for (String table : stagingTables) {
             List<String> key = keys.get(table);
             if (key == null || key.isEmpty()) {
                 continue;
             }
-            execution.run(statements, watermarks, CurrentState.PREFIX + table, through, newestLoads.get(table), failed,
-                    (c, from, to) -> currentState.apply(c, table, key, from, to), inOneTransaction);
+            currentStateRows += Math.max(0, execution.run(statements, watermarks, CurrentState.PREFIX + table, through,
+                    newestLoads.get(table), failed, (c, from, to) -> currentState.apply(c, table, key, from, to), inOneTransaction));
         }
+        // How many source rows changed in this window: what the incremental models' MERGE is planned for.
+        boolean fewChanges = currentStateRows <= IncrementalMerge.FEW_CHANGES;
         ModelSet.Materializations materializations = models.materializations();
         for (MartModel model : models.models()) {
             List<String> failedInputs = model.inputs().stream().filter(failed::contains).toList();
@@ -348,7 +351,7 @@ public class MartRunner {
             // cycle follows the changes, not the number of models.
             OffsetDateTime newestInput = ModelInputs.newest(model, declared, lastChange, firstThrough, newestLoads);
             long rows = execution.run(statements, watermarks, model.name(), through, newestInput, failed,
-                    (c, from, to) -> execution.execute(c, model, materializations, from, to), inOneTransaction);
+                    (c, from, to) -> execution.execute(c, model, materializations, from, to, fewChanges), inOneTransaction);
             if (rows > 0) {
                 lastChange.put(model.name(), through);
                 changedModels.add(model.name());

@@ -165,9 +165,12 @@ final class ModelExecution {
         registry.counter("pipeline.mart.rows", "model", model).increment(rows);
     }
 
-    /** A declared model's statements over the window; a materialized one (scd2, incremental) through its own. */
+    /**
+     * A declared model's statements over the window; a materialized one (scd2, incremental) through its own.
+     * {@code fewChanges}: the window changed few source rows ({@link IncrementalMerge#FEW_CHANGES}).
+     */
     long execute(StatementCache statements, MartModel model, ModelSet.Materializations materializations,
-                 OffsetDateTime from, OffsetDateTime through) throws SQLException {
+                 OffsetDateTime from, OffsetDateTime through, boolean fewChanges) throws SQLException {
         Connection connection = statements.connection();
         if (model.isSlowlyChanging() || model.isIncremental()) {
             List<OffsetDateTime> binds = new ArrayList<>();
@@ -177,7 +180,7 @@ final class ModelExecution {
                 log.writeDeferred(statements);
             }
             return model.isSlowlyChanging() ? materializations.scd2().apply(connection, model, select, binds, through)
-                    : materializations.incremental().apply(statements, model, select, binds, through);
+                    : materializations.incremental().apply(statements, model, select, binds, through, fewChanges);
         }
         long rows = 0;
         boolean tablesExist = created.contains(model.name());

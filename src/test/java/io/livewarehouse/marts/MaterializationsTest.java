@@ -195,10 +195,14 @@ class MaterializationsTest {
                 + "select id, is_deleted, name, amount from marts.changes_in where :loaded_from < :loaded_through", sql -> sql);
     }
 
+    /** Runs alternate between the MERGE's two sources (a temporary table of few changes, the SELECT itself). */
+    private boolean fewChanges;
+
     private long apply(IncrementalMerge merge, MartModel model, OffsetDateTime through) throws SQLException {
         List<OffsetDateTime> binds = new ArrayList<>();
         String select = ModelExecution.bindWindow(model.statements().get(0), ModelExecution.BEGINNING, through, binds);
-        return merge.apply(new io.livewarehouse.support.StatementCache(connection), model, select, binds, through);
+        fewChanges = !fewChanges;
+        return merge.apply(new io.livewarehouse.support.StatementCache(connection), model, select, binds, through, fewChanges);
     }
 
     private void execute(String... statements) throws SQLException {
