@@ -525,16 +525,11 @@ public final class Benchmark {
     private static DrainClock drain(PipelineProcess pipeline, long warmUp, long total, List<double[]> samples,
                                     Runnable onWarm) {
         DrainClock clock = new DrainClock(samples, pipeline.pid(), warmUp, total);
-        boolean[] warm = {onWarm == null};
+        if (onWarm != null) {
+            clock.whenWarm(onWarm);
+        }
         Awaitility.await().atMost(Duration.ofMinutes(30)).pollInterval(Duration.ofMillis(50))
-                .until(() -> {
-                    long applied = clock.sample(pipeline.readinessNumber("rowsStaged"));
-                    if (!warm[0] && applied >= warmUp) {
-                        warm[0] = true;
-                        onWarm.run();
-                    }
-                    return applied >= total;
-                });
+                .until(() -> clock.sample(pipeline.readinessNumber("rowsStaged")) >= total);
         return clock;
     }
 

@@ -23,6 +23,9 @@ final class DrainClock {
     private final long warmUp;
     private final long total;
     private ThreadCpu warm;
+    /** Runs once at the sample that first sees {@code warmUp} events ({@link #whenWarm}); null for none. */
+    private Runnable onWarm;
+    private boolean warmSeen;
 
     /** {@code chart} receives (seconds since the drain started, events so far) for the events-over-time chart. */
     DrainClock(List<double[]> chart) {
@@ -66,13 +69,28 @@ final class DrainClock {
         if (chart.isEmpty() || now - origin - chart.get(chart.size() - 1)[0] * 1e9 >= 50_000_000) {
             chart.add(new double[] {(now - origin) / 1e9, applied});
         }
-        if (pid > 0 && warm == null && applied >= warmUp) {
-            warm = ThreadCpu.of(pid);
+        if (!warmSeen && applied >= warmUp && (pid > 0 || onWarm != null)) {
+            warmSeen = true;
+            if (pid > 0) {
+                warm = ThreadCpu.of(pid);
+            }
+            if (onWarm != null) {
+                onWarm.run();
+            }
         }
         if (warm != null && cpu.isEmpty() && applied >= total) {
             cpu.putAll(ThreadCpu.of(pid).since(warm));
         }
         return applied;
+    }
+
+    /**
+     * Runs {@code hook} once, at the sample that first sees the warm-up count passed: the moment the CPU split
+     * starts, after its snapshot (the wall-clock profiler attaches there). Returns this clock.
+     */
+    DrainClock whenWarm(Runnable hook) {
+        this.onWarm = hook;
+        return this;
     }
 
     /** The moment the count reached {@code events}, interpolated between the samples either side of it. */

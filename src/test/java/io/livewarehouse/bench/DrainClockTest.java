@@ -72,4 +72,17 @@ class DrainClockTest {
         assertThat(chart).hasSize(5);
         assertThat(chart.get(chart.size() - 1)[1]).isEqualTo(2_000);
     }
+
+    @Test
+    void theWarmHookRunsOnceAtTheSampleThatPassesTheWarmUpCount() {
+        java.util.concurrent.atomic.AtomicInteger runs = new java.util.concurrent.atomic.AtomicInteger();
+        DrainClock clock = new DrainClock(new ArrayList<>(), 0, 1_000, 2_000).whenWarm(runs::incrementAndGet);
+        clock.sample(500);
+        assertThat(runs).hasValue(0);
+        clock.sample(1_200);
+        assertThat(runs).hasValue(1);
+        clock.sample(1_500);
+        clock.sample(2_000);
+        assertThat(runs).hasValue(1);
+    }
 }

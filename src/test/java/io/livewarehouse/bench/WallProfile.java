@@ -146,31 +146,35 @@ final class WallProfile {
     private static String state(String group, String stack) {
         boolean parked = stack.contains("park") || stack.contains("Object.wait") || stack.contains("await");
         return switch (group) {
-            case RECORD -> stack.contains("ChangeEventQueue.poll") ? "waiting for Debezium's next records"
-                    : stack.contains("FutureTask.get") || stack.contains("FutureTask.awaitDone") ? "waiting for the transformations"
-                    : stack.contains("StagingWriter.write") ? "writing to the warehouse"
-                    : parked ? "waiting, other" : "running (route, conversion, staging buffer)";
+            case RECORD -> stack.contains("ChangeEventQueue.poll") ? WAITING_FOR_DEBEZIUM
+                    : stack.contains("FutureTask.get") || stack.contains("FutureTask.awaitDone") ? WAITING_FOR_TRANSFORMS
+                    : stack.contains("StagingWriter.write") ? WRITING
+                    : parked ? WAITING_OTHER : RECORD_RUNNING;
             // Only the wait on the queue's condition is back-pressure; a park on its lock is contention with
             // the record thread's poll. Reading the stream is pgjdbc's read of what the walsender sent: the
             // socket and the parsing before Debezium decodes a message.
-            case DEBEZIUM -> stack.contains("ChangeEventQueue.doEnqueue") && stack.contains("ConditionObject.await") ? "blocked: queue full"
-                    : stack.contains("readPending") && !stack.contains("deserializeMessages") ? "reading the replication stream"
-                    : parked || stack.contains("sleep") ? "waiting, other" : "running";
-            default -> stack.contains("ThreadPoolExecutor.getTask") ? "idle" : "running";
+            case DEBEZIUM -> stack.contains("ChangeEventQueue.doEnqueue") && stack.contains("ConditionObject.await") ? QUEUE_FULL
+                    : stack.contains("readPending") && !stack.contains("deserializeMessages") ? READING
+                    : parked || stack.contains("sleep") ? WAITING_OTHER : RUNNING;
+            default -> stack.contains("ThreadPoolExecutor.getTask") ? IDLE : RUNNING;
         };
     }
 
+    // Each state's name, once: state() counts samples under it and STATES reports it (0 when it had none).
+    private static final String RUNNING = "running";
+    private static final String RECORD_RUNNING = "running (route, conversion, staging buffer)";
+    private static final String WRITING = "writing to the warehouse";
+    private static final String WAITING_FOR_DEBEZIUM = "waiting for Debezium's next records";
+    private static final String WAITING_FOR_TRANSFORMS = "waiting for the transformations";
+    private static final String WAITING_OTHER = "waiting, other";
     private static final String METRICS = "running, of which per-event metrics";
+    private static final String QUEUE_FULL = "blocked: queue full";
+    private static final String READING = "reading the replication stream";
+    private static final String IDLE = "idle";
 
     /** Each group's states, in the order reported. */
     private static final Map<String, List<String>> STATES = Map.of(
-            RECORD, List.of("running (route, conversion, staging buffer)", "writing to the warehouse",
-                    "waiting for Debezium's next records", "waiting for the transformations", "waiting, other"),
-            DEBEZIUM, List.of("running", METRICS, "blocked: queue full", "reading the replication stream", "waiting, other"),
-            TRANSFORMS, List.of("running", "idle"));
-
-    /** Reads a collapsed file again (for a run whose profile was kept). */
-    static Map<String, Double> split(Path collapsed) throws IOException {
-        return split(Files.readAllLines(collapsed));
-    }
+            RECORD, List.of(RECORD_RUNNING, WRITING, WAITING_FOR_DEBEZIUM, WAITING_FOR_TRANSFORMS, WAITING_OTHER),
+            DEBEZIUM, List.of(RUNNING, METRICS, QUEUE_FULL, READING, WAITING_OTHER),
+            TRANSFORMS, List.of(RUNNING, IDLE));
 }
