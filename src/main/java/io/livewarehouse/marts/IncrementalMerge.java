@@ -50,13 +50,10 @@ final class IncrementalMerge {
         columns.forget();
     }
 
-    /**
-     * Whether {@link #apply} will learn the model's columns first: then, inside a transaction, it commits the
-     * table's new shape (and the transaction so far) before its MERGE.
-     */
-    boolean commitsFirst(MartModel model) {
-        Produced known = learnt.get(model.name());
-        return known == null || known.schemaVersion() != StagingCatalog.schemaVersion();
+    /** Work to do inside the open transaction just before the materialization commits it early. */
+    @FunctionalInterface
+    interface BeforeCommit {
+        void run() throws SQLException;
     }
 
     /**
@@ -77,7 +74,7 @@ final class IncrementalMerge {
      * through the temporary table, to learn the SELECT's columns and create or follow the model's table.
      */
     long apply(StatementCache statements, MartModel model, String select, List<OffsetDateTime> selectBinds,
-               OffsetDateTime through, boolean fewChanges) throws SQLException {
+               OffsetDateTime through, boolean fewChanges, BeforeCommit beforeCommit) throws SQLException {
         Connection connection = statements.connection();
         long version = StagingCatalog.schemaVersion();
         Produced known = learnt.get(model.name());
@@ -92,7 +89,7 @@ final class IncrementalMerge {
             }
             changes.execute();
             if (learn) {
-                List<String> columnsProduced = learn(connection, model, tokens);
+                List<String> columnsProduced = learn(connection, model, tokens, beforeCommit);
                 tokens = tokens(model, select, columnsProduced);
                 known = new Produced(columnsProduced, version);
             }
@@ -114,9 +111,11 @@ final class IncrementalMerge {
 
     /**
      * The columns of the model's SELECT, from its table of changes, and its table made to have them: created,
-     * or given the columns it lacks. Returns the columns.
+     * or given the columns it lacks; inside a transaction that commits, after {@code beforeCommit}. Returns the
+     * columns.
      */
-    private List<String> learn(Connection connection, MartModel model, Map<String, String> tokens) throws SQLException {
+    private List<String> learn(Connection connection, MartModel model, Map<String, String> tokens,
+                               BeforeCommit beforeCommit) throws SQLException {
         List<String> columnsProduced = List.copyOf(columns.of(connection, tokens.get("changes")).keySet());
         if (!columnsProduced.containsAll(model.keyColumns())) {
             throw new SQLException("model " + model.name() + " (materialized: incremental) does not select its key "
@@ -139,7 +138,9 @@ final class IncrementalMerge {
             // of the model see nothing and the model's own next MERGE, matching nothing, inserts its rows again.
             // No ALTER was seen to do the same, but none shares the MERGE's transaction either. Snowflake commits
             // DDL by itself anyway. A crash before the MERGE commits leaves the table's new shape and the old
-            // watermark: the next run merges the whole window into it.
+            // watermark: the next run merges the whole window into it. What the transaction holds of the models
+            // before this one commits with it, and so do their watermarks (beforeCommit).
+            beforeCommit.run();
             connection.commit();
         }
         return columnsProduced;

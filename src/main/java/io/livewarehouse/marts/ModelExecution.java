@@ -63,9 +63,12 @@ final class ModelExecution {
         this.log = log;
     }
 
-    /** The connection was closed: every model's definition runs again at its next run. */
+    /** The connection was closed: every model's definition runs again at its next run, no pending run is kept. */
     void forget() {
         created.clear();
+        // Whatever the connection's transaction held went with it: no run of it is recorded later.
+        uncommitted.clear();
+        log.discardDeferred();
     }
 
     void crashAfterChangesOf(String model) {
@@ -175,12 +178,10 @@ final class ModelExecution {
         if (model.isSlowlyChanging() || model.isIncremental()) {
             List<OffsetDateTime> binds = new ArrayList<>();
             String select = bindWindow(model.statements().get(0), from, through, binds);
-            if (model.isIncremental() && !connection.getAutoCommit() && materializations.incremental().commitsFirst(model)) {
-                // Its new table commits the cycle so far: with the watermarks of the models before it.
-                log.writeDeferred(statements);
-            }
             return model.isSlowlyChanging() ? materializations.scd2().apply(connection, model, select, binds, through)
-                    : materializations.incremental().apply(statements, model, select, binds, through, fewChanges);
+                    : materializations.incremental().apply(statements, model, select, binds, through, fewChanges,
+                            // A new table commits the cycle so far: with the watermarks of the models before it.
+                            () -> log.writeDeferred(statements));
         }
         long rows = 0;
         boolean tablesExist = created.contains(model.name());

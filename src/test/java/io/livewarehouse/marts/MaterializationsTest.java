@@ -202,7 +202,7 @@ class MaterializationsTest {
         List<OffsetDateTime> binds = new ArrayList<>();
         String select = ModelExecution.bindWindow(model.statements().get(0), ModelExecution.BEGINNING, through, binds);
         fewChanges = !fewChanges;
-        return merge.apply(new io.livewarehouse.support.StatementCache(connection), model, select, binds, through, fewChanges);
+        return merge.apply(new io.livewarehouse.support.StatementCache(connection), model, select, binds, through, fewChanges, () -> { });
     }
 
     private void execute(String... statements) throws SQLException {
